@@ -1,0 +1,143 @@
+import type { Logger } from "pino";
+import type { Message, MessageInit } from "./message.js";
+import type { Store } from "../store/types.js";
+
+export type { Logger };
+
+/** A node's visible state, shown as a badge in the editor and sent to `status` nodes. */
+export interface NodeStatus {
+  fill?: "red" | "green" | "yellow" | "blue" | "grey";
+  shape?: "dot" | "ring";
+  text?: string;
+}
+
+/**
+ * What a node sends: one message to its first output, or one entry per output
+ * port, each a message, an array of messages, or nothing.
+ */
+export type Output = Message | null | undefined | ReadonlyArray<Message | readonly Message[] | null | undefined>;
+
+export type Send = (out: Output) => void;
+/** Marks the input message handled (or failed, with an error). Call exactly once per input. */
+export type Done = (err?: unknown) => void;
+
+export type Completion = { outcome: "ack" } | { outcome: "nack"; error: Error };
+
+export interface SendOptions {
+  /**
+   * Called once when the message and everything derived from it was handled
+   * (`ack`) or when any part of it failed or was dropped (`nack`).
+   */
+  onComplete?: (completion: Completion) => void;
+}
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** Timers owned by a node; all stop when the node closes. */
+export interface NodeTimers {
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  /** A cron schedule (croner syntax, seconds optional) in an IANA time zone (default: the runtime's). */
+  cron(expression: string, fn: () => void, options?: { timezone?: string }): TimerHandle & { nextRun(): Date | null };
+}
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface HttpReply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export type HttpHandler = (req: HttpRequest) => Promise<HttpReply> | HttpReply;
+
+/** The flow HTTP server that `http-in` routes and `ws-out` endpoints live on. */
+export interface HttpRouter {
+  /** Registers a route; the returned function removes it. Paths use `:name` parameters; a trailing slash is significant. */
+  route(method: string, path: string, handler: HttpHandler): () => void;
+}
+
+export interface WsEndpoint {
+  readonly path: string;
+  /** Sends one JSON text frame to every connected client; returns how many received it. */
+  broadcast(data: unknown): number;
+  readonly clientCount: number;
+  /** Called for every text message a client sends. */
+  onMessage(handler: (data: string, clientId: string) => void): void;
+  close(): void;
+}
+
+/** WebSocket endpoints on the flow HTTP server (exact path match). */
+export interface WsHub {
+  endpoint(path: string, options?: { heartbeatMs?: number; maxBufferedBytes?: number }): WsEndpoint;
+}
+
+export interface NodeContext {
+  get<T = unknown>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+  keys(): string[];
+}
+
+/** The handle a node gets from the runtime: everything it may touch. */
+export interface NodeHandle {
+  readonly id: string;
+  readonly flowId: string;
+  readonly type: string;
+  readonly name: string | undefined;
+  readonly log: Logger;
+  status(status: NodeStatus | string): void;
+  /** Reports an error to the flow's `catch` nodes (or the log, when none catches it). */
+  error(err: unknown, msg?: Message): void;
+  /** Builds a message with a fresh `_msgid`. */
+  newMessage(init: MessageInit): Message;
+  /** Sends from a source (a node without input, or outside any input handler). */
+  send(out: Output, options?: SendOptions): void;
+  readonly timers: NodeTimers;
+  readonly store: Store;
+  /** Context kept in the store, scoped to this node; survives restarts. */
+  readonly context: NodeContext;
+  /** A started shared connection by id (as referenced in the node's config). */
+  connection<T = unknown>(id: string): T;
+  readonly http: HttpRouter;
+  readonly ws: WsHub;
+  /** Environment lookup: the process environment, then the flow's `env` defaults. */
+  env(name: string): string | undefined;
+  /** True while a queue downstream with the `block` policy is full: sources should pause. */
+  isBlocked(): boolean;
+  /** Resolves when nothing downstream blocks any more. */
+  whenUnblocked(): Promise<void>;
+}
+
+/** What `create` returns: the node's behaviour. */
+export interface NodeBehaviour {
+  input?(msg: Message, send: Send, done: Done): void | Promise<void>;
+  /** Called once every node of the flow is created and wired; sources start here. */
+  start?(): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+/** A node's view of another node's status change or error (for `status`/`catch` nodes). */
+export interface StatusEvent {
+  flowId: string;
+  nodeId: string;
+  type: string;
+  status: NodeStatus;
+}
+
+export interface ErrorEvent {
+  flowId: string;
+  nodeId: string;
+  type: string;
+  message: string;
+  msg?: Message;
+}

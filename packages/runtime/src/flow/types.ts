@@ -1,0 +1,66 @@
+/** Flow format 1: the JSON document a flow file holds. */
+
+export const FLOW_FORMAT = "wattflow/flow@1";
+
+export type QueuePolicy = "block" | "drop-oldest" | "drop-newest";
+
+export interface QueueConfig {
+  /** Messages waiting before the policy applies (default 10,000). */
+  size?: number;
+  policy?: QueuePolicy;
+}
+
+export interface FlowNode {
+  id: string;
+  type: string;
+  name?: string;
+  config?: Record<string, unknown>;
+  /** One array of target node ids per output port. */
+  wires?: string[][];
+  position?: { x: number; y: number };
+  queue?: QueueConfig;
+  /** A disabled node is not started and passes nothing. */
+  disabled?: boolean;
+}
+
+export interface FlowConnection {
+  id: string;
+  type: string;
+  name?: string;
+  config?: Record<string, unknown>;
+}
+
+export interface FlowDocument {
+  format: typeof FLOW_FORMAT;
+  id: string;
+  label?: string;
+  description?: string;
+  /** Defaults for `${NAME}` interpolation; the process environment wins. */
+  env?: Record<string, string>;
+  connections?: FlowConnection[];
+  nodes: FlowNode[];
+}
+
+/** One problem found in a flow file. */
+export interface FlowIssue {
+  /** Path of the file, when the flow came from one. */
+  file?: string;
+  flowId?: string;
+  nodeId?: string;
+  /** JSON pointer into the flow document, e.g. `/nodes/3/config/interval`. */
+  pointer: string;
+  message: string;
+}
+
+/** The change a deploy makes, by node and connection id. */
+export interface FlowDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  /** Nodes whose only change is their wiring or position: rewired, not restarted. */
+  rewired: string[];
+  connections: { added: string[]; removed: string[]; changed: string[] };
+  /** Nodes restarted because a connection they use changed. */
+  restartedByConnection: string[];
+  flowChanged: boolean;
+}

@@ -1,0 +1,86 @@
+import { Type, type Static, type TObject, type TString, type StringOptions } from "@sinclair/typebox";
+import type { NodeBehaviour, NodeHandle, Logger } from "../engine/types.js";
+import type { Store } from "../store/types.js";
+
+/** JSON Schema keyword that marks a config field as a reference to a shared connection of a type. */
+export const CONNECTION_KEYWORD = "x-wattflow-connection";
+/** JSON Schema keyword that marks a config field as secret: never written back, never returned by the API. */
+export const SECRET_KEYWORD = "x-wattflow-secret";
+
+/** A config field that names a connection of the given type (the editor shows a picker). */
+export function Connection(connectionType: string, options: StringOptions = {}): TString {
+  return Type.String({ ...options, [CONNECTION_KEYWORD]: connectionType });
+}
+
+/** A config field holding a secret; flows should set it from the environment (`${TOKEN}`). */
+export function Secret(options: StringOptions = {}): TString {
+  return Type.String({ ...options, [SECRET_KEYWORD]: true });
+}
+
+/** Which runtime events a node listens to, besides its input wire. */
+export type NodeListens = "errors" | "status";
+
+export interface NodeDefinition<C extends TObject = TObject> {
+  /** Unique type name, kebab-case: `modbus-read`. */
+  type: string;
+  /** Palette group: `common`, `function`, `network`, `time series`, `storage`, ... */
+  category: string;
+  /** One sentence shown in the palette and the catalog. */
+  summary: string;
+  /** Markdown documentation shown beside the property form (usually the node's README). */
+  docs?: string;
+  config: C;
+  /** 0 for sources, 1 for everything else. */
+  inputs: 0 | 1;
+  /** One label per output port. */
+  outputs: readonly string[];
+  /** Makes the node receive the flow's errors or status changes as input (`catch`, `status`). */
+  listens?: NodeListens;
+  /** Extra destinations for output 0 that are not drawn as wires (`link out`). Ids may be `flow/node`. */
+  virtualWires?(config: Static<C>): readonly string[];
+  create(node: NodeHandle, config: Static<C>): NodeBehaviour | Promise<NodeBehaviour>;
+}
+
+/** The erased form the registry stores. */
+export type AnyNodeDefinition = NodeDefinition<TObject>;
+
+/** One definition gives the TypeScript config type, the JSON Schema and the behaviour. */
+export function defineNode<C extends TObject>(definition: NodeDefinition<C>): NodeDefinition<C> {
+  return definition;
+}
+
+/** What a connection's `create` gets. */
+export interface ConnectionHandle {
+  readonly id: string;
+  readonly flowId: string;
+  readonly type: string;
+  readonly log: Logger;
+  readonly store: Store;
+  env(name: string): string | undefined;
+}
+
+export interface ConnectionInstance<T = unknown> {
+  /** The object nodes get from `node.connection(id)`. */
+  value: T;
+  close?(): void | Promise<void>;
+}
+
+export interface ConnectionDefinition<C extends TObject = TObject, T = unknown> {
+  type: string;
+  summary: string;
+  docs?: string;
+  config: C;
+  create(handle: ConnectionHandle, config: Static<C>): ConnectionInstance<T> | Promise<ConnectionInstance<T>>;
+}
+
+export type AnyConnectionDefinition = ConnectionDefinition<TObject, unknown>;
+
+export function defineConnection<C extends TObject, T>(definition: ConnectionDefinition<C, T>): ConnectionDefinition<C, T> {
+  return definition;
+}
+
+/** What a plugin module exports (default export or `nodes` / `connections` named exports). */
+export interface PluginExports {
+  nodes?: readonly AnyNodeDefinition[];
+  connections?: readonly AnyConnectionDefinition[];
+}
