@@ -112,6 +112,8 @@ export interface NodeHandle {
   readonly ws: WsHub;
   /** Environment lookup: the process environment, then the flow's `env` defaults. */
   env(name: string): string | undefined;
+  /** Shows a value in the editor's debug panel and on the event stream. */
+  debug(value: unknown): void;
   /** True while a queue downstream with the `block` policy is full: sources should pause. */
   isBlocked(): boolean;
   /** Resolves when nothing downstream blocks any more. */
@@ -124,6 +126,8 @@ export interface NodeBehaviour {
   /** Called once every node of the flow is created and wired; sources start here. */
   start?(): void | Promise<void>;
   close?(): void | Promise<void>;
+  /** Fires the node now, on demand from the editor, the CLI or the admin API (`inject`, `schedule`). */
+  trigger?(): void | Promise<void>;
 }
 
 /** A node's view of another node's status change or error (for `status`/`catch` nodes). */

@@ -1,0 +1,387 @@
+import type { Logger } from "pino";
+import type { CompiledConnection, CompiledFlow, CompiledNode } from "../flow/compiled.js";
+import type { FlowDiff } from "../flow/types.js";
+import type { ConnectionInstance } from "../registry/define.js";
+import type { RuntimeEvent } from "../api/types.js";
+import type { Store } from "../store/types.js";
+import { createMessage, type Message } from "./message.js";
+import { RuntimeNode, type NodeHost } from "./runtime-node.js";
+import { OwnedResources } from "./resources.js";
+import type { Scheduler } from "./scheduler.js";
+import type { HttpRouter, NodeHandle, NodeStatus, WsHub } from "./types.js";
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** What a flow needs from the engine around it. */
+export interface FlowHost {
+  readonly scheduler: Scheduler;
+  readonly freeze: boolean;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly http: HttpRouter;
+  readonly ws: WsHub;
+  readonly closeTimeoutMs: number;
+  readonly timezone: string | undefined;
+  emit(event: RuntimeEvent): void;
+  /** Finds a node by `flow/node` key, in any flow (for links across flows). */
+  lookup(key: string): RuntimeNode | undefined;
+  blockedChanged(): void;
+  isFull(node: RuntimeNode): boolean;
+}
+
+interface LiveConnection {
+  compiled: CompiledConnection;
+  instance: ConnectionInstance | null;
+  error: Error | null;
+}
+
+/** One running flow: its connections, its nodes, and the routing of errors and status between them. */
+export class FlowRuntime implements NodeHost {
+  readonly nodes = new Map<string, RuntimeNode>();
+  private readonly connections = new Map<string, LiveConnection>();
+  private readonly resources = new Map<string, OwnedResources>();
+  private readonly downstream = new Map<string, Set<RuntimeNode>>();
+  compiled: CompiledFlow;
+  private readonly log: Logger;
+
+  constructor(
+    compiled: CompiledFlow,
+    private readonly host: FlowHost,
+  ) {
+    this.compiled = compiled;
+    this.log = host.log.child({ flow: compiled.id });
+  }
+
+  get id(): string {
+    return this.compiled.id;
+  }
+
+  get scheduler(): Scheduler {
+    return this.host.scheduler;
+  }
+
+  get freeze(): boolean {
+    return this.host.freeze;
+  }
+
+  /** Starts everything (first deploy of this flow). */
+  async start(): Promise<void> {
+    for (const c of this.compiled.connections) await this.openConnection(c);
+    const created: RuntimeNode[] = [];
+    for (const n of this.compiled.nodes) {
+      const node = new RuntimeNode(this.id, n, this);
+      this.nodes.set(n.id, node);
+      created.push(node);
+    }
+    this.rewire();
+    for (const node of created) await this.createBehaviour(node);
+    for (const node of created) await this.startBehaviour(node);
+  }
+
+  /**
+   * Applies a new compiled version of this flow: only added, changed and
+   * removed nodes (and the users of a changed connection) restart; a
+   * wiring-only change rewires. Queued messages of restarted nodes are kept.
+   */
+  async apply(next: CompiledFlow, diff: FlowDiff): Promise<void> {
+    const restart = new Set([...diff.changed, ...diff.restartedByConnection]);
+    const removed = new Set(diff.removed);
+    const stopping = [...this.nodes.values()].filter((n) => restart.has(n.id) || removed.has(n.id));
+    await Promise.all(stopping.map((n) => this.closeBehaviour(n)));
+    for (const id of removed) {
+      const node = this.nodes.get(id);
+      if (!node) continue;
+      node.discardQueue();
+      this.nodes.delete(id);
+      this.host.emit({ type: "status", time: new Date().toISOString(), flowId: this.id, nodeId: id, status: {} });
+    }
+
+    const changedConnections = new Set([...diff.connections.changed, ...diff.connections.removed]);
+    for (const id of changedConnections) await this.closeConnection(id);
+    this.compiled = next;
+    for (const c of next.connections) {
+      if (diff.connections.added.includes(c.id) || diff.connections.changed.includes(c.id)) await this.openConnection(c);
+      else {
+        const live = this.connections.get(c.id);
+        if (live) live.compiled = c;
+      }
+    }
+
+    const fresh: RuntimeNode[] = [];
+    for (const n of next.nodes) {
+      const existing = this.nodes.get(n.id);
+      if (!existing) {
+        const node = new RuntimeNode(this.id, n, this);
+        this.nodes.set(n.id, node);
+        fresh.push(node);
+      } else {
+        existing.compiled = n;
+        if (restart.has(n.id)) fresh.push(existing);
+      }
+    }
+    this.rewire();
+    for (const node of fresh) await this.createBehaviour(node);
+    for (const node of fresh) await this.startBehaviour(node);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => this.closeBehaviour(n)));
+    for (const node of this.nodes.values()) node.discardQueue();
+    for (const id of [...this.connections.keys()]) await this.closeConnection(id);
+    this.nodes.clear();
+  }
+
+  /** Resolves wires (including link targets and `flow/node` ids) into node references. */
+  rewire(): void {
+    for (const node of this.nodes.values()) {
+      const c = node.compiled;
+      const ports: RuntimeNode[][] = [];
+      const portCount = Math.max(c.definition.outputs.length, c.wires.length, c.definition.virtualWires ? 1 : 0);
+      for (let p = 0; p < portCount; p++) {
+        const ids = [...(c.wires[p] ?? [])];
+        if (p === 0 && c.definition.virtualWires) ids.push(...c.definition.virtualWires(c.config));
+        const targets: RuntimeNode[] = [];
+        for (const id of ids) {
+          const target = id.includes("/") ? this.host.lookup(id) : this.nodes.get(id);
+          if (target) targets.push(target);
+          else this.log.warn({ node: c.id, target: id }, "wire points at a node that is not running");
+        }
+        ports.push(targets);
+      }
+      node.outputs = ports;
+    }
+    this.downstream.clear();
+  }
+
+  /** Every node reachable from `node` through wires. */
+  downstreamOf(node: RuntimeNode): Set<RuntimeNode> {
+    let set = this.downstream.get(node.id);
+    if (set) return set;
+    set = new Set();
+    const stack = [...node.outputs.flat()];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (set.has(n)) continue;
+      set.add(n);
+      stack.push(...n.outputs.flat());
+    }
+    this.downstream.set(node.id, set);
+    return set;
+  }
+
+  reportError(node: RuntimeNode, err: unknown, msg: Message | undefined): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const source = { id: node.id, type: node.compiled.type, name: node.compiled.name };
+    this.host.emit({ type: "error", time: new Date().toISOString(), flowId: this.id, nodeId: node.id, message: error.message });
+    this.engineStatus(node, { fill: "red", shape: "ring", text: `error: ${truncate(error.message, 80)}` });
+    const catchers = this.listeners("errors", node);
+    if (catchers.length === 0) {
+      this.log.error({ node: node.id, type: node.compiled.type, err: error.message }, `${this.id}/${node.id}: ${error.message}`);
+      return;
+    }
+    const base = msg ?? createMessage({});
+    const errorMsg = createMessage({ ...base, _msgid: base._msgid, error: { message: error.message, name: error.name, source } });
+    for (const c of catchers) c.accept(errorMsg, null);
+  }
+
+  reportStatus(node: RuntimeNode, status: NodeStatus): void {
+    node.status = status;
+    this.host.emit({ type: "status", time: new Date().toISOString(), flowId: this.id, nodeId: node.id, status });
+    const source = { id: node.id, type: node.compiled.type, name: node.compiled.name };
+    const watchers = this.listeners("status", node);
+    if (watchers.length === 0) return;
+    const msg = createMessage({ status: { ...status, source } });
+    for (const w of watchers) w.accept(msg, null);
+  }
+
+  messageDropped(node: RuntimeNode): void {
+    this.engineStatus(node, { fill: "yellow", shape: "ring", text: `queue full: ${node.counters.dropped} dropped` });
+  }
+
+  /**
+   * The engine's own status for a node in trouble, at most once a second so
+   * a node failing on every message cannot flood the event stream.
+   */
+  private engineStatus(node: RuntimeNode, status: NodeStatus): void {
+    const now = Date.now();
+    if (now - node.lastEngineStatus < 1000) return;
+    node.lastEngineStatus = now;
+    this.reportStatus(node, status);
+  }
+
+  queueFull(node: RuntimeNode): void {
+    this.engineStatus(node, { fill: "yellow", shape: "ring", text: `queue full (${node.backlog}): sources paused` });
+    this.log.warn({ node: node.id }, `${this.id}/${node.id}: input queue full; sources upstream pause`);
+    this.host.blockedChanged();
+  }
+
+  queueRelieved(): void {
+    this.host.blockedChanged();
+  }
+
+  /** `catch` / `status` nodes whose scope covers `source` (never the listener itself, to avoid loops). */
+  private listeners(kind: "errors" | "status", source: RuntimeNode): RuntimeNode[] {
+    const out: RuntimeNode[] = [];
+    for (const n of this.nodes.values()) {
+      if (n.compiled.definition.listens !== kind || n === source || n.compiled.disabled) continue;
+      if (kind === "errors" && source.compiled.definition.listens === "errors") continue;
+      const scope = n.compiled.config.scope;
+      if (Array.isArray(scope) && scope.length > 0 && !scope.includes(source.id)) continue;
+      out.push(n);
+    }
+    return out;
+  }
+
+  private async openConnection(c: CompiledConnection): Promise<void> {
+    const live: LiveConnection = { compiled: c, instance: null, error: null };
+    this.connections.set(c.id, live);
+    try {
+      live.instance = await c.definition.create(
+        {
+          id: c.id,
+          flowId: this.id,
+          type: c.type,
+          log: this.log.child({ connection: c.id }),
+          store: this.host.store,
+          env: (name) => this.compiled.env[name],
+        },
+        c.config,
+      );
+    } catch (err) {
+      live.error = err instanceof Error ? err : new Error(String(err));
+      this.log.error({ connection: c.id, err: live.error.message }, `${this.id}: connection ${c.id} failed to start: ${live.error.message}`);
+    }
+  }
+
+  private async closeConnection(id: string): Promise<void> {
+    const live = this.connections.get(id);
+    this.connections.delete(id);
+    if (!live?.instance?.close) return;
+    await this.withTimeout(Promise.resolve().then(() => live.instance!.close!()), `connection ${id}`);
+  }
+
+  private makeHandle(node: RuntimeNode, resources: OwnedResources): NodeHandle {
+    const flow = this;
+    const host = this.host;
+    const c = node.compiled;
+    const log = this.log.child({ node: c.id, type: c.type });
+    const scope = node.key;
+    return {
+      id: c.id,
+      flowId: this.id,
+      type: c.type,
+      name: c.name,
+      log,
+      status: (status) => flow.reportStatus(node, typeof status === "string" ? { text: status } : status),
+      error: (err, msg) => node.fail(err, msg, null),
+      newMessage: (init) => createMessage(init),
+      send: (out, options) => node.sendFromSource(out, options?.onComplete),
+      timers: resources.timers(host.timezone),
+      store: host.store,
+      context: {
+        get: (key) => host.store.context.get(scope, key),
+        set: (key, value) => host.store.context.set(scope, key, value),
+        delete: (key) => host.store.context.delete(scope, key),
+        keys: () => host.store.context.keys(scope),
+      },
+      connection: <T>(id: string): T => {
+        const live = flow.connections.get(id);
+        if (!live) throw new Error(`connection "${id}" is not defined in flow ${flow.id}`);
+        if (!live.instance) throw new Error(`connection "${id}" failed to start: ${live.error?.message ?? "unknown error"}`);
+        return live.instance.value as T;
+      },
+      http: resources.http(host.http),
+      ws: resources.ws(host.ws),
+      env: (name) => flow.compiled.env[name],
+      debug: (value) =>
+        host.emit({ type: "debug", time: new Date().toISOString(), flowId: flow.id, nodeId: c.id, ...(c.name ? { name: c.name } : {}), msg: value }),
+      isBlocked: () => flow.isBlocked(node),
+      whenUnblocked: () => flow.whenUnblocked(node),
+    };
+  }
+
+  private readonly unblockWaiters: { node: RuntimeNode; resolve: () => void }[] = [];
+
+  isBlocked(node: RuntimeNode): boolean {
+    for (const n of this.downstreamOf(node)) if (this.host.isFull(n)) return true;
+    return false;
+  }
+
+  whenUnblocked(node: RuntimeNode): Promise<void> {
+    if (!this.isBlocked(node)) return Promise.resolve();
+    return new Promise((resolve) => this.unblockWaiters.push({ node, resolve }));
+  }
+
+  /** Wakes sources waiting on a queue that drained. */
+  recheckBlocked(): void {
+    for (let i = this.unblockWaiters.length - 1; i >= 0; i--) {
+      const w = this.unblockWaiters[i]!;
+      if (!this.isBlocked(w.node)) {
+        this.unblockWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  private async createBehaviour(node: RuntimeNode): Promise<void> {
+    const c: CompiledNode = node.compiled;
+    node.status = {};
+    if (c.disabled) return;
+    const resources = new OwnedResources((err) => node.fail(err, undefined, null));
+    this.resources.set(node.id, resources);
+    try {
+      node.behaviour = await c.definition.create(this.makeHandle(node, resources), c.config);
+    } catch (err) {
+      node.behaviour = null;
+      resources.releaseAll();
+      const message = err instanceof Error ? err.message : String(err);
+      this.reportStatus(node, { fill: "red", shape: "ring", text: `failed to start: ${message}` });
+      node.fail(new Error(`failed to start: ${message}`), undefined, null);
+    }
+  }
+
+  private async startBehaviour(node: RuntimeNode): Promise<void> {
+    const start = node.behaviour?.start;
+    if (!start) return;
+    try {
+      await start.call(node.behaviour);
+    } catch (err) {
+      node.fail(err, undefined, null);
+    }
+  }
+
+  private async closeBehaviour(node: RuntimeNode): Promise<void> {
+    const behaviour = node.behaviour;
+    node.behaviour = null;
+    const resources = this.resources.get(node.id);
+    this.resources.delete(node.id);
+    try {
+      if (behaviour?.close) await this.withTimeout(Promise.resolve().then(() => behaviour.close!()), `node ${node.id}`);
+    } catch (err) {
+      node.fail(err, undefined, null);
+    } finally {
+      resources?.releaseAll();
+    }
+  }
+
+  private async withTimeout(work: Promise<void>, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.host.closeTimeoutMs);
+    });
+    const outcome = await Promise.race([work.then(() => "closed" as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === "timeout") this.log.warn(`${this.id}: ${what} did not close within ${this.host.closeTimeoutMs} ms; moving on`);
+  }
+
+  /** Fires a node's `trigger` (inject, schedule) on demand. */
+  async trigger(nodeId: string): Promise<boolean> {
+    const node = this.nodes.get(nodeId);
+    const trigger = node?.behaviour?.trigger;
+    if (!node || !trigger) return false;
+    await trigger.call(node.behaviour);
+    return true;
+  }
+}

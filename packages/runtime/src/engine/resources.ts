@@ -1,0 +1,87 @@
+import { Cron } from "croner";
+import type { HttpRouter, NodeTimers, TimerHandle, WsEndpoint, WsHub } from "./types.js";
+
+/**
+ * Everything a node instance opened through its handle (timers, routes,
+ * WebSocket endpoints), so closing the instance releases all of it even when
+ * the node's own `close` forgets or times out.
+ */
+export class OwnedResources {
+  private readonly releases = new Set<() => void>();
+  private closed = false;
+
+  constructor(private readonly onCallbackError: (err: unknown) => void) {}
+
+  own(release: () => void): () => void {
+    if (this.closed) {
+      release();
+      return () => {};
+    }
+    this.releases.add(release);
+    return () => {
+      if (this.releases.delete(release)) release();
+    };
+  }
+
+  releaseAll(): void {
+    this.closed = true;
+    for (const release of this.releases) {
+      try {
+        release();
+      } catch (err) {
+        this.onCallbackError(err);
+      }
+    }
+    this.releases.clear();
+  }
+
+  guard(fn: () => void): () => void {
+    return () => {
+      if (this.closed) return;
+      try {
+        fn();
+      } catch (err) {
+        this.onCallbackError(err);
+      }
+    };
+  }
+
+  timers(defaultTimezone: string | undefined): NodeTimers {
+    return {
+      setTimeout: (fn, ms) => {
+        let cancel = (): void => {};
+        const t = setTimeout(() => {
+          cancel();
+          this.guard(fn)();
+        }, ms);
+        cancel = this.own(() => clearTimeout(t));
+        return { cancel };
+      },
+      setInterval: (fn, ms) => {
+        const t = setInterval(this.guard(fn), ms);
+        return { cancel: this.own(() => clearInterval(t)) };
+      },
+      cron: (expression, fn, options) => {
+        const job = new Cron(expression, { timezone: options?.timezone ?? defaultTimezone }, this.guard(fn));
+        const cancel = this.own(() => job.stop());
+        return { cancel, nextRun: () => job.nextRun() };
+      },
+    };
+  }
+
+  http(router: HttpRouter): HttpRouter {
+    return { route: (method, path, handler) => this.own(router.route(method, path, handler)) };
+  }
+
+  ws(hub: WsHub): WsHub {
+    return {
+      endpoint: (path, options) => {
+        const endpoint: WsEndpoint = hub.endpoint(path, options);
+        this.own(() => endpoint.close());
+        return endpoint;
+      },
+    };
+  }
+}
+
+export type { TimerHandle };

@@ -1,0 +1,28 @@
+/**
+ * @wattflow/runtime — the public face for node authors and embedders.
+ * Node plugins import `defineNode` and `Type` from here.
+ */
+export { Type, type Static, type TObject, type TSchema } from "@sinclair/typebox";
+export {
+  defineNode,
+  defineConnection,
+  Connection,
+  Secret,
+  CONNECTION_KEYWORD,
+  SECRET_KEYWORD,
+  Registry,
+  type NodeDefinition,
+  type AnyNodeDefinition,
+  type ConnectionDefinition,
+  type AnyConnectionDefinition,
+  type ConnectionHandle,
+  type ConnectionInstance,
+  type PluginExports,
+  type NodeListens,
+} from "./registry/index.js";
+export * from "./engine/index.js";
+export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } from "./util/path.js";
+export type * from "./store/types.js";
+export type * from "./flow/types.js";
+export type * from "./flow/compiled.js";
+export type * from "./api/types.js";

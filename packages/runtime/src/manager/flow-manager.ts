@@ -1,0 +1,309 @@
+import { readFile, readdir, unlink, mkdir } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import type { Logger } from "pino";
+import { watch, type FSWatcher } from "chokidar";
+import type { Engine } from "../engine/engine.js";
+import type { Registry } from "../registry/registry.js";
+import type { Store } from "../store/types.js";
+import type { FlowDetail, FlowSummary, RevisionDetail, RevisionDiff, RevisionSummary, RuntimeEvent, ValidateResult } from "../api/types.js";
+import type { CompiledFlow } from "../flow/compiled.js";
+import type { FlowDocument, FlowIssue } from "../flow/types.js";
+import { compileFlow, diffDocuments, diffFlows, formatIssue, parseFlowText, redactSecrets, writeFlowFileAtomic } from "../flow/index.js";
+import type { DeployInput, DeployOutcome, FlowManagerApi } from "./types.js";
+
+export interface FlowManagerOptions {
+  engine: Engine;
+  registry: Registry;
+  store: Store;
+  flowsDir: string;
+  log: Logger;
+  /** The environment `${NAME}` reads (default: process.env). */
+  env?: Record<string, string | undefined>;
+  onEvent?: (event: RuntimeEvent) => void;
+}
+
+interface ManagedFlow {
+  id: string;
+  file: string;
+  /** The running version, or null when no valid version ever ran. */
+  running: CompiledFlow | null;
+  revision: number;
+  /** Problems of the file on disk that was refused (the running version stays). */
+  errors: FlowIssue[];
+}
+
+export class FlowManager implements FlowManagerApi {
+  private readonly flows = new Map<string, ManagedFlow>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private watcher: FSWatcher | null = null;
+  private readonly flowsDir: string;
+
+  constructor(private readonly options: FlowManagerOptions) {
+    this.flowsDir = resolve(options.flowsDir);
+  }
+
+  private get env(): Record<string, string | undefined> {
+    return this.options.env ?? process.env;
+  }
+
+  async loadAll(): Promise<void> {
+    await mkdir(this.flowsDir, { recursive: true });
+    const files = (await readdir(this.flowsDir)).filter((f) => f.endsWith(".json")).sort();
+    for (const f of files) await this.loadFile(join(this.flowsDir, f), "startup");
+  }
+
+  list(): FlowSummary[] {
+    return [...this.flows.values()]
+      .map((f) => ({
+        id: f.id,
+        label: f.running?.label ?? f.id,
+        file: f.file,
+        revision: f.revision,
+        hash: f.running?.hash ?? "",
+        nodeCount: f.running?.nodes.length ?? 0,
+        state: f.errors.length > 0 || !f.running ? ("failed" as const) : ("running" as const),
+        errors: f.errors,
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  get(flowId: string): FlowDetail | undefined {
+    const f = this.flows.get(flowId);
+    if (!f?.running) return undefined;
+    return { flow: this.redact(f.running.document), revision: f.revision, hash: f.running.hash };
+  }
+
+  validate(flowId: string, flow: unknown): ValidateResult {
+    const result = this.compile(flowId, flow, undefined);
+    if (!result.ok) return { ok: false, errors: result.errors, diff: null };
+    return { ok: true, errors: [], diff: diffFlows(this.flows.get(flowId)?.running ?? undefined, result.flow) };
+  }
+
+  deploy(input: DeployInput): Promise<DeployOutcome> {
+    return this.serial(input.flowId, () => this.deployNow(input, "api"));
+  }
+
+  remove(flowId: string, expectedRevision?: number): ReturnType<FlowManagerApi["remove"]> {
+    return this.serial(flowId, async () => {
+      const f = this.flows.get(flowId);
+      if (!f) return { ok: false as const, kind: "not-found" as const };
+      if (expectedRevision !== undefined && expectedRevision !== f.revision) {
+        return { ok: false as const, kind: "conflict" as const, currentRevision: f.revision };
+      }
+      this.flows.delete(flowId);
+      await this.options.engine.remove(flowId);
+      await unlink(f.file).catch(() => undefined);
+      this.emit({ type: "flow-removed", time: new Date().toISOString(), flowId });
+      return { ok: true as const };
+    });
+  }
+
+  revisions(flowId: string): RevisionSummary[] {
+    return this.options.store.revisions
+      .list(flowId)
+      .map((r) => ({ flowId: r.flowId, revision: r.revision, hash: r.hash, time: new Date(r.time).toISOString(), author: r.author, message: r.message }))
+      .sort((a, b) => b.revision - a.revision);
+  }
+
+  revision(flowId: string, revision: number): RevisionDetail | undefined {
+    const r = this.options.store.revisions.get(flowId, revision);
+    if (!r) return undefined;
+    return {
+      flowId,
+      revision: r.revision,
+      hash: r.hash,
+      time: new Date(r.time).toISOString(),
+      author: r.author,
+      message: r.message,
+      flow: this.redact(r.document as FlowDocument),
+    };
+  }
+
+  diff(flowId: string, from: number, to?: number): RevisionDiff | undefined {
+    const target = to ?? this.flows.get(flowId)?.revision;
+    if (target === undefined) return undefined;
+    const a = this.options.store.revisions.get(flowId, from);
+    const b = this.options.store.revisions.get(flowId, target);
+    if (!a || !b) return undefined;
+    return { from, to: target, diff: diffDocuments(a.document as FlowDocument, b.document as FlowDocument) };
+  }
+
+  rollback(flowId: string, revision: number, options: { expectedRevision?: number; author?: string } = {}): Promise<DeployOutcome> {
+    const r = this.options.store.revisions.get(flowId, revision);
+    if (!r) return Promise.resolve({ ok: false, kind: "not-found" });
+    return this.deploy({
+      flowId,
+      flow: r.document,
+      expectedRevision: options.expectedRevision,
+      author: options.author ?? "rollback",
+      message: `rollback to revision ${revision}`,
+    });
+  }
+
+  async watch(): Promise<void> {
+    if (this.watcher) return;
+    this.watcher = watch(this.flowsDir, {
+      ignoreInitial: true,
+      depth: 0,
+      awaitWriteFinish: { stabilityThreshold: 80, pollInterval: 20 },
+      ignored: (path, stats) => stats?.isFile() === true && !path.endsWith(".json"),
+    });
+    const onFile = (path: string): void => {
+      if (!path.endsWith(".json")) return;
+      void this.loadFile(path, "file").catch((err: unknown) => this.options.log.error({ err, path }, "reading a flow file failed"));
+    };
+    this.watcher.on("add", onFile);
+    this.watcher.on("change", onFile);
+    this.watcher.on("unlink", (path) => {
+      const f = [...this.flows.values()].find((m) => m.file === path);
+      if (f) void this.remove(f.id);
+    });
+    await new Promise<void>((resolveReady) => this.watcher!.once("ready", () => resolveReady()));
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close();
+    this.watcher = null;
+    await Promise.all([...this.chains.values()]);
+  }
+
+  /** Reads a flow file and deploys it the same way an API deploy would (or records why not). */
+  private async loadFile(path: string, reason: "startup" | "file"): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      this.options.log.warn({ path, err }, "flow file vanished before it could be read");
+      return;
+    }
+    const parsed = parseFlowText(text, path);
+    const fallbackId = basename(path, ".json");
+    if (!parsed.ok) {
+      this.refuseFile(fallbackId, path, parsed.errors, reason);
+      return;
+    }
+    const doc = parsed.value as { id?: unknown };
+    const flowId = typeof doc.id === "string" && doc.id ? doc.id : fallbackId;
+    await this.serial(flowId, async () => {
+      const managed = this.flows.get(flowId);
+      if (managed?.running && managed.file !== path) {
+        this.refuseFile(flowId, path, [{ file: path, flowId, pointer: "/id", message: `flow id "${flowId}" is already used by ${managed.file}` }], reason);
+        return;
+      }
+      const outcome = await this.deployNow({ flowId, flow: parsed.value, author: reason === "startup" ? "startup" : "file", message: `${basename(path)} changed on disk` }, reason, path);
+      if (!outcome.ok && outcome.kind === "validation") this.refuseFile(flowId, path, outcome.errors, reason);
+    });
+  }
+
+  private refuseFile(flowId: string, file: string, errors: FlowIssue[], reason: "startup" | "file"): void {
+    let managed = this.flows.get(flowId);
+    if (!managed) {
+      managed = { id: flowId, file, running: null, revision: 0, errors: [] };
+      this.flows.set(flowId, managed);
+    }
+    managed.errors = errors;
+    const still = managed.running ? "the running version keeps running" : "nothing of it runs";
+    this.options.log.error(
+      { flow: flowId, file, errors: errors.map(formatIssue) },
+      `${basename(file)} refused (${errors.length} problem${errors.length === 1 ? "" : "s"}); ${still}:\n  ${errors.map(formatIssue).join("\n  ")}`,
+    );
+    this.emit({ type: "deploy-failed", time: new Date().toISOString(), flowId, file, errors });
+    if (reason === "startup" && !managed.running) void this.runLastGoodRevision(managed);
+  }
+
+  /** At startup an invalid file leaves the last accepted revision running, if the store has one. */
+  private async runLastGoodRevision(managed: ManagedFlow): Promise<void> {
+    const last = this.options.store.revisions.latest(managed.id);
+    if (!last) return;
+    const result = this.compile(managed.id, last.document, managed.file);
+    if (!result.ok) return;
+    await this.serial(managed.id, async () => {
+      await this.options.engine.deploy(result.flow, diffFlows(undefined, result.flow));
+      managed.running = result.flow;
+      managed.revision = last.revision;
+      this.options.log.warn({ flow: managed.id }, `${managed.id}: running last accepted revision ${last.revision} until the file is fixed`);
+    });
+  }
+
+  private async deployNow(input: DeployInput, source: "api" | "startup" | "file", file?: string): Promise<DeployOutcome> {
+    const existing = this.flows.get(input.flowId);
+    const current = existing?.revision ?? 0;
+    if (input.expectedRevision !== undefined && input.expectedRevision !== current) {
+      return { ok: false, kind: "conflict", currentRevision: current };
+    }
+    const target = file ?? existing?.file ?? join(this.flowsDir, `${input.flowId}.json`);
+    const result = this.compile(input.flowId, input.flow, target);
+    if (!result.ok) return { ok: false, kind: "validation", errors: result.errors };
+    const next = result.flow;
+    const previous = existing?.running ?? undefined;
+    const diff = diffFlows(previous, next);
+
+    if (previous && previous.hash === next.hash) {
+      if (existing) existing.errors = [];
+      return { ok: true, result: { flowId: next.id, revision: current, hash: next.hash, diff, unchanged: true } };
+    }
+
+    await this.options.engine.deploy(next, diff);
+    const managed: ManagedFlow = existing ?? { id: next.id, file: target, running: null, revision: 0, errors: [] };
+    managed.running = next;
+    managed.errors = [];
+    managed.file = target;
+    this.flows.set(next.id, managed);
+
+    const latest = this.options.store.revisions.latest(next.id);
+    if (latest && latest.hash === next.hash) {
+      managed.revision = latest.revision;
+    } else {
+      const record = this.options.store.revisions.add({
+        flowId: next.id,
+        hash: next.hash,
+        time: Date.now(),
+        author: input.author ?? (source === "api" ? "api" : source),
+        message: input.message ?? "",
+        document: next.document,
+      });
+      managed.revision = record.revision;
+    }
+    // API deploys write the file (the source of truth); the watcher then sees an unchanged hash.
+    if (source === "api") await writeFlowFileAtomic(target, next.document);
+
+    this.emit({
+      type: "deploy",
+      time: new Date().toISOString(),
+      flowId: next.id,
+      revision: managed.revision,
+      hash: next.hash,
+      author: input.author ?? source,
+      diff,
+    });
+    this.options.log.info(
+      { flow: next.id, revision: managed.revision, added: diff.added.length, changed: diff.changed.length, removed: diff.removed.length },
+      `${next.id}: deployed revision ${managed.revision}`,
+    );
+    return { ok: true, result: { flowId: next.id, revision: managed.revision, hash: next.hash, diff, unchanged: false } };
+  }
+
+  private compile(flowId: string, flow: unknown, file: string | undefined): ReturnType<typeof compileFlow> {
+    const result = compileFlow(flow, { registry: this.options.registry, env: this.env, file });
+    if (result.ok && result.flow.id !== flowId) {
+      return { ok: false, errors: [{ file, flowId, pointer: "/id", message: `must be "${flowId}" (the flow being deployed), got "${result.flow.id}"` }] };
+    }
+    return result;
+  }
+
+  private redact(doc: FlowDocument): FlowDocument {
+    return redactSecrets(doc, this.options.registry);
+  }
+
+  /** Runs work for one flow at a time, so a revision check and its deploy are atomic. */
+  private serial<T>(flowId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(flowId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.chains.set(flowId, next.catch(() => undefined));
+    return next;
+  }
+
+  private emit(event: RuntimeEvent): void {
+    this.options.onEvent?.(event);
+  }
+}

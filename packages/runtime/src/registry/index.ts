@@ -1,0 +1,2 @@
+export * from "./define.js";
+export { Registry } from "./registry.js";
