@@ -65,6 +65,7 @@ const gate = defineNode({
   category: "test",
   summary: "completes each message only when released",
   config: Type.Object({}),
+  concurrency: 1,
   inputs: 1,
   outputs: ["out"],
   create() {

@@ -4,7 +4,7 @@ import type { FlowDiff } from "../flow/types.js";
 import type { RuntimeEvent, NodeStatusEntry } from "../api/types.js";
 import type { Store } from "../store/types.js";
 import { FlowRuntime, type FlowHost } from "./flow-runtime.js";
-import { freezeByDefault, type Message } from "./message.js";
+import { deepFreeze, freezeByDefault, type Message } from "./message.js";
 import { Tracker, type CompletionCallback } from "./completion.js";
 import type { RuntimeNode, NodeCounters } from "./runtime-node.js";
 import { Scheduler } from "./scheduler.js";
@@ -109,6 +109,7 @@ export class Engine {
   inject(flowId: string, nodeId: string, msg: Message, onComplete?: CompletionCallback): boolean {
     const node = this.flows.get(flowId)?.nodes.get(nodeId);
     if (!node) return false;
+    if (this.host.freeze) deepFreeze(msg);
     if (!onComplete) {
       node.accept(msg, null);
       return true;

@@ -138,7 +138,7 @@ export class FlowRuntime implements NodeHost {
     for (const node of this.nodes.values()) {
       const c = node.compiled;
       const ports: RuntimeNode[][] = [];
-      const portCount = Math.max(c.definition.outputs.length, c.wires.length, c.definition.virtualWires ? 1 : 0);
+      const portCount = Math.max(c.ports.length, c.wires.length, c.definition.virtualWires ? 1 : 0);
       for (let p = 0; p < portCount; p++) {
         const ids = [...(c.wires[p] ?? [])];
         if (p === 0 && c.definition.virtualWires) ids.push(...c.definition.virtualWires(c.config));

@@ -23,6 +23,7 @@ export interface NodeCounters {
   errors: number;
 }
 
+const DEFAULT_CONCURRENCY = 1000;
 const QUEUE_FULL = new Error("dropped: the node's input queue is full");
 const NOT_RUNNING = new Error("dropped: the node is not running");
 
@@ -49,7 +50,7 @@ export class RuntimeNode implements Drainable {
     public compiled: CompiledNode,
     private readonly host: NodeHost,
   ) {
-    this.counters = { received: 0, sent: new Array<number>(compiled.definition.outputs.length).fill(0), dropped: 0, errors: 0 };
+    this.counters = { received: 0, sent: new Array<number>(compiled.ports.length).fill(0), dropped: 0, errors: 0 };
   }
 
   get id(): string {
@@ -98,7 +99,8 @@ export class RuntimeNode implements Drainable {
 
   drain(max: number): number {
     let handled = 0;
-    while (handled < max && this.queue.length > 0) {
+    const limit = this.compiled.definition.concurrency ?? DEFAULT_CONCURRENCY;
+    while (handled < max && this.queue.length > 0 && this.inFlight < limit) {
       const msg = this.queue.peekMsg();
       const tracker = this.queue.peekTracker();
       this.queue.shift();
@@ -163,6 +165,8 @@ export class RuntimeNode implements Drainable {
       if (finished) return;
       finished = true;
       this.inFlight -= 1;
+      // A slot freed up: messages waiting behind the limit may go on.
+      if (this.queue.length > 0 && !this.scheduled) this.host.scheduler.schedule(this);
       if (err !== undefined && err !== null) this.fail(err, msg, tracker);
       tracker?.release();
     };

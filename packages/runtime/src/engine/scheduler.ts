@@ -41,8 +41,10 @@ export class Scheduler {
       const node = this.ready[this.readyHead]!;
       this.readyHead += 1;
       node.scheduled = false;
-      budget -= node.drain(Math.min(this.batchSize, budget));
-      if (node.backlog > 0) this.schedule(node);
+      const handled = node.drain(Math.min(this.batchSize, budget));
+      budget -= handled;
+      // A node that handled nothing is waiting on its own in-flight work; its `done` reschedules it.
+      if (node.backlog > 0 && handled > 0) this.schedule(node);
     }
     if (this.readyHead >= this.ready.length) {
       this.ready = [];

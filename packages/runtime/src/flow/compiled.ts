@@ -17,6 +17,8 @@ export interface CompiledNode {
   queue: { size: number; policy: QueuePolicy };
   disabled: boolean;
   definition: AnyNodeDefinition;
+  /** Output port labels for this config. */
+  ports: readonly string[];
   /** Ids of the flow's connections this node's config references. */
   connections: string[];
   /** Hash of what a restart depends on: type, name, config, queue, disabled (not wires or position). */

@@ -34,11 +34,24 @@ export interface NodeDefinition<C extends TObject = TObject> {
   inputs: 0 | 1;
   /** One label per output port. */
   outputs: readonly string[];
+  /** Output ports for a given config, for nodes whose port count is configured (`switch`, `function`). */
+  outputsFor?(config: Static<C>): readonly string[];
+  /**
+   * Messages handed to `input` whose `done` has not been called yet, at most.
+   * Past it, messages wait in the node's queue, so a slow sink pushes back on
+   * its sources instead of piling up work (default 1000).
+   */
+  concurrency?: number;
   /** Makes the node receive the flow's errors or status changes as input (`catch`, `status`). */
   listens?: NodeListens;
   /** Extra destinations for output 0 that are not drawn as wires (`link out`). Ids may be `flow/node`. */
   virtualWires?(config: Static<C>): readonly string[];
   create(node: NodeHandle, config: Static<C>): NodeBehaviour | Promise<NodeBehaviour>;
+}
+
+/** The output port labels of a node with this config. */
+export function outputPorts(definition: AnyNodeDefinition, config: Record<string, unknown>): readonly string[] {
+  return definition.outputsFor ? definition.outputsFor(config) : definition.outputs;
 }
 
 /** The erased form the registry stores. */

@@ -1,0 +1,10 @@
+export * from "./types.js";
+export * from "./compiled.js";
+export { FlowDocumentSchema, flowFileJsonSchema } from "./schema.js";
+export { migrateFlow, type MigrationResult } from "./migrate.js";
+export { interpolateString, interpolateDeep } from "./interpolate.js";
+export { compileFlow, formatIssue, type CompileOptions, type CompileResult } from "./compile.js";
+export { diffFlows, diffDocuments } from "./diff.js";
+export { redactSecrets, literalSecretWarnings, REDACTED } from "./secrets.js";
+export { parseFlowText, loadFlowFile, writeFlowFileAtomic, type ParseResult } from "./load.js";
+export { canonicalJson, hashDocument } from "./canonical.js";

@@ -1,0 +1,55 @@
+import { open, readFile, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { compileFlow, type CompileOptions, type CompileResult } from "./compile.js";
+import type { FlowIssue } from "./types.js";
+
+export type ParseResult = { ok: true; value: unknown } | { ok: false; errors: FlowIssue[] };
+
+/** Parses flow JSON; a syntax error names its line and column. */
+export function parseFlowText(text: string, file?: string): ParseResult {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const pos = /position (\d+)/.exec(message);
+    let where = "";
+    if (pos) {
+      const offset = Number(pos[1]);
+      const before = text.slice(0, offset);
+      const line = before.split("\n").length;
+      const column = offset - before.lastIndexOf("\n");
+      where = ` at line ${line}, column ${column}`;
+    }
+    return { ok: false, errors: [{ ...(file ? { file } : {}), pointer: "", message: `not valid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, "")}` }] };
+  }
+}
+
+export async function loadFlowFile(path: string, options: Omit<CompileOptions, "file">): Promise<CompileResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    return { ok: false, errors: [{ file: path, pointer: "", message: `cannot read: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  const parsed = parseFlowText(text, path);
+  if (!parsed.ok) return parsed;
+  return compileFlow(parsed.value, { ...options, file: path });
+}
+
+/** Writes then renames, so a crash never leaves a half-written flow file. */
+export async function writeFlowFileAtomic(path: string, doc: unknown): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const handle = await open(temp, "w");
+  try {
+    await handle.writeFile(`${JSON.stringify(doc, null, 2)}\n`, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}

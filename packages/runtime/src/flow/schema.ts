@@ -1,0 +1,54 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { FLOW_FORMAT } from "./types.js";
+
+const Id = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$", description: "letters, digits, _ and -; starts with a letter or digit" });
+const Config = Type.Record(Type.String(), Type.Unknown(), { description: "validated against the node type's own schema" });
+
+export const FlowNodeSchema = Type.Object(
+  {
+    id: Id,
+    type: Type.String({ minLength: 1 }),
+    name: Type.Optional(Type.String()),
+    config: Type.Optional(Config),
+    wires: Type.Optional(Type.Array(Type.Array(Type.String({ minLength: 1 })))),
+    position: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false })),
+    queue: Type.Optional(
+      Type.Object(
+        {
+          size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+          policy: Type.Optional(Type.Union([Type.Literal("block"), Type.Literal("drop-oldest"), Type.Literal("drop-newest")])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const FlowConnectionSchema = Type.Object(
+  { id: Id, type: Type.String({ minLength: 1 }), name: Type.Optional(Type.String()), config: Type.Optional(Config) },
+  { additionalProperties: false },
+);
+
+/** The JSON Schema of a flow file, format 1. */
+export const FlowDocumentSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    format: Type.Literal(FLOW_FORMAT),
+    id: Id,
+    label: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    env: Type.Optional(Type.Record(Type.String(), Type.String())),
+    connections: Type.Optional(Type.Array(FlowConnectionSchema)),
+    nodes: Type.Array(FlowNodeSchema),
+  },
+  { additionalProperties: false, $id: "https://wattflow.dev/schema/flow@1.json", title: "Wattflow flow (format 1)" },
+);
+
+export type FlowDocumentShape = Static<typeof FlowDocumentSchema>;
+
+/** The schema as plain JSON (for editors and `$schema` references). */
+export function flowFileJsonSchema(): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(FlowDocumentSchema)) as Record<string, unknown>;
+}

@@ -1,0 +1,2 @@
+export * from "./types.js";
+export { openStore, type StoreOptions } from "./sqlite-store.js";

@@ -1,0 +1,330 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Aggregate, Bucket, BucketQuery, OutboxItem, Point, RangeQuery, RevisionRecord, SeriesInfo, Store, Tags } from "./types.js";
+
+type Db = Database.Database;
+
+export interface StoreOptions {
+  /** Folder holding `wattflow.db` (created when missing). */
+  dataDir?: string;
+  /** Explicit database file; wins over `dataDir`. */
+  file?: string;
+  /** An in-memory database (tests, benchmarks). */
+  memory?: boolean;
+}
+
+/** Schema steps by `user_version`; a new step is appended, never edited. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE series (id INTEGER PRIMARY KEY, name TEXT NOT NULL, tags TEXT NOT NULL, UNIQUE(name, tags));
+   CREATE TABLE points (series_id INTEGER NOT NULL, time INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY(series_id, time)) WITHOUT ROWID;
+   CREATE TABLE revisions (flow_id TEXT NOT NULL, revision INTEGER NOT NULL, hash TEXT NOT NULL, time INTEGER NOT NULL,
+     author TEXT NOT NULL, message TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY(flow_id, revision));
+   CREATE TABLE context (scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(scope, key)) WITHOUT ROWID;
+   CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, time INTEGER NOT NULL, item TEXT NOT NULL);
+   CREATE INDEX outbox_name ON outbox(name, id);`,
+];
+
+interface SeriesRow {
+  id: number;
+  name: string;
+  tags: Tags;
+}
+
+/** Tag sets as canonical JSON (sorted keys), so the same tags always name the same series. */
+function tagKey(tags: Tags | undefined): string {
+  if (!tags) return "{}";
+  const keys = Object.keys(tags);
+  if (keys.length === 0) return "{}";
+  keys.sort();
+  const sorted: Record<string, string> = {};
+  for (const k of keys) sorted[k] = String(tags[k]);
+  return JSON.stringify(sorted);
+}
+
+function matchesTags(have: Tags, want: Tags | undefined): boolean {
+  if (!want) return true;
+  for (const [k, v] of Object.entries(want)) if (have[k] !== v) return false;
+  return true;
+}
+
+function migrate(db: Db): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+export function openStore(options: StoreOptions = {}): Store {
+  let path = ":memory:";
+  if (!options.memory) {
+    if (options.file) path = options.file;
+    else {
+      const dir = options.dataDir ?? ".wattflow";
+      mkdirSync(dir, { recursive: true });
+      path = join(dir, "wattflow.db");
+    }
+  }
+  const db = new Database(path);
+  if (!options.memory) db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+class SqliteStore implements Store {
+  /** name → tagKey → series */
+  private readonly seriesByName = new Map<string, Map<string, SeriesRow>>();
+  private readonly stmts;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      insertSeries: db.prepare("INSERT INTO series(name, tags) VALUES (?, ?)"),
+      upsertPoint: db.prepare("INSERT OR REPLACE INTO points(series_id, time, value) VALUES (?, ?, ?)"),
+      latest: db.prepare("SELECT time, value FROM points WHERE series_id = ? ORDER BY time DESC LIMIT 1"),
+      revisionAdd: db.prepare(
+        "INSERT INTO revisions(flow_id, revision, hash, time, author, message, document) VALUES (?, (SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE flow_id = ?), ?, ?, ?, ?, ?) RETURNING revision",
+      ),
+      revisionList: db.prepare("SELECT flow_id, revision, hash, time, author, message FROM revisions WHERE flow_id = ? ORDER BY revision"),
+      revisionGet: db.prepare("SELECT * FROM revisions WHERE flow_id = ? AND revision = ?"),
+      revisionLatest: db.prepare("SELECT * FROM revisions WHERE flow_id = ? ORDER BY revision DESC LIMIT 1"),
+      ctxGet: db.prepare("SELECT value FROM context WHERE scope = ? AND key = ?"),
+      ctxSet: db.prepare("INSERT OR REPLACE INTO context(scope, key, value) VALUES (?, ?, ?)"),
+      ctxDelete: db.prepare("DELETE FROM context WHERE scope = ? AND key = ?"),
+      ctxKeys: db.prepare("SELECT key FROM context WHERE scope = ? ORDER BY key"),
+      ctxClear: db.prepare("DELETE FROM context WHERE scope = ?"),
+      outPush: db.prepare("INSERT INTO outbox(name, time, item) VALUES (?, ?, ?)"),
+      outPeek: db.prepare("SELECT id, time, item FROM outbox WHERE name = ? ORDER BY id LIMIT ?"),
+      outAck: db.prepare("DELETE FROM outbox WHERE name = ? AND id <= ?"),
+      outSize: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE name = ?"),
+      outDrop: db.prepare("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE name = ? ORDER BY id LIMIT ?)"),
+    };
+    for (const row of db.prepare("SELECT id, name, tags FROM series").all() as { id: number; name: string; tags: string }[]) {
+      this.cacheSeries({ id: row.id, name: row.name, tags: JSON.parse(row.tags) as Tags }, row.tags);
+    }
+  }
+
+  private cacheSeries(row: SeriesRow, key: string): void {
+    let byTags = this.seriesByName.get(row.name);
+    if (!byTags) {
+      byTags = new Map();
+      this.seriesByName.set(row.name, byTags);
+    }
+    byTags.set(key, row);
+  }
+
+  private seriesId(name: string, tags: Tags | undefined): number {
+    const key = tagKey(tags);
+    const hit = this.seriesByName.get(name)?.get(key);
+    if (hit) return hit.id;
+    const id = Number(this.stmts.insertSeries.run(name, key).lastInsertRowid);
+    this.cacheSeries({ id, name, tags: JSON.parse(key) as Tags }, key);
+    return id;
+  }
+
+  private matchingSeries(name: string, tags: Tags | undefined): SeriesRow[] {
+    const byTags = this.seriesByName.get(name);
+    if (!byTags) return [];
+    return [...byTags.values()].filter((s) => matchesTags(s.tags, tags));
+  }
+
+  private readonly writeBatch = (points: readonly Point[]): void => {
+    const upsert = this.stmts.upsertPoint;
+    for (const p of points) {
+      if (!Number.isFinite(p.value) || !Number.isFinite(p.time)) continue;
+      upsert.run(this.seriesId(p.series, p.tags), Math.round(p.time), p.value);
+    }
+  };
+
+  writePoints(points: readonly Point[]): void {
+    if (points.length === 0) return;
+    this.db.transaction(this.writeBatch)(points);
+  }
+
+  latest(series: string, tags?: Tags): Point | undefined {
+    let best: Point | undefined;
+    for (const s of this.matchingSeries(series, tags)) {
+      const row = this.stmts.latest.get(s.id) as { time: number; value: number } | undefined;
+      if (row && (!best || row.time > best.time)) best = { series, time: row.time, value: row.value, tags: s.tags };
+    }
+    return best;
+  }
+
+  latestPerTagSet(series: string): Point[] {
+    const out: Point[] = [];
+    for (const s of this.matchingSeries(series, undefined)) {
+      const row = this.stmts.latest.get(s.id) as { time: number; value: number } | undefined;
+      if (row) out.push({ series, time: row.time, value: row.value, tags: s.tags });
+    }
+    return out;
+  }
+
+  range(query: RangeQuery): Point[] {
+    const series = this.matchingSeries(query.series, query.tags);
+    if (series.length === 0) return [];
+    const byId = new Map(series.map((s) => [s.id, s]));
+    const order = query.order === "desc" ? "DESC" : "ASC";
+    const limit = query.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(query.limit))}` : "";
+    const rows = this.db
+      .prepare(
+        `SELECT series_id, time, value FROM points WHERE series_id IN (${series.map(() => "?").join(",")}) AND time >= ? AND time < ? ORDER BY time ${order}${limit}`,
+      )
+      .all(...series.map((s) => s.id), query.from, query.to) as { series_id: number; time: number; value: number }[];
+    return rows.map((r) => ({ series: query.series, time: r.time, value: r.value, tags: byId.get(r.series_id)!.tags }));
+  }
+
+  buckets(query: BucketQuery): Bucket[] {
+    const series = this.matchingSeries(query.series, query.tags);
+    if (series.length === 0 || query.every <= 0) return [];
+    const columns: Record<Aggregate, string> = {
+      avg: "AVG(value)",
+      min: "MIN(value)",
+      max: "MAX(value)",
+      sum: "SUM(value)",
+      count: "COUNT(*)",
+      // SQLite returns the bare column from the row holding MIN/MAX(time).
+      first: "(SELECT value FROM points p2 WHERE p2.series_id = points.series_id AND p2.time = MIN(points.time))",
+      last: "(SELECT value FROM points p2 WHERE p2.series_id = points.series_id AND p2.time = MAX(points.time))",
+    };
+    const aggs = [...new Set(query.aggregates)];
+    const select = aggs.map((a, i) => `${columns[a]} AS a${i}`).join(", ");
+    const every = Math.floor(query.every);
+    const rows = this.db
+      .prepare(
+        `SELECT series_id, (time / ${every}) * ${every} AS bucket${select ? ", " + select : ""} FROM points
+         WHERE series_id IN (${series.map(() => "?").join(",")}) AND time >= ? AND time < ?
+         GROUP BY series_id, bucket ORDER BY bucket, series_id`,
+      )
+      .all(...series.map((s) => s.id), query.from, query.to) as Record<string, number>[];
+    const byId = new Map(series.map((s) => [s.id, s]));
+    return rows.map((r) => {
+      const values: Partial<Record<Aggregate, number>> = {};
+      aggs.forEach((a, i) => {
+        values[a] = r[`a${i}`]!;
+      });
+      return { time: r.bucket!, tags: byId.get(r.series_id!)!.tags, values };
+    });
+  }
+
+  listSeries(prefix?: string): SeriesInfo[] {
+    const rows = this.db
+      .prepare(
+        `SELECT s.name, s.tags, COUNT(p.time) AS n, MIN(p.time) AS first, MAX(p.time) AS last
+         FROM series s JOIN points p ON p.series_id = s.id ${prefix ? "WHERE s.name LIKE ? ESCAPE '\\'" : ""} GROUP BY s.id ORDER BY s.name, s.tags`,
+      )
+      .all(...(prefix ? [prefix.replace(/[\\%_]/g, (c) => "\\" + c) + "%"] : [])) as { name: string; tags: string; n: number; first: number; last: number }[];
+    return rows.map((r) => ({ series: r.name, tags: JSON.parse(r.tags) as Tags, points: r.n, first: r.first, last: r.last }));
+  }
+
+  deleteOlderThan(series: string, before: number): number {
+    const ids: number[] = [];
+    if (series.endsWith("*")) {
+      const prefix = series.slice(0, -1);
+      for (const [name, byTags] of this.seriesByName) if (name.startsWith(prefix)) for (const s of byTags.values()) ids.push(s.id);
+    } else {
+      for (const s of this.matchingSeries(series, undefined)) ids.push(s.id);
+    }
+    if (ids.length === 0) return 0;
+    const result = this.db.prepare(`DELETE FROM points WHERE series_id IN (${ids.map(() => "?").join(",")}) AND time < ?`).run(...ids, before);
+    return result.changes;
+  }
+
+  readonly revisions: Store["revisions"] = {
+    add: (record) => {
+      const row = this.stmts.revisionAdd.get(
+        record.flowId,
+        record.flowId,
+        record.hash,
+        record.time,
+        record.author,
+        record.message,
+        JSON.stringify(record.document),
+      ) as { revision: number };
+      return { ...record, revision: row.revision };
+    },
+    list: (flowId) =>
+      (this.stmts.revisionList.all(flowId) as RevisionRow[]).map((r) => ({
+        flowId: r.flow_id,
+        revision: r.revision,
+        hash: r.hash,
+        time: r.time,
+        author: r.author,
+        message: r.message,
+      })),
+    get: (flowId, revision) => toRevision(this.stmts.revisionGet.get(flowId, revision) as RevisionRow | undefined),
+    latest: (flowId) => toRevision(this.stmts.revisionLatest.get(flowId) as RevisionRow | undefined),
+  };
+
+  readonly context: Store["context"] = {
+    get: <T>(scope: string, key: string): T | undefined => {
+      const row = this.stmts.ctxGet.get(scope, key) as { value: string } | undefined;
+      return row ? (JSON.parse(row.value) as T) : undefined;
+    },
+    set: (scope, key, value) => {
+      if (value === undefined) this.stmts.ctxDelete.run(scope, key);
+      else this.stmts.ctxSet.run(scope, key, JSON.stringify(value));
+    },
+    delete: (scope, key) => {
+      this.stmts.ctxDelete.run(scope, key);
+    },
+    keys: (scope) => (this.stmts.ctxKeys.all(scope) as { key: string }[]).map((r) => r.key),
+    clear: (scope) => {
+      this.stmts.ctxClear.run(scope);
+    },
+  };
+
+  readonly outbox: Store["outbox"] = {
+    push: (name, items) => {
+      const now = Date.now();
+      this.db.transaction(() => {
+        for (const item of items) this.stmts.outPush.run(name, now, JSON.stringify(item));
+      })();
+    },
+    peek: <T>(name: string, limit: number): OutboxItem<T>[] =>
+      (this.stmts.outPeek.all(name, limit) as { id: number; time: number; item: string }[]).map((r) => ({
+        id: r.id,
+        time: r.time,
+        item: JSON.parse(r.item) as T,
+      })),
+    ack: (name, lastId) => {
+      this.stmts.outAck.run(name, lastId);
+    },
+    size: (name) => (this.stmts.outSize.get(name) as { n: number }).n,
+    dropOldest: (name, count) => this.stmts.outDrop.run(name, count).changes,
+  };
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface RevisionRow {
+  flow_id: string;
+  revision: number;
+  hash: string;
+  time: number;
+  author: string;
+  message: string;
+  document?: string;
+}
+
+function toRevision(row: RevisionRow | undefined): RevisionRecord | undefined {
+  if (!row) return undefined;
+  return {
+    flowId: row.flow_id,
+    revision: row.revision,
+    hash: row.hash,
+    time: row.time,
+    author: row.author,
+    message: row.message,
+    document: JSON.parse(row.document ?? "null") as unknown,
+  };
+}
