@@ -1,0 +1,57 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import pino from "pino";
+import { formatIssue, loadFlowFile } from "../flow/index.js";
+import { Registry } from "../registry/registry.js";
+import { discoverPlugins, nodeModulesChain } from "../registry/discover.js";
+import { scaffoldNode } from "./scaffold.js";
+import { UserError, type CliIo } from "./io.js";
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** A registry with every plugin reachable from the working folder and from this runtime. */
+export async function localRegistry(nodesDir?: string): Promise<Registry> {
+  const registry = new Registry();
+  await discoverPlugins({
+    registry,
+    searchDirs: [...nodeModulesChain(process.cwd()), ...nodeModulesChain(here)],
+    nodesDir,
+    log: pino({ level: "silent" }),
+  });
+  return registry;
+}
+
+export function registerLocalCommands(program: Command, io: CliIo): void {
+  program
+    .command("validate <files...>")
+    .description("check flow files against the installed node types; prints every problem")
+    .option("--nodes <dir>", "extra plugin folder (env WATTFLOW_NODES)", process.env.WATTFLOW_NODES)
+    .action(async (files: string[], o: { nodes?: string }) => {
+      const registry = await localRegistry(o.nodes);
+      let bad = 0;
+      for (const file of files) {
+        const result = await loadFlowFile(resolve(file), { registry, env: process.env });
+        if (result.ok) {
+          io.out(`ok    ${file} (${result.flow.id}: ${result.flow.nodes.length} nodes)`);
+          for (const w of result.warnings) io.err(`warn  ${formatIssue(w)}`);
+        } else {
+          bad += 1;
+          io.err(`error ${file}: ${result.errors.length} problem(s)`);
+          for (const e of result.errors) io.err(`  ${formatIssue(e)}`);
+        }
+      }
+      if (bad > 0) throw new UserError(`${bad} of ${files.length} file(s) invalid`);
+    });
+
+  program
+    .command("new-node <name>")
+    .description("scaffold a node plugin package (wattflow-node-NAME) with a passing test")
+    .option("--dir <dir>", "where to create it", ".")
+    .action(async (name: string, o: { dir: string }) => {
+      const dir = await scaffoldNode(name, o.dir);
+      io.out(`created ${dir}`);
+      io.out(`next: cd ${dir} && npm install && npm test`);
+    });
+}

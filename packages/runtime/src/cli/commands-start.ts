@@ -1,0 +1,69 @@
+import type { Command } from "commander";
+import pino from "pino";
+import { startRuntime } from "../start.js";
+import type { CliIo } from "./io.js";
+
+function intOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`"${value}" is not a port number`);
+  return n;
+}
+
+export function registerStartCommand(program: Command, io: CliIo): void {
+  program
+    .command("start")
+    .description("run the runtime with the flows of a folder; prints the editor and API URLs when ready")
+    .option("--port <port>", "admin API and editor port (env WATTFLOW_PORT)", intOption, Number(process.env.WATTFLOW_PORT ?? 1880))
+    .option("--host <host>", "admin API address; beyond loopback a token is required (env WATTFLOW_HOST)", process.env.WATTFLOW_HOST ?? "127.0.0.1")
+    .option("--http-port <port>", "port of the flows' HTTP and WebSocket endpoints (env WATTFLOW_HTTP_PORT)", intOption, Number(process.env.WATTFLOW_HTTP_PORT ?? 8000))
+    .option("--http-host <host>", "address of the flows' endpoints (env WATTFLOW_HTTP_HOST)", process.env.WATTFLOW_HTTP_HOST ?? "0.0.0.0")
+    .option("--data <dir>", "data folder: the store lives here (env WATTFLOW_DATA)", process.env.WATTFLOW_DATA ?? ".wattflow")
+    .option("--flows <dir>", "folder of flow files (env WATTFLOW_FLOWS)", process.env.WATTFLOW_FLOWS ?? "flows")
+    .option("--nodes <dir>", "folder of extra node plugins (env WATTFLOW_NODES)", process.env.WATTFLOW_NODES)
+    .option("--token <token>", "admin API token (env WATTFLOW_TOKEN)", process.env.WATTFLOW_TOKEN)
+    .option("--log-level <level>", "trace, debug, info, warn, error (env WATTFLOW_LOG_LEVEL)", process.env.WATTFLOW_LOG_LEVEL ?? "info")
+    .option("--no-watch", "do not redeploy when flow files change on disk")
+    .action(
+      async (o: { port: number; host: string; httpPort: number; httpHost: string; data: string; flows: string; nodes?: string; token?: string; logLevel: string; watch: boolean }) => {
+        const logger = pino({
+          level: o.logLevel,
+          base: undefined,
+          ...(process.stdout.isTTY ? { transport: { target: "pino-pretty", options: { ignore: "pid,hostname", translateTime: "HH:MM:ss" } } } : {}),
+        });
+        process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection (a node forgot to catch it); the runtime keeps running"));
+        const runtime = await startRuntime({
+          port: o.port,
+          host: o.host,
+          httpPort: o.httpPort,
+          httpHost: o.httpHost,
+          dataDir: o.data,
+          flowsDir: o.flows,
+          nodesDir: o.nodes,
+          token: o.token,
+          logLevel: o.logLevel,
+          watch: o.watch,
+          logger,
+        });
+        io.out(`Wattflow ready in ${runtime.readyMs} ms`);
+        io.out(`  editor and admin API: ${runtime.adminUrl}`);
+        io.out(`  flow endpoints:       ${runtime.httpUrl}`);
+        let stopping = false;
+        const stop = (signal: string): void => {
+          if (stopping) return;
+          stopping = true;
+          logger.info(`${signal}: stopping`);
+          const force = setTimeout(() => process.exit(1), 15_000);
+          force.unref();
+          runtime.stop().then(
+            () => process.exit(0),
+            (err: unknown) => {
+              logger.error({ err }, "stop failed");
+              process.exit(1);
+            },
+          );
+        };
+        process.on("SIGINT", () => stop("SIGINT"));
+        process.on("SIGTERM", () => stop("SIGTERM"));
+      },
+    );
+}

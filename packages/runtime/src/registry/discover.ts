@@ -1,0 +1,166 @@
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Logger } from "pino";
+import type { AnyConnectionDefinition, AnyNodeDefinition } from "./define.js";
+import type { Registry } from "./registry.js";
+
+export interface DiscoverOptions {
+  registry: Registry;
+  /** `node_modules` folders to scan for packages with a `"wattflow"` field. */
+  searchDirs: string[];
+  /** A configured folder of plugin packages, or loose `.js`/`.mjs` modules. */
+  nodesDir?: string;
+  log: Logger;
+}
+
+export interface DiscoverResult {
+  loaded: string[];
+  failed: { module: string; error: string }[];
+}
+
+interface Candidate {
+  name: string;
+  entries: string[];
+}
+
+/** `node_modules` folders from `start` up to the filesystem root, nearest first. */
+export function nodeModulesChain(start: string): string[] {
+  const out: string[] = [];
+  let dir = resolve(start);
+  for (;;) {
+    out.push(join(dir, "node_modules"));
+    const parent = dirname(dir);
+    if (parent === dir) return out;
+    dir = parent;
+  }
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function readPackage(dir: string): Promise<Candidate | null> {
+  let pkg: { name?: string; wattflow?: { nodes?: string | string[] } };
+  try {
+    pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as typeof pkg;
+  } catch {
+    return null;
+  }
+  if (!pkg.wattflow) return null;
+  const nodes = pkg.wattflow.nodes;
+  const entries = (Array.isArray(nodes) ? nodes : nodes ? [nodes] : []).map((e) => resolve(dir, e));
+  return { name: pkg.name ?? dir, entries };
+}
+
+async function packagesIn(nodeModules: string): Promise<string[]> {
+  if (!(await isDir(nodeModules))) return [];
+  const out: string[] = [];
+  for (const entry of await readdir(nodeModules)) {
+    if (entry.startsWith(".")) continue;
+    const path = join(nodeModules, entry);
+    if (entry.startsWith("@")) {
+      if (!(await isDir(path))) continue;
+      for (const scoped of await readdir(path)) out.push(join(path, scoped));
+    } else {
+      out.push(path);
+    }
+  }
+  return out;
+}
+
+function isDefinition(value: unknown): value is AnyNodeDefinition {
+  const v = value as Partial<AnyNodeDefinition> | null;
+  return !!v && typeof v.type === "string" && typeof v.create === "function" && typeof v.config === "object" && Array.isArray(v.outputs);
+}
+
+function isConnection(value: unknown): value is AnyConnectionDefinition {
+  const v = value as Partial<AnyConnectionDefinition> | null;
+  return !!v && typeof v.type === "string" && typeof v.create === "function" && typeof v.config === "object" && !("outputs" in v);
+}
+
+/** Accepts `default: {nodes, connections}`, a definition, an array of them, or named `nodes`/`connections`. */
+function definitionsOf(mod: Record<string, unknown>): { nodes: AnyNodeDefinition[]; connections: AnyConnectionDefinition[] } {
+  const nodes: AnyNodeDefinition[] = [];
+  const connections: AnyConnectionDefinition[] = [];
+  const take = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(take);
+    if (isDefinition(value)) nodes.push(value);
+    else if (isConnection(value)) connections.push(value);
+    else if (value && typeof value === "object") {
+      const v = value as { nodes?: unknown; connections?: unknown };
+      if (Array.isArray(v.nodes)) v.nodes.forEach(take);
+      if (Array.isArray(v.connections)) v.connections.forEach(take);
+    }
+  };
+  take(mod.default);
+  if (mod.default === undefined || (!isDefinition(mod.default) && !Array.isArray(mod.default) && !(mod.default as { nodes?: unknown })?.nodes)) {
+    take({ nodes: mod.nodes, connections: mod.connections });
+  }
+  return { nodes: [...new Set(nodes)], connections: [...new Set(connections)] };
+}
+
+/**
+ * Finds plugin packages and registers their node and connection types. A
+ * plugin that fails to load is reported and skipped; the rest still load.
+ */
+export async function discoverPlugins(options: DiscoverOptions): Promise<DiscoverResult> {
+  const { registry, log } = options;
+  const result: DiscoverResult = { loaded: [], failed: [] };
+  const seen = new Set<string>();
+  const candidates: Candidate[] = [];
+
+  for (const dir of options.searchDirs) {
+    for (const pkgDir of await packagesIn(dir)) {
+      const real = await realpath(pkgDir).catch(() => pkgDir);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      const c = await readPackage(real);
+      if (c) candidates.push(c);
+    }
+  }
+  if (options.nodesDir && (await isDir(options.nodesDir))) {
+    for (const entry of (await readdir(options.nodesDir)).sort()) {
+      const path = resolve(options.nodesDir, entry);
+      if (/\.(m?js)$/.test(entry)) candidates.push({ name: `${options.nodesDir}/${entry}`, entries: [path] });
+      else if (await isDir(path)) {
+        const real = await realpath(path);
+        if (seen.has(real)) continue;
+        seen.add(real);
+        const c = await readPackage(real);
+        if (c) candidates.push(c);
+      }
+    }
+  }
+
+  for (const c of candidates) {
+    const fail = (error: string): void => {
+      result.failed.push({ module: c.name, error });
+      registry.reportFailedPlugin(c.name, error);
+      log.error({ plugin: c.name }, `plugin ${c.name} skipped: ${error}`);
+    };
+    if (c.entries.length === 0) {
+      fail('its "wattflow" field names no modules (expected "wattflow": { "nodes": "./dist/index.js" })');
+      continue;
+    }
+    try {
+      let count = 0;
+      for (const entry of c.entries) {
+        const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+        const defs = definitionsOf(mod);
+        for (const n of defs.nodes) registry.registerNode(n, c.name);
+        for (const k of defs.connections) registry.registerConnection(k, c.name);
+        count += defs.nodes.length + defs.connections.length;
+      }
+      if (count === 0) fail("it exports no node or connection definitions");
+      else result.loaded.push(c.name);
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
+    }
+  }
+  return result;
+}
