@@ -99,7 +99,7 @@ export class RuntimeNode implements Drainable {
 
   drain(max: number): number {
     let handled = 0;
-    const limit = this.compiled.definition.concurrency ?? DEFAULT_CONCURRENCY;
+    const limit = this.compiled.queue.concurrency ?? this.compiled.definition.concurrency ?? DEFAULT_CONCURRENCY;
     while (handled < max && this.queue.length > 0 && this.inFlight < limit) {
       const msg = this.queue.peekMsg();
       const tracker = this.queue.peekTracker();

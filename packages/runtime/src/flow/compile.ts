@@ -144,10 +144,9 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
       return;
     }
     const config = checkConfig(definition, n.config, `${pointer}/config`, id);
-    if (!config) return;
 
     const used: string[] = [];
-    for (const [field, type] of connectionFields(definition.config)) {
+    if (config) for (const [field, type] of connectionFields(definition.config)) {
       const ref = config[field];
       if (typeof ref !== "string" || ref === "") continue;
       const actual = connectionTypes.get(ref);
@@ -156,7 +155,7 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
       else used.push(ref);
     }
 
-    const ports = outputPorts(definition, config);
+    const ports = config ? outputPorts(definition, config) : definition.outputs;
     const wires = Array.isArray(n.wires) ? (n.wires as unknown[]).map((p) => (Array.isArray(p) ? p.filter((w): w is string => typeof w === "string") : [])) : [];
     if (wires.length > ports.length && wires.slice(ports.length).some((p) => p.length > 0)) {
       issue(`${pointer}/wires`, `has ${wires.length} output ports wired but ${n.type} has ${ports.length}`, id);
@@ -167,7 +166,7 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
         if (definition.inputs === 0 && target === id) issue(`${pointer}/wires/${p}/${w}`, "a node cannot wire to itself", id);
       }),
     );
-    for (const target of definition.virtualWires?.(config) ?? []) {
+    for (const target of config ? (definition.virtualWires?.(config) ?? []) : []) {
       if (!target.includes("/") && !ids.has(target)) issue(`${pointer}/config`, `links to node "${target}", which is not in this flow`, id);
     }
     for (const t of wires.flat()) {
@@ -176,10 +175,12 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
       if (targetDef && targetDef.inputs === 0) issue(`${pointer}/wires`, `wires to "${t}", a ${targetDef.type} node, which has no input`, id);
     }
 
+    if (!config) return;
     const queueRaw = isObject(n.queue) ? n.queue : {};
     const queue = {
       size: typeof queueRaw.size === "number" ? queueRaw.size : DEFAULT_QUEUE_SIZE,
       policy: (queueRaw.policy as CompiledNode["queue"]["policy"] | undefined) ?? "block",
+      ...(typeof queueRaw.concurrency === "number" ? { concurrency: queueRaw.concurrency } : {}),
     };
     const name = typeof n.name === "string" ? n.name : undefined;
     const disabled = n.disabled === true;

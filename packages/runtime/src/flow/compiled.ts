@@ -14,7 +14,7 @@ export interface CompiledNode {
   config: Record<string, unknown>;
   /** Target node ids per output port; `flow/node` ids point into other flows. */
   wires: string[][];
-  queue: { size: number; policy: QueuePolicy };
+  queue: { size: number; policy: QueuePolicy; concurrency?: number };
   disabled: boolean;
   definition: AnyNodeDefinition;
   /** Output port labels for this config. */

@@ -1,5 +1,6 @@
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { jsonErrorOffset } from "./json-position.js";
 import { compileFlow, type CompileOptions, type CompileResult } from "./compile.js";
 import type { FlowIssue } from "./types.js";
 
@@ -11,16 +12,15 @@ export function parseFlowText(text: string, file?: string): ParseResult {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const pos = /position (\d+)/.exec(message);
+    const offset = jsonErrorOffset(text);
     let where = "";
-    if (pos) {
-      const offset = Number(pos[1]);
+    if (offset >= 0) {
       const before = text.slice(0, offset);
       const line = before.split("\n").length;
       const column = offset - before.lastIndexOf("\n");
       where = ` at line ${line}, column ${column}`;
     }
-    return { ok: false, errors: [{ ...(file ? { file } : {}), pointer: "", message: `not valid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, "")}` }] };
+    return { ok: false, errors: [{ ...(file ? { file } : {}), pointer: "", message: `not valid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, "").replace(/, "\.\.\.[\s\S]*$/, "")}` }] };
   }
 }
 

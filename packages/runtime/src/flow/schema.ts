@@ -17,6 +17,7 @@ export const FlowNodeSchema = Type.Object(
         {
           size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
           policy: Type.Optional(Type.Union([Type.Literal("block"), Type.Literal("drop-oldest"), Type.Literal("drop-newest")])),
+          concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
         },
         { additionalProperties: false },
       ),

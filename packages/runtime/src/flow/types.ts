@@ -8,6 +8,8 @@ export interface QueueConfig {
   /** Messages waiting before the policy applies (default 10,000). */
   size?: number;
   policy?: QueuePolicy;
+  /** Messages the node works on at once (handed to it, not yet done); overrides the type's default. */
+  concurrency?: number;
 }
 
 export interface FlowNode {

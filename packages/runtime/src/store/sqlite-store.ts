@@ -180,34 +180,32 @@ class SqliteStore implements Store {
   buckets(query: BucketQuery): Bucket[] {
     const series = this.matchingSeries(query.series, query.tags);
     if (series.length === 0 || query.every <= 0) return [];
-    const columns: Record<Aggregate, string> = {
-      avg: "AVG(value)",
-      min: "MIN(value)",
-      max: "MAX(value)",
-      sum: "SUM(value)",
-      count: "COUNT(*)",
-      // SQLite returns the bare column from the row holding MIN/MAX(time).
-      first: "(SELECT value FROM points p2 WHERE p2.series_id = points.series_id AND p2.time = MIN(points.time))",
-      last: "(SELECT value FROM points p2 WHERE p2.series_id = points.series_id AND p2.time = MAX(points.time))",
-    };
-    const aggs = [...new Set(query.aggregates)];
-    const select = aggs.map((a, i) => `${columns[a]} AS a${i}`).join(", ");
     const every = Math.floor(query.every);
+    const ids = series.map((s) => s.id);
+    const where = `series_id IN (${ids.map(() => "?").join(",")}) AND time >= ? AND time < ?`;
+    const args = [...ids, query.from, query.to];
+    const columns: Partial<Record<Aggregate, string>> = { avg: "AVG(value)", min: "MIN(value)", max: "MAX(value)", sum: "SUM(value)", count: "COUNT(*)" };
+    const plain = [...new Set(query.aggregates)].filter((a) => a in columns);
+    const select = ["COUNT(*) AS n", ...plain.map((a) => `${columns[a]} AS ${a}`)].join(", ");
     const rows = this.db
-      .prepare(
-        `SELECT series_id, (time / ${every}) * ${every} AS bucket${select ? ", " + select : ""} FROM points
-         WHERE series_id IN (${series.map(() => "?").join(",")}) AND time >= ? AND time < ?
-         GROUP BY series_id, bucket ORDER BY bucket, series_id`,
-      )
-      .all(...series.map((s) => s.id), query.from, query.to) as Record<string, number>[];
+      .prepare(`SELECT series_id, (time / ${every}) * ${every} AS bucket, ${select} FROM points WHERE ${where} GROUP BY series_id, bucket ORDER BY bucket, series_id`)
+      .all(...args) as Record<string, number>[];
     const byId = new Map(series.map((s) => [s.id, s]));
-    return rows.map((r) => {
+    const out = rows.map((r) => {
       const values: Partial<Record<Aggregate, number>> = {};
-      aggs.forEach((a, i) => {
-        values[a] = r[`a${i}`]!;
-      });
-      return { time: r.bucket!, tags: byId.get(r.series_id!)!.tags, values };
+      for (const a of plain) values[a] = r[a]!;
+      return { time: r.bucket!, tags: byId.get(r.series_id!)!.tags, values, key: `${r.series_id}:${r.bucket}` };
     });
+    // SQLite returns the bare `value` of the row holding the single MIN/MAX(time) of each group.
+    for (const [agg, fn] of [["first", "MIN"], ["last", "MAX"]] as const) {
+      if (!query.aggregates.includes(agg)) continue;
+      const edge = this.db
+        .prepare(`SELECT series_id, (time / ${every}) * ${every} AS bucket, value, ${fn}(time) FROM points WHERE ${where} GROUP BY series_id, bucket`)
+        .all(...args) as { series_id: number; bucket: number; value: number }[];
+      const byKey = new Map(edge.map((e) => [`${e.series_id}:${e.bucket}`, e.value]));
+      for (const b of out) b.values[agg] = byKey.get(b.key)!;
+    }
+    return out.map(({ key: _key, ...b }) => b);
   }
 
   listSeries(prefix?: string): SeriesInfo[] {

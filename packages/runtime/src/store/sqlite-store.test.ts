@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore } from "./index.js";
+import type { Store } from "./types.js";
+
+let store: Store;
+const dirs: string[] = [];
+afterEach(() => {
+  store?.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), "wattflow-store-"));
+  dirs.push(d);
+  return d;
+};
+
+describe("time series", () => {
+  it("writes, replaces the same instant, and reads ranges by tags", () => {
+    store = openStore({ memory: true });
+    store.writePoints([
+      { series: "power", time: 1000, value: 1, tags: { host: "a" } },
+      { series: "power", time: 2000, value: 2, tags: { host: "a" } },
+      { series: "power", time: 1500, value: 9, tags: { host: "b", rack: "r1" } },
+      { series: "power", time: 2000, value: 3, tags: { host: "a" } },
+    ]);
+    expect(store.range({ series: "power", from: 0, to: 3000, tags: { host: "a" } }).map((p) => [p.time, p.value])).toEqual([
+      [1000, 1],
+      [2000, 3],
+    ]);
+    expect(store.range({ series: "power", from: 0, to: 3000 }).map((p) => p.value)).toEqual([1, 9, 3]);
+    expect(store.range({ series: "power", from: 0, to: 3000, order: "desc", limit: 1 })[0]).toMatchObject({ time: 2000, value: 3, tags: { host: "a" } });
+    expect(store.range({ series: "power", from: 0, to: 2000 }).map((p) => p.time)).toEqual([1000, 1500]);
+    expect(store.latest("power", { rack: "r1" })).toMatchObject({ time: 1500, value: 9 });
+    expect(store.latestPerTagSet("power").map((p) => p.value).sort()).toEqual([3, 9]);
+  });
+
+  it("tag order does not create a second series", () => {
+    store = openStore({ memory: true });
+    store.writePoints([{ series: "s", time: 1, value: 1, tags: { a: "1", b: "2" } }]);
+    store.writePoints([{ series: "s", time: 1, value: 5, tags: { b: "2", a: "1" } }]);
+    expect(store.listSeries()).toEqual([{ series: "s", tags: { a: "1", b: "2" }, points: 1, first: 1, last: 1 }]);
+  });
+
+  it("buckets with every aggregate", () => {
+    store = openStore({ memory: true });
+    store.writePoints([
+      { series: "v", time: 0, value: 4 },
+      { series: "v", time: 400, value: 2 },
+      { series: "v", time: 900, value: 6 },
+      { series: "v", time: 1000, value: 10 },
+      { series: "v", time: 1999, value: 20 },
+    ]);
+    const buckets = store.buckets({ series: "v", from: 0, to: 5000, every: 1000, aggregates: ["avg", "min", "max", "sum", "count", "first", "last"] });
+    expect(buckets).toEqual([
+      { time: 0, tags: {}, values: { avg: 4, min: 2, max: 6, sum: 12, count: 3, first: 4, last: 6 } },
+      { time: 1000, tags: {}, values: { avg: 15, min: 10, max: 20, sum: 30, count: 2, first: 10, last: 20 } },
+    ]);
+  });
+
+  it("deletes older points of one series or a prefix, and says how many", () => {
+    store = openStore({ memory: true });
+    store.writePoints([
+      { series: "solar.pv", time: 1, value: 1 },
+      { series: "solar.pv", time: 5, value: 1 },
+      { series: "solar.batt", time: 1, value: 1 },
+      { series: "host.cpu", time: 1, value: 1 },
+    ]);
+    expect(store.deleteOlderThan("solar.pv", 5)).toBe(1);
+    expect(store.deleteOlderThan("solar.*", 10)).toBe(2);
+    expect(store.range({ series: "host.cpu", from: 0, to: 10 })).toHaveLength(1);
+  });
+
+  it("skips values that are not finite numbers rather than storing NaN", () => {
+    store = openStore({ memory: true });
+    store.writePoints([
+      { series: "x", time: 1, value: Number.NaN },
+      { series: "x", time: 2, value: 2 },
+    ]);
+    expect(store.range({ series: "x", from: 0, to: 10 }).map((p) => p.value)).toEqual([2]);
+  });
+});
+
+describe("revisions, context, outbox", () => {
+  it("numbers revisions per flow", () => {
+    store = openStore({ memory: true });
+    const a1 = store.revisions.add({ flowId: "a", hash: "h1", time: 1, author: "me", message: "first", document: { id: "a" } });
+    store.revisions.add({ flowId: "b", hash: "x", time: 1, author: "me", message: "", document: {} });
+    const a2 = store.revisions.add({ flowId: "a", hash: "h2", time: 2, author: "you", message: "second", document: { id: "a", n: 2 } });
+    expect([a1.revision, a2.revision]).toEqual([1, 2]);
+    expect(store.revisions.list("a").map((r) => r.hash)).toEqual(["h1", "h2"]);
+    expect(store.revisions.get("a", 2)?.document).toEqual({ id: "a", n: 2 });
+    expect(store.revisions.latest("a")?.revision).toBe(2);
+    expect(store.revisions.get("a", 3)).toBeUndefined();
+  });
+
+  it("keeps JSON context per scope", () => {
+    store = openStore({ memory: true });
+    store.context.set("f/n", "state", { open: [1, 2] });
+    store.context.set("f/n", "count", 3);
+    store.context.set("f/other", "count", 9);
+    expect(store.context.get("f/n", "state")).toEqual({ open: [1, 2] });
+    expect(store.context.keys("f/n")).toEqual(["count", "state"]);
+    store.context.delete("f/n", "count");
+    expect(store.context.get("f/n", "count")).toBeUndefined();
+    store.context.clear("f/n");
+    expect(store.context.keys("f/n")).toEqual([]);
+    expect(store.context.get("f/other", "count")).toBe(9);
+  });
+
+  it("outbox is FIFO per name, acked up to an id, and drops the oldest on request", () => {
+    store = openStore({ memory: true });
+    store.outbox.push("influx", ["a", "b", "c"]);
+    store.outbox.push("other", ["z"]);
+    const first = store.outbox.peek<string>("influx", 2);
+    expect(first.map((i) => i.item)).toEqual(["a", "b"]);
+    store.outbox.ack("influx", first[1]!.id);
+    expect(store.outbox.size("influx")).toBe(1);
+    store.outbox.push("influx", ["d", "e"]);
+    expect(store.outbox.dropOldest("influx", 2)).toBe(2);
+    expect(store.outbox.peek<string>("influx", 10).map((i) => i.item)).toEqual(["e"]);
+    expect(store.outbox.size("other")).toBe(1);
+  });
+});
+
+describe("on disk", () => {
+  it("persists across reopen, in WAL mode", () => {
+    const dir = tempDir();
+    store = openStore({ dataDir: dir });
+    store.writePoints([{ series: "s", time: 1, value: 42 }]);
+    store.context.set("g", "k", "v");
+    store.close();
+    store = openStore({ dataDir: dir });
+    expect(store.latest("s")?.value).toBe(42);
+    expect(store.context.get("g", "k")).toBe("v");
+    const wal = store.transaction(() => true);
+    expect(wal).toBe(true);
+    expect(existsSync(join(dir, "wattflow.db-wal"))).toBe(true);
+  });
+});
