@@ -35,7 +35,12 @@ export function compileRule(rule: RuleConfig, env: (name: string) => string | un
         // The hot path (benchmark's case): a top-level property set with a constant.
         if (path.length === 1) {
           const key = path[0] as string;
-          return (msg) => ({ ...msg, [key]: value }) as Message;
+          // Object.assign copies several times faster than object spread in V8 today.
+          return (msg) => {
+            const out = Object.assign({}, msg) as Record<string, unknown>;
+            out[key] = value;
+            return out as Message;
+          };
         }
         return (msg) => setPath(msg, path, value);
       }

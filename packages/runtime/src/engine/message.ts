@@ -23,7 +23,10 @@ export function newMessageId(): string {
 
 export function createMessage(init: MessageInit): Message {
   if (typeof init._msgid === "string") return init as Message;
-  return { ...init, _msgid: newMessageId() };
+  // Object.assign, not spread: several times faster on this hot path.
+  const msg = Object.assign({}, init);
+  msg._msgid = newMessageId();
+  return msg as Message;
 }
 
 /**

@@ -46,7 +46,7 @@ export function getPath(root: unknown, path: string | PathSegment[]): unknown {
 
 function shallowCopy(value: unknown, nextSeg: PathSegment | undefined): Record<string | number, unknown> | unknown[] {
   if (Array.isArray(value)) return value.slice();
-  if (value !== null && typeof value === "object") return { ...(value as Record<string, unknown>) };
+  if (value !== null && typeof value === "object") return Object.assign({}, value as Record<string, unknown>);
   return typeof nextSeg === "number" ? [] : {};
 }
 

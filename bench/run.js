@@ -1,0 +1,63 @@
+// `npm run bench`: Wattflow against Node-RED 4 on the same flows, alternating, median of rounds.
+// `npm run bench -- --json` ends with one line of figures as JSON.
+import { fork, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { measureStartup } from "./startup.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const json = process.argv.includes("--json");
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const GOALS = { chain5: 20, fanout: 40 };
+
+function runWorker(file, scenario) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(here, file), [scenario], { env: { ...process.env, NODE_ENV: "production" }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    let report;
+    child.on("message", (m) => (report = m));
+    child.on("exit", (code) => {
+      if (report?.error || !report) return reject(new Error(`${file} ${scenario}: ${report?.error ?? `exited ${code} without a report`}`));
+      if (report.received !== report.expected) return reject(new Error(`${file} ${scenario}: lost messages (${report.received} of ${report.expected})`));
+      resolve(report.rateOfSource);
+    });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+
+async function build() {
+  await new Promise((resolve, reject) => {
+    const p = spawn("npx", ["tsc", "-b", "packages/runtime", "packages/nodes"], { cwd: join(here, ".."), stdio: "inherit" });
+    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error("build failed"))));
+  });
+}
+
+await build();
+const figures = {};
+console.log(`Wattflow vs Node-RED 4.1: 200,000 messages per run, ${rounds} alternating rounds per system, median shown (source messages per second).`);
+for (const scenario of ["chain5", "fanout"]) {
+  const w = [];
+  const n = [];
+  for (let r = 0; r < rounds; r++) {
+    w.push(await runWorker("wattflow-worker.mjs", scenario));
+    n.push(await runWorker("nodered-worker.mjs", scenario));
+  }
+  const wattflow = median(w);
+  const nodered = median(n);
+  figures[scenario] = { wattflow: Math.round(wattflow), nodered: Math.round(nodered), ratio: Number((wattflow / nodered).toFixed(1)) };
+}
+
+console.log("");
+console.log("scenario   wattflow msg/s   node-red msg/s    ratio   goal");
+for (const [name, f] of Object.entries(figures)) {
+  const met = f.ratio >= GOALS[name] ? "met" : "not met";
+  console.log(`${name.padEnd(8)} ${fmt(f.wattflow).padStart(16)} ${fmt(f.nodered).padStart(16)} ${`${f.ratio}×`.padStart(8)}   ≥${GOALS[name]}× (${met})`);
+}
+
+const startup = await measureStartup();
+figures.rss_mb = startup.rssMb;
+figures.ready_ms = startup.readyMs;
+console.log("");
+console.log(`runtime: rss ${startup.rssMb ?? "n/a"} MB after start with the shipped flows; ready in ${startup.readyMs ?? "n/a"} ms (spawn to "ready" line)`);
+if (json) console.log(JSON.stringify(figures));

@@ -1,0 +1,101 @@
+// Runs one scenario on Wattflow's engine (the built runtime and node library) and reports the time.
+import pino from "pino";
+import { Engine, Type, defineNode } from "../packages/runtime/dist/index.js";
+import { compileFlow, diffFlows } from "../packages/runtime/dist/flow/index.js";
+import { openStore } from "../packages/runtime/dist/store/index.js";
+import { RouteTable } from "../packages/runtime/dist/server/route-table.js";
+import { Registry } from "../packages/runtime/dist/registry/registry.js";
+import { nodes as standardNodes } from "../packages/nodes/dist/index.js";
+import { BATCH, MESSAGES, scenario } from "./scenarios.mjs";
+
+const name = process.argv[2];
+const { nodes, expected } = scenario(name);
+let received = 0;
+let startedAt = 0;
+
+const source = defineNode({
+  type: "bench-source",
+  category: "bench",
+  summary: "emits the benchmark messages",
+  config: Type.Object({}),
+  inputs: 0,
+  outputs: ["out"],
+  create(node) {
+    return {
+      trigger() {
+        startedAt = performance.now();
+        let i = 0;
+        // A well-behaved source: it pauses while a queue downstream is full.
+        const burst = () => {
+          if (node.isBlocked()) return void node.whenUnblocked().then(burst);
+          const end = Math.min(i + BATCH, MESSAGES);
+          for (; i < end; i++) node.send(node.newMessage({ payload: i }));
+          if (i < MESSAGES) setImmediate(burst);
+        };
+        burst();
+      },
+    };
+  },
+});
+
+const sink = defineNode({
+  type: "bench-sink",
+  category: "bench",
+  summary: "counts",
+  config: Type.Object({}),
+  inputs: 1,
+  outputs: [],
+  create() {
+    return {
+      input(_msg, _send, done) {
+        received += 1;
+        done();
+        if (received === expected) finish();
+      },
+    };
+  },
+});
+
+const registry = new Registry();
+for (const d of [...standardNodes, source, sink]) registry.registerNode(d, "bench");
+const doc = {
+  format: "wattflow/flow@1",
+  id: "bench",
+  nodes: nodes.map((n) => ({
+    id: n.id,
+    type: n.kind === "source" ? "bench-source" : n.kind === "sink" ? "bench-sink" : "change",
+    ...(n.kind === "change" ? { config: { rules: [{ action: "set", path: n.prop, value: 1, valueType: "number" }] } } : {}),
+    wires: n.wires.length ? [n.wires] : [],
+  })),
+};
+const result = compileFlow(doc, { registry, env: {} });
+if (!result.ok) throw new Error(JSON.stringify(result.errors));
+const store = openStore({ memory: true });
+const engine = new Engine({
+  store,
+  log: pino({ level: "silent" }),
+  http: new RouteTable(),
+  ws: { endpoint: () => ({ path: "", broadcast: () => 0, clientCount: 0, onMessage() {}, close() {} }) },
+  freeze: false,
+});
+await engine.deploy(result.flow, diffFlows(undefined, result.flow));
+
+function finish() {
+  const ms = performance.now() - startedAt;
+  const stats = engine.stats();
+  const dropped = stats.reduce((n, s) => n + s.dropped, 0);
+  process.send?.({ system: "wattflow", scenario: name, ms, received, expected, dropped, rateOfSource: (MESSAGES / ms) * 1000 });
+  setImmediate(() => process.exit(0));
+}
+
+process.on("beforeExit", () => {
+  const dropped = engine.stats().reduce((n, s) => n + s.dropped, 0);
+  process.send?.({ system: "wattflow", scenario: name, error: `stopped with ${received} of ${expected} messages (${dropped} dropped)` });
+  process.exit(1);
+});
+
+setTimeout(() => {
+  process.send?.({ system: "wattflow", scenario: name, error: `timed out with ${received} of ${expected}` });
+  process.exit(1);
+}, 120_000).unref();
+await engine.trigger("bench", "src");
