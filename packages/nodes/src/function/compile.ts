@@ -1,13 +1,20 @@
 import type { Message, NodeContext } from "@wattflow/runtime";
 
-type UserFunction = (msg: Message, node: object, context: NodeContext, env: (name: string) => string | undefined) => Promise<unknown>;
+type UserFunction = (
+  msg: Message,
+  node: object,
+  context: NodeContext,
+  env: (name: string) => string | undefined,
+  flow: NodeContext,
+  global: NodeContext,
+) => Promise<unknown>;
 
 const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor as new (...args: string[]) => UserFunction;
 
 /** Compiles user code once at create time; a syntax error names the node and the line. */
 export function compileUserCode(code: string, where: string): UserFunction {
   try {
-    return new AsyncFunction("msg", "node", "context", "env", `"use strict";\n${code}`);
+    return new AsyncFunction("msg", "node", "context", "env", "flow", "global", `"use strict";\n${code}`);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const line = lineOf(code, err);

@@ -8,7 +8,7 @@ export default defineNode({
   summary: "Runs your JavaScript on each message. Not a sandbox: the code has the runtime's full privileges.",
   docs: readDocs(import.meta.url),
   config: Type.Object({
-    code: Type.String({ default: "return msg;", description: "body of async function (msg, node, context, env)" }),
+    code: Type.String({ default: "return msg;", description: "body of async function (msg, node, context, env, flow, global)" }),
     outputs: Type.Integer({ minimum: 0, maximum: 32, default: 1, description: "output ports; return an array with one entry per port" }),
   }),
   inputs: 1,
@@ -28,7 +28,7 @@ export default defineNode({
     const env = (name: string) => node.env(name);
     return {
       async input(msg: Message, send, done) {
-        const result = await run(msg, api, node.context, env);
+        const result = await run(msg, api, node.context, env, node.flowContext, node.globalContext);
         send(result as Output);
         done();
       },

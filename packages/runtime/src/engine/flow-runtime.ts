@@ -8,7 +8,16 @@ import { createMessage, type Message } from "./message.js";
 import { RuntimeNode, type NodeHost } from "./runtime-node.js";
 import { OwnedResources } from "./resources.js";
 import type { Scheduler } from "./scheduler.js";
-import type { HttpRouter, NodeHandle, NodeStatus, WsHub } from "./types.js";
+import type { HttpRouter, NodeContext, NodeHandle, NodeStatus, WsHub } from "./types.js";
+
+function contextOf(store: Store, scope: string): NodeContext {
+  return {
+    get: (key) => store.context.get(scope, key),
+    set: (key, value) => store.context.set(scope, key, value),
+    delete: (key) => store.context.delete(scope, key),
+    keys: () => store.context.keys(scope),
+  };
+}
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -280,12 +289,9 @@ export class FlowRuntime implements NodeHost {
       send: (out, options) => node.sendFromSource(out, options?.onComplete),
       timers: resources.timers(host.timezone),
       store: host.store,
-      context: {
-        get: (key) => host.store.context.get(scope, key),
-        set: (key, value) => host.store.context.set(scope, key, value),
-        delete: (key) => host.store.context.delete(scope, key),
-        keys: () => host.store.context.keys(scope),
-      },
+      context: contextOf(host.store, scope),
+      flowContext: contextOf(host.store, `flow:${this.id}`),
+      globalContext: contextOf(host.store, "global"),
       connection: <T>(id: string): T => {
         const live = flow.connections.get(id);
         if (!live) throw new Error(`connection "${id}" is not defined in flow ${flow.id}`);

@@ -106,6 +106,10 @@ export interface NodeHandle {
   readonly store: Store;
   /** Context kept in the store, scoped to this node; survives restarts. */
   readonly context: NodeContext;
+  /** Context shared by every node of this flow (in the store). */
+  readonly flowContext: NodeContext;
+  /** Context shared by every flow (in the store). */
+  readonly globalContext: NodeContext;
   /** A started shared connection by id (as referenced in the node's config). */
   connection<T = unknown>(id: string): T;
   readonly http: HttpRouter;

@@ -1,0 +1,94 @@
+/**
+ * Wall-clock arithmetic in an IANA time zone, with Intl (no extra library):
+ * local midnight, month and year starts that move with daylight saving time.
+ */
+export interface LocalParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function isTimeZone(name: string): boolean {
+  try {
+    formatter(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function localParts(ms: number, timeZone: string): LocalParts {
+  const out: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== "literal") out[p.type] = Number(p.value);
+  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour!, minute: out.minute!, second: out.second! };
+}
+
+/** The UTC instant of a local wall-clock time (the earlier one when a DST change repeats it). */
+export function zonedToUtc(p: LocalParts, timeZone: string): number {
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  let guess = asUtc;
+  for (let i = 0; i < 3; i++) {
+    const seen = localParts(guess, timeZone);
+    const diff = asUtc - Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute, seen.second);
+    if (diff === 0) break;
+    guess += diff;
+  }
+  return guess;
+}
+
+export type CalendarUnit = "day" | "month" | "year";
+
+export function startOf(unit: CalendarUnit, ms: number, timeZone: string): number {
+  const p = localParts(ms, timeZone);
+  return zonedToUtc({ year: p.year, month: unit === "year" ? 1 : p.month, day: unit === "day" ? p.day : 1, hour: 0, minute: 0, second: 0 }, timeZone);
+}
+
+/** Start of the calendar period `n` units after the one starting at `start` (n may be negative). */
+export function addUnits(unit: CalendarUnit, start: number, n: number, timeZone: string): number {
+  const p = localParts(start, timeZone);
+  const d = new Date(Date.UTC(p.year + (unit === "year" ? n : 0), p.month - 1 + (unit === "month" ? n : 0), p.day + (unit === "day" ? n : 0)));
+  return zonedToUtc({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: unit === "day" ? d.getUTCDate() : 1, hour: 0, minute: 0, second: 0 }, timeZone);
+}
+
+const pad = (n: number): string => String(n).padStart(2, "0");
+
+/** `2025-04-20`, `2025-04` or `2025` for the local period holding `ms`. */
+export function periodKey(unit: CalendarUnit, ms: number, timeZone: string): string {
+  const p = localParts(ms, timeZone);
+  if (unit === "year") return String(p.year);
+  if (unit === "month") return `${p.year}-${pad(p.month)}`;
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+}
+
+/** ISO 8601 with the zone's offset, e.g. `2025-04-20T18:23:42.428+02:00`. */
+export function isoInZone(ms: number, timeZone: string): string {
+  const p = localParts(ms, timeZone);
+  const offsetMin = Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000) / 60000);
+  const sign = offsetMin >= 0 ? "+" : "-";
+  const abs = Math.abs(offsetMin);
+  const frac = String(((ms % 1000) + 1000) % 1000).padStart(3, "0");
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}.${frac}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
