@@ -1,4 +1,4 @@
-import type { AnyConnectionDefinition, AnyNodeDefinition } from "@wattflow/runtime";
+import type { AnyConnectionDefinition, AnyNodeDefinition, Simulator } from "@wattflow/runtime";
 import inject from "./inject/index.js";
 import debug from "./debug/index.js";
 import change from "./change/index.js";
@@ -8,9 +8,52 @@ import catchNode from "./catch/index.js";
 import status from "./status/index.js";
 import linkIn from "./link/link-in.js";
 import linkOut from "./link/link-out.js";
+import httpIn from "./http/http-in.js";
+import httpResponse from "./http/http-response.js";
+import httpRequest from "./http-request/index.js";
+import wsOut from "./ws-out/index.js";
+import storeWrite from "./store/store-write.js";
+import storeQuery from "./store/store-query.js";
+import retention from "./retention/index.js";
+import aggregateWindow from "./aggregate-window/index.js";
+import modbusRead from "./modbus/read.js";
+import modbusDevice from "./modbus/connection.js";
+import hostMetrics from "./host-metrics/index.js";
+import { startEpeverSimulator } from "./modbus/simulator.js";
 
 /** Every node of the standard library; the runtime discovers this module through package.json's "wattflow" field. */
-export const nodes: AnyNodeDefinition[] = [inject, debug, change, switchNode, functionNode, catchNode, status, linkIn, linkOut] as AnyNodeDefinition[];
-export const connections: AnyConnectionDefinition[] = [];
+export const nodes: AnyNodeDefinition[] = [
+  inject,
+  debug,
+  change,
+  switchNode,
+  functionNode,
+  catchNode,
+  status,
+  linkIn,
+  linkOut,
+  httpIn,
+  httpResponse,
+  httpRequest,
+  wsOut,
+  storeWrite,
+  storeQuery,
+  retention,
+  aggregateWindow,
+  modbusRead,
+  hostMetrics,
+] as AnyNodeDefinition[];
+export const connections: AnyConnectionDefinition[] = [modbusDevice] as AnyConnectionDefinition[];
 
-export default { nodes, connections };
+/** Device simulators `wattflow simulate NAME` can run. */
+export const simulators: Record<string, Simulator> = {
+  epever: {
+    summary: "an Epever Tracer-AN charge controller over Modbus TCP, with a day curve",
+    async start(options: { port?: number; host?: string; args?: Record<string, string> }) {
+      const sim = await startEpeverSimulator({ ...(options.port !== undefined ? { port: options.port } : {}), ...(options.host ? { host: options.host } : {}) });
+      return { url: sim.url, close: sim.close };
+    },
+  },
+};
+
+export default { nodes, connections, simulators };

@@ -18,6 +18,7 @@ export {
   type ConnectionHandle,
   type ConnectionInstance,
   type PluginExports,
+  type Simulator,
   type NodeListens,
 } from "./registry/index.js";
 export * from "./engine/index.js";

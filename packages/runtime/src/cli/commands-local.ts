@@ -46,6 +46,28 @@ export function registerLocalCommands(program: Command, io: CliIo): void {
     });
 
   program
+    .command("simulate [name]")
+    .description("run a device simulator from an installed plugin (e.g. epever: a Modbus TCP charge controller); no name lists them")
+    .option("--port <port>", "port to listen on (0: a free one)", "0")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--arg <key=value...>", "simulator options, e.g. --arg device-id=site1", [])
+    .action(async (name: string | undefined, o: { port: string; host: string; arg: string[] }) => {
+      const registry = await localRegistry();
+      if (!name) {
+        for (const [n, s] of registry.simulators) io.out(`${n.padEnd(16)} ${s.summary} (${s.module})`);
+        return;
+      }
+      const sim = registry.simulators.get(name);
+      if (!sim) throw new UserError(`no simulator "${name}" (installed: ${[...registry.simulators.keys()].join(", ") || "none"})`);
+      const args = Object.fromEntries(o.arg.map((a) => [a.split("=")[0]!, a.split("=").slice(1).join("=")]));
+      const running = await sim.start({ port: Number(o.port), host: o.host, args });
+      io.out(`${name} simulator running at ${running.url} (Ctrl-C stops it)`);
+      const stop = (): void => void running.close().then(() => process.exit(0));
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+
+  program
     .command("new-node <name>")
     .description("scaffold a node plugin package (wattflow-node-NAME) with a passing test")
     .option("--dir <dir>", "where to create it", ".")

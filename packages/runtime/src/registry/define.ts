@@ -92,8 +92,15 @@ export function defineConnection<C extends TObject, T>(definition: ConnectionDef
   return definition;
 }
 
-/** What a plugin module exports (default export or `nodes` / `connections` named exports). */
+/** A device simulator a plugin offers to `wattflow simulate NAME` (so flows run with no hardware). */
+export interface Simulator {
+  summary: string;
+  start(options: { port?: number; host?: string; args?: Record<string, string> }): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/** What a plugin module exports (default export or `nodes` / `connections` / `simulators` named exports). */
 export interface PluginExports {
   nodes?: readonly AnyNodeDefinition[];
   connections?: readonly AnyConnectionDefinition[];
+  simulators?: Readonly<Record<string, Simulator>>;
 }

@@ -2,7 +2,7 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
-import type { AnyConnectionDefinition, AnyNodeDefinition } from "./define.js";
+import type { AnyConnectionDefinition, AnyNodeDefinition, Simulator } from "./define.js";
 import type { Registry } from "./registry.js";
 
 export interface DiscoverOptions {
@@ -155,6 +155,8 @@ export async function discoverPlugins(options: DiscoverOptions): Promise<Discove
         for (const n of defs.nodes) registry.registerNode(n, c.name);
         for (const k of defs.connections) registry.registerConnection(k, c.name);
         count += defs.nodes.length + defs.connections.length;
+        const sims = (mod.simulators ?? (mod.default as { simulators?: unknown } | undefined)?.simulators) as Record<string, Simulator> | undefined;
+        for (const [name, sim] of Object.entries(sims ?? {})) if (typeof sim?.start === "function") registry.registerSimulator(name, sim, c.name);
       }
       if (count === 0) fail("it exports no node or connection definitions");
       else result.loaded.push(c.name);

@@ -1,4 +1,4 @@
-import type { AnyConnectionDefinition, AnyNodeDefinition } from "./define.js";
+import type { AnyConnectionDefinition, AnyNodeDefinition, Simulator } from "./define.js";
 import type { ConnectionCatalogEntry, NodeCatalog, NodeCatalogEntry } from "../api/types.js";
 
 /** The node and connection types the runtime knows: a plain map, filled by plugin discovery. */
@@ -6,6 +6,11 @@ export class Registry {
   private readonly nodes = new Map<string, { definition: AnyNodeDefinition; module: string }>();
   private readonly connections = new Map<string, { definition: AnyConnectionDefinition; module: string }>();
   readonly failedPlugins: { module: string; error: string }[] = [];
+  readonly simulators = new Map<string, Simulator & { module: string }>();
+
+  registerSimulator(name: string, simulator: Simulator, module = "local"): void {
+    this.simulators.set(name, { ...simulator, module });
+  }
 
   registerNode(definition: AnyNodeDefinition, module = "local"): void {
     const existing = this.nodes.get(definition.type);

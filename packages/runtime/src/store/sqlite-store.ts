@@ -208,6 +208,15 @@ class SqliteStore implements Store {
     return out.map(({ key: _key, ...b }) => b);
   }
 
+  seriesNames(prefix?: string): { series: string; tags: Tags }[] {
+    const out: { series: string; tags: Tags }[] = [];
+    for (const [name, byTags] of this.seriesByName) {
+      if (prefix && !name.startsWith(prefix)) continue;
+      for (const s of byTags.values()) out.push({ series: name, tags: s.tags });
+    }
+    return out.sort((a, b) => a.series.localeCompare(b.series));
+  }
+
   listSeries(prefix?: string): SeriesInfo[] {
     const rows = this.db
       .prepare(

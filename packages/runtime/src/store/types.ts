@@ -74,7 +74,9 @@ export interface Store {
   latestPerTagSet(series: string): Point[];
   range(query: RangeQuery): Point[];
   buckets(query: BucketQuery): Bucket[];
-  /** Series names (and their tag sets) known to the store, optionally by name prefix. */
+  /** Series names and tag sets known to the store (from memory: cheap), optionally by name prefix. */
+  seriesNames(prefix?: string): { series: string; tags: Tags }[];
+  /** Series names (and their tag sets) with point counts, optionally by name prefix (scans the points). */
   listSeries(prefix?: string): SeriesInfo[];
   /** Deletes points older than `before` (ms epoch) in series matching `series` (exact, or a prefix ending in `*`). Returns how many. */
   deleteOlderThan(series: string, before: number): number;

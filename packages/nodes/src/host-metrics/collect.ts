@@ -1,0 +1,124 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import si from "systeminformation";
+
+export interface Metric {
+  value: number;
+  unit: string;
+  timestamp: string;
+  category: "CPU" | "MEMORY" | "STORAGE" | "NETWORK" | "TEMPERATURE" | "SYSTEM";
+}
+
+export interface HostInventory {
+  id: string;
+  hostname: string;
+  system_type: string;
+  ip_address: string;
+  cpu_model: string;
+  cpu_cores: number;
+  ram_total: number;
+  gpu_model: string;
+  os_version: string;
+  storage_devices: { id: string; name: string; device_type: string; total_bytes: number }[];
+  network_interfaces: { id: string; name: string; mac_address: string; ip_address: string; is_up: boolean }[];
+}
+
+/** A name-based UUID (RFC 4122 version 5 layout) so ids stay the same across restarts and agents. */
+export function stableUuid(...parts: string[]): string {
+  const hash = createHash("sha1").update(parts.join("\u0000")).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The machine's identity: /etc/machine-id where it exists, else the hostname and first MAC. */
+export async function machineKey(): Promise<string> {
+  for (const file of ["/etc/machine-id", "/var/lib/dbus/machine-id"]) {
+    const text = await readFile(file, "utf8").catch(() => "");
+    if (text.trim()) return text.trim();
+  }
+  const mac = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.mac !== "00:00:00:00:00:00")?.mac ?? "";
+  return `${os.hostname()}/${mac}`;
+}
+
+function primaryAddress(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const i of list ?? []) if (!i.internal && i.family === "IPv4") return i.address;
+  }
+  return "127.0.0.1";
+}
+
+export async function collectInventory(hostId: string): Promise<HostInventory> {
+  const [osInfo, cpu, mem, disks, blocks, ifaces, graphics] = await Promise.all([
+    si.osInfo(),
+    si.cpu(),
+    si.mem(),
+    si.diskLayout().catch(() => []),
+    si.blockDevices().catch(() => []),
+    si.networkInterfaces().catch(() => []),
+    si.graphics().catch(() => ({ controllers: [] as { model: string }[] })),
+  ]);
+  const storage =
+    disks.length > 0
+      ? disks.map((d) => ({ name: d.device || d.name, device_type: d.type || "disk", total_bytes: d.size }))
+      : blocks.filter((b) => b.type === "disk").map((b) => ({ name: `/dev/${b.name}`, device_type: b.physical || "disk", total_bytes: b.size }));
+  const list = Array.isArray(ifaces) ? ifaces : [ifaces];
+  return {
+    id: hostId,
+    hostname: os.hostname(),
+    system_type: osInfo.platform === "linux" ? "LINUX" : osInfo.platform === "darwin" ? "MACOS" : osInfo.platform === "win32" ? "WINDOWS" : osInfo.platform.toUpperCase(),
+    ip_address: primaryAddress(),
+    cpu_model: `${cpu.manufacturer} ${cpu.brand}`.trim(),
+    cpu_cores: cpu.cores,
+    ram_total: mem.total,
+    gpu_model: graphics.controllers[0]?.model ?? "",
+    os_version: `${osInfo.distro} ${osInfo.release}`.trim(),
+    storage_devices: storage.map((d) => ({ id: stableUuid(hostId, "storage", d.name), ...d })),
+    network_interfaces: list
+      .filter((i) => !i.internal)
+      .map((i) => ({ id: stableUuid(hostId, "nic", i.iface), name: i.iface, mac_address: i.mac.toUpperCase(), ip_address: i.ip4 || i.ip6 || "", is_up: i.operstate === "up" })),
+  };
+}
+
+const metricName = (text: string): string => text.replace(/^\/$/, "root").replace(/^\//, "").replace(/[^A-Za-z0-9]+/g, "_").toLowerCase() || "root";
+
+export async function collectMetrics(now = Date.now()): Promise<Record<string, Metric>> {
+  const timestamp = new Date(now).toISOString();
+  const m = (value: number, unit: string, category: Metric["category"]): Metric => ({ value: Math.round(value * 100) / 100, unit, timestamp, category });
+  const [load, mem, fs, net, temp] = await Promise.all([
+    si.currentLoad(),
+    si.mem(),
+    si.fsSize().catch(() => []),
+    si.networkStats("*").catch(() => []),
+    si.cpuTemperature().catch(() => ({ main: null as number | null })),
+  ]);
+  const [l1, l5, l15] = os.loadavg();
+  const out: Record<string, Metric> = {
+    cpu_usage: m(load.currentLoad, "%", "CPU"),
+    load_1m: m(l1!, "", "CPU"),
+    load_5m: m(l5!, "", "CPU"),
+    load_15m: m(l15!, "", "CPU"),
+    memory_used: m(mem.active, "bytes", "MEMORY"),
+    memory_total: m(mem.total, "bytes", "MEMORY"),
+    memory_usage: m((mem.active / mem.total) * 100, "%", "MEMORY"),
+    swap_used: m(mem.swapused, "bytes", "MEMORY"),
+    swap_total: m(mem.swaptotal, "bytes", "MEMORY"),
+    uptime: m(os.uptime(), "s", "SYSTEM"),
+  };
+  for (const f of fs) {
+    if (!f.size || /^(\/proc|\/sys|\/dev|\/run)/.test(f.mount)) continue;
+    out[`disk_usage_${metricName(f.mount)}`] = m(f.use, "%", "STORAGE");
+    out[`disk_used_${metricName(f.mount)}`] = m(f.used, "bytes", "STORAGE");
+  }
+  for (const n of net) {
+    if (n.iface === "lo") continue;
+    const name = metricName(n.iface);
+    out[`net_rx_bytes_${name}`] = m(n.rx_bytes, "bytes", "NETWORK");
+    out[`net_tx_bytes_${name}`] = m(n.tx_bytes, "bytes", "NETWORK");
+    out[`net_errors_${name}`] = m(n.rx_errors + n.tx_errors, "", "NETWORK");
+  }
+  if (typeof temp.main === "number") out.system_temperature = m(temp.main, "°C", "TEMPERATURE");
+  return out;
+}

@@ -1,0 +1,22 @@
+/** Numeric leaves of an object as dotted paths: `{pv_array: {power: 90}}` → `{"pv_array.power": 90}`. */
+export function numericLeaves(value: unknown, prefix = "", out: Record<string, number> = {}): Record<string, number> {
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) out[prefix] = value;
+  } else if (typeof value === "boolean") {
+    out[prefix] = value ? 1 : 0;
+  } else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) numericLeaves(v, prefix ? `${prefix}.${k}` : k, out);
+  }
+  return out;
+}
+
+/** Reads a message time: ms since the epoch, an ISO string, or now. */
+export function timeOf(value: unknown, fallback = Date.now()): number {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string") {
+    const t = Date.parse(value);
+    if (!Number.isNaN(t)) return t;
+  }
+  if (value instanceof Date) return value.getTime();
+  return fallback;
+}

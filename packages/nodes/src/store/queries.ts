@@ -1,0 +1,137 @@
+import type { Store, Tags } from "@wattflow/runtime";
+import { addUnits, periodKey, startOf, type CalendarUnit } from "../shared/calendar.js";
+
+export type Reducer = "sum" | "max" | "min" | "avg" | "count" | "first" | "last";
+
+export interface PeriodValue {
+  period: string;
+  start: number;
+  value: number;
+  /** For max/min: when it happened. */
+  at?: number;
+}
+
+function reduce(values: { time: number; value: number }[], how: Reducer): { value: number; at?: number } {
+  switch (how) {
+    case "sum":
+      return { value: values.reduce((a, p) => a + p.value, 0) };
+    case "count":
+      return { value: values.length };
+    case "avg":
+      return { value: values.reduce((a, p) => a + p.value, 0) / values.length };
+    case "first":
+      return { value: values[0]!.value, at: values[0]!.time };
+    case "last":
+      return { value: values[values.length - 1]!.value, at: values[values.length - 1]!.time };
+    case "max":
+    case "min": {
+      let best = values[0]!;
+      for (const p of values) if (how === "max" ? p.value > best.value : p.value < best.value) best = p;
+      return { value: best.value, at: best.time };
+    }
+  }
+}
+
+/** Points of a series (oldest first) grouped into local calendar periods, oldest first. */
+export function groupByPeriod(points: { time: number; value: number }[], unit: CalendarUnit, how: Reducer, timeZone: string): PeriodValue[] {
+  const out: PeriodValue[] = [];
+  let start = 0;
+  let end = -Infinity;
+  let period = "";
+  let values: { time: number; value: number }[] = [];
+  const close = (): void => {
+    if (values.length > 0) out.push({ period, start, ...reduce(values, how) });
+  };
+  // Time-zone arithmetic is costly (Intl); it runs once per period, not once per point.
+  for (const p of points) {
+    if (p.time >= end || p.time < start) {
+      close();
+      start = startOf(unit, p.time, timeZone);
+      end = addUnits(unit, start, 1, timeZone);
+      period = periodKey(unit, p.time, timeZone);
+      values = [];
+    }
+    values.push(p);
+  }
+  close();
+  // Merge groups of the same period (points given out of order).
+  const merged = new Map<string, PeriodValue>();
+  for (const g of out) {
+    const have = merged.get(g.period);
+    if (!have) merged.set(g.period, g);
+    else if (how === "sum" || how === "count") have.value += g.value;
+    else if ((how === "max" && g.value > have.value) || (how === "min" && g.value < have.value)) Object.assign(have, { value: g.value, at: g.at });
+  }
+  return [...merged.values()].sort((a, b) => a.start - b.start);
+}
+
+/** The last `count` calendar periods up to `now`, newest first, with periods that have no data left out. */
+export function calendar(store: Store, o: { series: string; tags?: Tags; unit: CalendarUnit; count: number; reducer: Reducer; timeZone: string; now: number }): PeriodValue[] {
+  const currentStart = startOf(o.unit, o.now, o.timeZone);
+  const from = addUnits(o.unit, currentStart, -(o.count - 1), o.timeZone);
+  const to = addUnits(o.unit, currentStart, 1, o.timeZone);
+  const points = store.range({ series: o.series, from, to, ...(o.tags ? { tags: o.tags } : {}) });
+  return groupByPeriod(points, o.unit, o.reducer, o.timeZone).reverse();
+}
+
+export interface Lifetime {
+  total: number;
+  peak: { value: number; at: number } | null;
+  bestDay: PeriodValue | null;
+  bestMonth: PeriodValue | null;
+  firstTime: number | null;
+  lastTime: number | null;
+  days: number;
+}
+
+/** Whole-history figures of a series: total, the peak (of `peakSeries`), best day and month by total. */
+export function lifetime(store: Store, o: { series: string; peakSeries?: string; tags?: Tags; timeZone: string }): Lifetime {
+  const all = store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, ...(o.tags ? { tags: o.tags } : {}) });
+  const days = groupByPeriod(all, "day", "sum", o.timeZone);
+  const months = groupByPeriod(all, "month", "sum", o.timeZone);
+  const best = (xs: PeriodValue[]): PeriodValue | null => xs.reduce<PeriodValue | null>((b, x) => (b === null || x.value > b.value ? x : b), null);
+  let peak: Lifetime["peak"] = null;
+  if (o.peakSeries) {
+    const peaks = store.range({ series: o.peakSeries, from: 0, to: Number.MAX_SAFE_INTEGER, ...(o.tags ? { tags: o.tags } : {}) });
+    for (const p of peaks) if (!peak || p.value > peak.value) peak = { value: p.value, at: p.time };
+  }
+  return {
+    total: all.reduce((a, p) => a + p.value, 0),
+    peak,
+    bestDay: best(days),
+    bestMonth: best(months),
+    firstTime: all[0]?.time ?? null,
+    lastTime: all[all.length - 1]?.time ?? null,
+    days: days.length,
+  };
+}
+
+/** Latest value of every series under a prefix: `{ time, fields: { "pv_array.power": 90.9 } }`. */
+export function latestUnder(store: Store, prefix: string, tags?: Tags): { time: number | null; fields: Record<string, number> } {
+  const fields: Record<string, number> = {};
+  let time: number | null = null;
+  const dotted = prefix.endsWith(".") ? prefix : `${prefix}.`;
+  for (const name of new Set(store.seriesNames(dotted).map((s) => s.series))) {
+    const p = store.latest(name, tags);
+    if (!p) continue;
+    fields[name.slice(dotted.length)] = p.value;
+    if (time === null || p.time > time) time = p.time;
+  }
+  return { time, fields };
+}
+
+/** Averages of every series under a prefix per time bucket: `[{ time, fields }]`, oldest first. */
+export function bucketsUnder(store: Store, o: { prefix: string; from: number; to: number; every: number; reducer: "avg" | "max" | "min" | "sum" | "last"; tags?: Tags }): { time: number; fields: Record<string, number> }[] {
+  const dotted = o.prefix.endsWith(".") ? o.prefix : `${o.prefix}.`;
+  const rows = new Map<number, Record<string, number>>();
+  for (const name of new Set(store.seriesNames(dotted).map((s) => s.series))) {
+    for (const b of store.buckets({ series: name, from: o.from, to: o.to, every: o.every, aggregates: [o.reducer], ...(o.tags ? { tags: o.tags } : {}) })) {
+      let row = rows.get(b.time);
+      if (!row) rows.set(b.time, (row = {}));
+      row[name.slice(dotted.length)] = b.values[o.reducer]!;
+    }
+  }
+  return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([time, fields]) => ({ time, fields }));
+}
+
+export type { CalendarUnit };

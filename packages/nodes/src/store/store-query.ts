@@ -1,0 +1,94 @@
+import { defineNode, Type, setPath, type Message } from "@wattflow/runtime";
+import { readDocs } from "../shared/docs.js";
+import { isTimeZone } from "../shared/calendar.js";
+import { parseDuration } from "../shared/duration.js";
+import { numberParam, paramName, ParamError, resolveParam } from "./params.js";
+import { bucketsUnder, calendar, latestUnder, lifetime, type Reducer } from "./queries.js";
+
+const Query = Type.Object({
+  as: Type.String({ minLength: 1, description: "name of this result in the output object" }),
+  mode: Type.Union([Type.Literal("latest"), Type.Literal("range"), Type.Literal("buckets"), Type.Literal("calendar"), Type.Literal("lifetime")]),
+  series: Type.String({ minLength: 1, description: "series name; for latest and buckets, a prefix (solar → solar.*)" }),
+  peakSeries: Type.Optional(Type.String({ description: "lifetime: the series whose maximum is the all-time peak" })),
+  tags: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "tag filter; values may be {{msg.path}} templates" })),
+  hours: Type.Optional(Type.Union([Type.Number(), Type.String()], { description: "range/buckets: how far back, e.g. 24 or {{req.query.hours|24}}" })),
+  every: Type.Optional(Type.String({ description: "buckets: width, e.g. 5m or {{req.query.interval|5m}}" })),
+  reducer: Type.Optional(Type.Union(["sum", "max", "min", "avg", "count", "first", "last"].map((r) => Type.Literal(r)), { default: "avg" })),
+  unit: Type.Optional(Type.Union([Type.Literal("day"), Type.Literal("month"), Type.Literal("year")])),
+  count: Type.Optional(Type.Union([Type.Number(), Type.String()], { description: "calendar: how many periods back, e.g. {{req.query.days|30}}" })),
+  maxCount: Type.Optional(Type.Integer({ minimum: 1, default: 3660 })),
+});
+
+export default defineNode({
+  type: "store-query",
+  category: "storage",
+  summary: "Reads the embedded store: latest values, ranges, time buckets, calendar days/months/years in a time zone, lifetime figures.",
+  docs: readDocs(import.meta.url),
+  config: Type.Object({
+    queries: Type.Array(Query, { minItems: 1 }),
+    output: Type.String({ default: "payload", description: "where the results object goes" }),
+    timezone: Type.String({ default: "UTC", description: "IANA zone for calendar periods" }),
+  }),
+  inputs: 1,
+  outputs: ["result", "invalid request"],
+  create(node, c) {
+    if (!isTimeZone(c.timezone)) throw new Error(`unknown time zone "${c.timezone}"`);
+    const run = (msg: Message): Record<string, unknown> => {
+      const now = Date.now();
+      const out: Record<string, unknown> = {};
+      for (const q of c.queries) {
+        const tags = q.tags ? Object.fromEntries(Object.entries(q.tags).map(([k, v]) => [k, String(resolveParam(v, msg))])) : undefined;
+        switch (q.mode) {
+          case "latest":
+            out[q.as] = latestUnder(node.store, q.series, tags);
+            break;
+          case "range":
+          case "buckets": {
+            const hours = numberParam(paramName(q.hours, "hours"), resolveParam(q.hours ?? 24, msg), 0.01, 24 * 3660);
+            const from = now - hours * 3_600_000;
+            if (q.mode === "range") {
+              out[q.as] = node.store.range({ series: q.series, from, to: now + 1, ...(tags ? { tags } : {}) });
+            } else {
+              const everyText = String(resolveParam(q.every ?? "5m", msg));
+              let every: number;
+              try {
+                every = parseDuration(everyText);
+              } catch (err) {
+                throw new ParamError(`${paramName(q.every, "interval")}: ${err instanceof Error ? err.message : String(err)}`);
+              }
+              if ((hours * 3_600_000) / every > 10_000) throw new ParamError(`interval ${everyText} is too fine for ${hours} hours (over 10,000 points)`);
+              out[q.as] = bucketsUnder(node.store, { prefix: q.series, from, to: now + 1, every, reducer: (q.reducer ?? "avg") as "avg", ...(tags ? { tags } : {}) });
+            }
+            break;
+          }
+          case "calendar": {
+            const count = Math.floor(numberParam(paramName(q.count, "count"), resolveParam(q.count ?? 30, msg), 1, q.maxCount ?? 3660));
+            out[q.as] = calendar(node.store, { series: q.series, unit: q.unit ?? "day", count, reducer: (q.reducer ?? "sum") as Reducer, timeZone: c.timezone, now, ...(tags ? { tags } : {}) });
+            break;
+          }
+          case "lifetime":
+            out[q.as] = lifetime(node.store, { series: q.series, ...(q.peakSeries ? { peakSeries: q.peakSeries } : {}), timeZone: c.timezone, ...(tags ? { tags } : {}) });
+            break;
+        }
+      }
+      return out;
+    };
+    return {
+      input(msg, send, done) {
+        let result: Record<string, unknown>;
+        try {
+          result = run(msg);
+        } catch (err) {
+          if (err instanceof ParamError) {
+            send([null, { ...msg, statusCode: 400, payload: { error: "invalid parameter", message: err.message } }]);
+            done();
+            return;
+          }
+          throw err;
+        }
+        send(setPath(msg, c.output, result));
+        done();
+      },
+    };
+  },
+});
