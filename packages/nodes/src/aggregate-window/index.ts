@@ -23,6 +23,7 @@ const config = Type.Object({
   maxGap: Type.String({ pattern: DURATION_PATTERN, default: "5m", description: "energy: readings further apart than this add no energy" }),
   timezone: Type.String({ default: "UTC", description: "IANA zone for calendar windows" }),
   emitEmpty: Type.Boolean({ default: false, description: "also emit windows with no readings" }),
+  lateness: Type.String({ pattern: DURATION_PATTERN, default: "1m", description: "a window closes by the clock this long after its end once its key has been quiet as long (backfilled readings close windows by their own times)" }),
 });
 
 interface Pane {
@@ -37,6 +38,8 @@ interface KeyState {
   panes: Pane[];
   /** Each field's previous reading, carried across panes so energy spans window edges. */
   prev: Record<string, { t: number; v: number }>;
+  /** When the key's last reading arrived (wall clock). */
+  arrived?: number;
 }
 
 const CONTEXT_KEY = "windows";
@@ -58,6 +61,7 @@ export default defineNode({
     if (c.every && (windowMs % paneMs !== 0 || paneMs > windowMs)) throw new Error(`window ${c.window} must be a whole multiple of every ${c.every}`);
     const panesPerWindow = calendarUnit ? 1 : windowMs / paneMs;
     const maxGapMs = parseDuration(c.maxGap);
+    const latenessMs = parseDuration(c.lateness);
     const fieldNames = c.fields.map((f) => f.as ?? f.path.split(".").pop()!);
 
     const paneStart = (t: number): number => (calendarUnit ? startOf(calendarUnit, t, c.timezone) : Math.floor(t / paneMs) * paneMs);
@@ -117,18 +121,22 @@ export default defineNode({
       }
     };
 
+    /** The clock closes a key's window only once the key has been quiet for `lateness` past the window's end. */
+    const clockDue = (state: KeyState, now: number): number => {
+      const open = state.panes[state.panes.length - 1];
+      if (!open || open.closed) return Infinity;
+      return Math.max(open.end, state.arrived ?? 0) + latenessMs;
+    };
+
     const closeDue = (now: number): void => {
-      for (const [key, state] of keys) closeKey(key, state, now);
+      for (const [key, state] of keys) if (clockDue(state, now) <= now) closeKey(key, state, Infinity);
       scheduleClose(now);
     };
 
     const scheduleClose = (now: number): void => {
       closeTimer?.cancel();
       let next = Infinity;
-      for (const state of keys.values()) {
-        const open = state.panes[state.panes.length - 1];
-        if (open && !open.closed) next = Math.min(next, open.end);
-      }
+      for (const state of keys.values()) next = Math.min(next, clockDue(state, now));
       closeTimer = next === Infinity ? null : node.timers.setTimeout(() => closeDue(Date.now()), Math.max(0, next - now) + 5);
     };
 
@@ -138,6 +146,7 @@ export default defineNode({
       const key = c.key ? String(getPath(msg, c.key) ?? "") : "";
       let state = keys.get(key);
       if (!state) keys.set(key, (state = { panes: [], prev: {} }));
+      state.arrived = Date.now();
       closeKey(key, state, t);
       const closedEnd = state.panes.filter((p) => p.closed).reduce((m, p) => Math.max(m, p.end), -Infinity);
       if (t < closedEnd) return false;

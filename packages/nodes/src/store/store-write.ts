@@ -15,7 +15,7 @@ export default defineNode({
     tags: Type.Record(Type.String(), Type.String(), { default: {}, description: "tag name → message path, e.g. { host: 'payload.host_id' }" }),
     time: Type.String({ default: "payload.timestamp", description: "message path of the reading's time (ms or ISO); now when missing" }),
     batchSize: Type.Integer({ minimum: 1, default: 500, description: "points written per transaction at most" }),
-    flushInterval: Type.String({ pattern: DURATION_PATTERN, default: "200ms", description: "longest wait before a partial batch is written" }),
+    flushInterval: Type.String({ pattern: DURATION_PATTERN, default: "0ms", description: "longest wait before a partial batch is written; 0ms writes what arrived in one engine turn together" }),
   }),
   inputs: 1,
   outputs: ["written"],
