@@ -4,6 +4,7 @@ import { fork, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureStartup } from "./startup.mjs";
+import { runStoreBench } from "./store-bench.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes("--json");
@@ -60,4 +61,17 @@ figures.rss_mb = startup.rssMb;
 figures.ready_ms = startup.readyMs;
 console.log("");
 console.log(`runtime: rss ${startup.rssMb ?? "n/a"} MB after start with the shipped flows; ready in ${startup.readyMs ?? "n/a"} ms (spawn to "ready" line)`);
+console.log("");
+console.log("store: one year of 10-second readings; the solar flow's queries (median of 21 runs)");
+const store = await runStoreBench(() => undefined);
+figures.store = store;
+const cell = (v, unit) => (v === undefined ? "n/a".padStart(14) : `${v.toLocaleString("en-US")} ${unit}`.padStart(14));
+const ratio = (a, b, better) => (a === undefined || b === undefined ? "" : `${(better === "higher" ? a / b : b / a).toFixed(1)}×`);
+console.log("measure               embedded store        influxdb    ratio   goal");
+console.log(`ingest (points/s)   ${cell(store.ingest.wattflow, "")} ${cell(store.ingest.influxdb, "")} ${ratio(store.ingest.wattflow, store.ingest.influxdb, "higher").padStart(8)}   > 200,000 (${store.ingest.wattflow > 200_000 ? "met" : "not met"})`);
+for (const q of ["daily_stats", "monthly_stats", "lifetime_stats"]) {
+  const r = store[q];
+  console.log(`${q.padEnd(18)} ${cell(r.wattflow, "ms")} ${cell(r.influxdb, "ms")} ${ratio(r.wattflow, r.influxdb, "lower").padStart(8)}   < 20 ms (${r.wattflow < 20 ? "met" : "not met"})`);
+}
+if (store.ingest.influxdb === undefined) console.log("(influxd not on PATH: install Debian's influxdb for the side-by-side figures)");
 if (json) console.log(JSON.stringify(figures));

@@ -40,10 +40,38 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
-export function localParts(ms: number, timeZone: string): LocalParts {
+function intlParts(ms: number, timeZone: string): LocalParts {
   const out: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== "literal") out[p.type] = Number(p.value);
   return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour!, minute: out.minute!, second: out.second! };
+}
+
+/**
+ * The zone's offset (ms) at an instant. Intl is slow (microseconds a call)
+ * and offsets only change on quarter-hour boundaries, so offsets are cached
+ * per zone and quarter hour: calendar grouping of a year then costs little.
+ */
+const offsets = new Map<string, Map<number, number>>();
+const QUARTER_HOUR = 900_000;
+
+function offsetAt(ms: number, timeZone: string): number {
+  let cache = offsets.get(timeZone);
+  if (!cache) offsets.set(timeZone, (cache = new Map()));
+  const slot = Math.floor(ms / QUARTER_HOUR);
+  let offset = cache.get(slot);
+  if (offset === undefined) {
+    const at = slot * QUARTER_HOUR;
+    const p = intlParts(at, timeZone);
+    offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - at;
+    if (cache.size > 200_000) cache.clear();
+    cache.set(slot, offset);
+  }
+  return offset;
+}
+
+export function localParts(ms: number, timeZone: string): LocalParts {
+  const d = new Date(ms + offsetAt(ms, timeZone));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
 }
 
 /** The UTC instant of a local wall-clock time (the earlier one when a DST change repeats it). */

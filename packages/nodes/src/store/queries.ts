@@ -1,5 +1,5 @@
 import type { Store, Tags } from "@wattflow/runtime";
-import { addUnits, periodKey, startOf, type CalendarUnit } from "../shared/calendar.js";
+import { addUnits, localParts, periodKey, startOf, type CalendarUnit } from "../shared/calendar.js";
 
 export type Reducer = "sum" | "max" | "min" | "avg" | "count" | "first" | "last";
 
@@ -65,13 +65,43 @@ export function groupByPeriod(points: { time: number; value: number }[], unit: C
   return [...merged.values()].sort((a, b) => a.start - b.start);
 }
 
+const HOUR = 3_600_000;
+const QUARTER = 900_000;
+
+/**
+ * Width of pre-aggregation buckets that never straddle a local day: an hour
+ * where the zone's offset is whole hours, else a quarter hour (India, Nepal).
+ */
+function alignedBucket(timeZone: string, around: number): number {
+  for (const t of [around, around - 182 * 86_400_000]) {
+    const p = localParts(t, timeZone);
+    const offset = (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000) / 60_000;
+    if (offset % 60 !== 0) return QUARTER;
+  }
+  return HOUR;
+}
+
+/**
+ * Points reduced per aligned bucket in SQL first, so a year of data reaches
+ * JavaScript as ~9,000 rows instead of millions of readings.
+ */
+function preAggregated(store: Store, o: { series: string; tags?: Tags; from: number; to: number; reducer: Reducer; timeZone: string }): { time: number; value: number }[] {
+  if (o.reducer === "avg" || o.reducer === "first" || o.reducer === "last") {
+    return store.range({ series: o.series, from: o.from, to: o.to, ...(o.tags ? { tags: o.tags } : {}) });
+  }
+  const agg = o.reducer === "count" ? "count" : o.reducer;
+  const buckets = store.buckets({ series: o.series, from: o.from, to: o.to, every: alignedBucket(o.timeZone, Math.min(o.to, Date.now())), aggregates: [agg], ...(o.tags ? { tags: o.tags } : {}) });
+  return buckets.map((b) => ({ time: b.time, value: b.values[agg]! }));
+}
+
 /** The last `count` calendar periods up to `now`, newest first, with periods that have no data left out. */
 export function calendar(store: Store, o: { series: string; tags?: Tags; unit: CalendarUnit; count: number; reducer: Reducer; timeZone: string; now: number }): PeriodValue[] {
   const currentStart = startOf(o.unit, o.now, o.timeZone);
   const from = addUnits(o.unit, currentStart, -(o.count - 1), o.timeZone);
   const to = addUnits(o.unit, currentStart, 1, o.timeZone);
-  const points = store.range({ series: o.series, from, to, ...(o.tags ? { tags: o.tags } : {}) });
-  return groupByPeriod(points, o.unit, o.reducer, o.timeZone).reverse();
+  const points = preAggregated(store, { series: o.series, from, to, reducer: o.reducer, timeZone: o.timeZone, ...(o.tags ? { tags: o.tags } : {}) });
+  // Per-bucket counts add up to per-period counts.
+  return groupByPeriod(points, o.unit, o.reducer === "count" ? "sum" : o.reducer, o.timeZone).reverse();
 }
 
 export interface Lifetime {
@@ -86,22 +116,24 @@ export interface Lifetime {
 
 /** Whole-history figures of a series: total, the peak (of `peakSeries`), best day and month by total. */
 export function lifetime(store: Store, o: { series: string; peakSeries?: string; tags?: Tags; timeZone: string }): Lifetime {
-  const all = store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, ...(o.tags ? { tags: o.tags } : {}) });
+  const all = preAggregated(store, { series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, reducer: "sum", timeZone: o.timeZone, ...(o.tags ? { tags: o.tags } : {}) });
   const days = groupByPeriod(all, "day", "sum", o.timeZone);
-  const months = groupByPeriod(all, "month", "sum", o.timeZone);
+  const months = groupByPeriod(days.map((d) => ({ time: d.start, value: d.value })), "month", "sum", o.timeZone);
   const best = (xs: PeriodValue[]): PeriodValue | null => xs.reduce<PeriodValue | null>((b, x) => (b === null || x.value > b.value ? x : b), null);
   let peak: Lifetime["peak"] = null;
   if (o.peakSeries) {
-    const peaks = store.range({ series: o.peakSeries, from: 0, to: Number.MAX_SAFE_INTEGER, ...(o.tags ? { tags: o.tags } : {}) });
-    for (const p of peaks) if (!peak || p.value > peak.value) peak = { value: p.value, at: p.time };
+    const p = store.extreme({ series: o.peakSeries, from: 0, to: Number.MAX_SAFE_INTEGER, ...(o.tags ? { tags: o.tags } : {}) }, "max");
+    if (p) peak = { value: p.value, at: p.time };
   }
+  const first = store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1, ...(o.tags ? { tags: o.tags } : {}) })[0];
+  const last = store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1, order: "desc", ...(o.tags ? { tags: o.tags } : {}) })[0];
   return {
     total: all.reduce((a, p) => a + p.value, 0),
     peak,
     bestDay: best(days),
     bestMonth: best(months),
-    firstTime: all[0]?.time ?? null,
-    lastTime: all[all.length - 1]?.time ?? null,
+    firstTime: first?.time ?? null,
+    lastTime: last?.time ?? null,
     days: days.length,
   };
 }

@@ -140,3 +140,17 @@ describe("on disk", () => {
     expect(existsSync(join(dir, "wattflow.db-wal"))).toBe(true);
   });
 });
+
+describe("extremes", () => {
+  it("finds the highest and lowest point with its time", () => {
+    store = openStore({ memory: true });
+    store.writePoints([
+      { series: "p", time: 1, value: 5, tags: { a: "1" } },
+      { series: "p", time: 2, value: 9, tags: { a: "2" } },
+      { series: "p", time: 3, value: -1, tags: { a: "1" } },
+    ]);
+    expect(store.extreme({ series: "p", from: 0, to: 10 }, "max")).toEqual({ series: "p", time: 2, value: 9, tags: { a: "2" } });
+    expect(store.extreme({ series: "p", from: 0, to: 10, tags: { a: "1" } }, "min")).toMatchObject({ time: 3, value: -1 });
+    expect(store.extreme({ series: "p", from: 5, to: 10 }, "max")).toBeUndefined();
+  });
+});

@@ -177,6 +177,20 @@ class SqliteStore implements Store {
     return rows.map((r) => ({ series: query.series, time: r.time, value: r.value, tags: byId.get(r.series_id)!.tags }));
   }
 
+  extreme(query: RangeQuery, which: "max" | "min"): Point | undefined {
+    let best: Point | undefined;
+    const fn = which === "max" ? "MAX" : "MIN";
+    for (const s of this.matchingSeries(query.series, query.tags)) {
+      // SQLite fills the bare `time` column from the row that holds the MAX/MIN.
+      const row = this.db.prepare(`SELECT time, ${fn}(value) AS value FROM points WHERE series_id = ? AND time >= ? AND time < ?`).get(s.id, query.from, query.to) as
+        | { time: number | null; value: number | null }
+        | undefined;
+      if (!row || row.value === null || row.time === null) continue;
+      if (!best || (which === "max" ? row.value > best.value : row.value < best.value)) best = { series: query.series, time: row.time, value: row.value, tags: s.tags };
+    }
+    return best;
+  }
+
   buckets(query: BucketQuery): Bucket[] {
     const series = this.matchingSeries(query.series, query.tags);
     if (series.length === 0 || query.every <= 0) return [];
@@ -186,16 +200,19 @@ class SqliteStore implements Store {
     const args = [...ids, query.from, query.to];
     const columns: Partial<Record<Aggregate, string>> = { avg: "AVG(value)", min: "MIN(value)", max: "MAX(value)", sum: "SUM(value)", count: "COUNT(*)" };
     const plain = [...new Set(query.aggregates)].filter((a) => a in columns);
-    const select = ["COUNT(*) AS n", ...plain.map((a) => `${columns[a]} AS ${a}`)].join(", ");
+    // Raw rows (arrays) rather than objects: this runs over whole years of rollups.
+    const select = [`series_id`, `(time / ${every}) * ${every}`, ...plain.map((a) => columns[a]!)].join(", ");
     const rows = this.db
-      .prepare(`SELECT series_id, (time / ${every}) * ${every} AS bucket, ${select} FROM points WHERE ${where} GROUP BY series_id, bucket ORDER BY bucket, series_id`)
-      .all(...args) as Record<string, number>[];
+      .prepare(`SELECT ${select} FROM points WHERE ${where} GROUP BY 1, 2`)
+      .raw(true)
+      .all(...args) as number[][];
     const byId = new Map(series.map((s) => [s.id, s]));
     const out = rows.map((r) => {
       const values: Partial<Record<Aggregate, number>> = {};
-      for (const a of plain) values[a] = r[a]!;
-      return { time: r.bucket!, tags: byId.get(r.series_id!)!.tags, values, key: `${r.series_id}:${r.bucket}` };
+      for (let i = 0; i < plain.length; i++) values[plain[i]!] = r[i + 2]!;
+      return { time: r[1]!, tags: byId.get(r[0]!)!.tags, values, id: r[0]! };
     });
+    out.sort((a, b) => a.time - b.time || a.id - b.id);
     // SQLite returns the bare `value` of the row holding the single MIN/MAX(time) of each group.
     for (const [agg, fn] of [["first", "MIN"], ["last", "MAX"]] as const) {
       if (!query.aggregates.includes(agg)) continue;
@@ -203,9 +220,9 @@ class SqliteStore implements Store {
         .prepare(`SELECT series_id, (time / ${every}) * ${every} AS bucket, value, ${fn}(time) FROM points WHERE ${where} GROUP BY series_id, bucket`)
         .all(...args) as { series_id: number; bucket: number; value: number }[];
       const byKey = new Map(edge.map((e) => [`${e.series_id}:${e.bucket}`, e.value]));
-      for (const b of out) b.values[agg] = byKey.get(b.key)!;
+      for (const b of out) b.values[agg] = byKey.get(`${b.id}:${b.time}`)!;
     }
-    return out.map(({ key: _key, ...b }) => b);
+    return out.map(({ id: _id, ...b }) => b);
   }
 
   seriesNames(prefix?: string): { series: string; tags: Tags }[] {

@@ -73,6 +73,8 @@ export interface Store {
   /** Latest point of every tag set of a series. */
   latestPerTagSet(series: string): Point[];
   range(query: RangeQuery): Point[];
+  /** The highest (or lowest) point of a range, with its time; one pass in SQL. */
+  extreme(query: RangeQuery, which: "max" | "min"): Point | undefined;
   buckets(query: BucketQuery): Bucket[];
   /** Series names and tag sets known to the store (from memory: cheap), optionally by name prefix. */
   seriesNames(prefix?: string): { series: string; tags: Tags }[];

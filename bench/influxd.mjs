@@ -1,0 +1,54 @@
+// Starts a throwaway InfluxDB 1.x (`influxd` from Debian) on loopback for the store benchmark.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+export async function startInflux() {
+  if (spawnSync("sh", ["-c", "command -v influxd"]).status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), "wattflow-influxd-"));
+  const [http, rpc] = [await freePort(), await freePort()];
+  const conf = join(dir, "influxdb.conf");
+  writeFileSync(
+    conf,
+    `reporting-disabled = true\nbind-address = "127.0.0.1:${rpc}"\n[meta]\n  dir = "${dir}/meta"\n[data]\n  dir = "${dir}/data"\n  wal-dir = "${dir}/wal"\n  query-log-enabled = false\n[http]\n  bind-address = "127.0.0.1:${http}"\n  log-enabled = false\n  max-body-size = 0\n[monitor]\n  store-enabled = false\n`,
+  );
+  const child = spawn("influxd", ["-config", conf], { stdio: "ignore" });
+  const base = `http://127.0.0.1:${http}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${base}/ping`)).status === 204) break;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    async write(db, body) {
+      const res = await fetch(`${base}/write?db=${db}&precision=ms`, { method: "POST", body });
+      if (res.status !== 204) throw new Error(`influx write ${res.status}: ${await res.text()}`);
+    },
+    async query(q, db) {
+      const res = await fetch(`${base}/query?${db ? `db=${db}&` : ""}q=${encodeURIComponent(q)}`, { method: "POST" });
+      const body = await res.json();
+      if (res.status !== 200 || body.results?.[0]?.error) throw new Error(`influx query failed: ${JSON.stringify(body)}`);
+      return body;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
