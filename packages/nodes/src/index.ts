@@ -20,6 +20,13 @@ import modbusRead from "./modbus/read.js";
 import modbusDevice from "./modbus/connection.js";
 import hostMetrics from "./host-metrics/index.js";
 import { startEpeverSimulator } from "./modbus/simulator.js";
+import homeAssistant from "./home-assistant/connection.js";
+import haSensor from "./home-assistant/sensor.js";
+import { startHaSimulator } from "./home-assistant/simulator.js";
+import jsonFile from "./json-file/index.js";
+import schedule from "./schedule/index.js";
+import github from "./github/connection.js";
+import githubSync from "./github/sync.js";
 
 /** Every node of the standard library; the runtime discovers this module through package.json's "wattflow" field. */
 export const nodes: AnyNodeDefinition[] = [
@@ -42,8 +49,12 @@ export const nodes: AnyNodeDefinition[] = [
   aggregateWindow,
   modbusRead,
   hostMetrics,
+  haSensor,
+  jsonFile,
+  schedule,
+  githubSync,
 ] as AnyNodeDefinition[];
-export const connections: AnyConnectionDefinition[] = [modbusDevice] as AnyConnectionDefinition[];
+export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github] as AnyConnectionDefinition[];
 
 /** Device simulators `wattflow simulate NAME` can run. */
 export const simulators: Record<string, Simulator> = {
@@ -52,6 +63,18 @@ export const simulators: Record<string, Simulator> = {
     async start(options: { port?: number; host?: string; args?: Record<string, string> }) {
       const sim = await startEpeverSimulator({ ...(options.port !== undefined ? { port: options.port } : {}), ...(options.host ? { host: options.host } : {}) });
       return { url: sim.url, close: sim.close };
+    },
+  },
+  "home-assistant": {
+    summary: "a Home Assistant with a household power sensor (REST and WebSocket APIs); token via --arg token=…",
+    async start(options: { port?: number; host?: string; args?: Record<string, string> }) {
+      const sim = await startHaSimulator({
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        ...(options.host ? { host: options.host } : {}),
+        ...(options.args?.token ? { token: options.args.token } : {}),
+        ...(options.args?.entity ? { entityId: options.args.entity } : {}),
+      });
+      return { url: `${sim.url} (entity ${sim.entityId}, token ${sim.token})`, close: sim.close };
     },
   },
 };

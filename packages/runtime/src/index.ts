@@ -10,6 +10,7 @@ export {
   Secret,
   CONNECTION_KEYWORD,
   SECRET_KEYWORD,
+  RAW_KEYWORD,
   Registry,
   type NodeDefinition,
   type AnyNodeDefinition,

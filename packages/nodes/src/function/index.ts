@@ -1,4 +1,4 @@
-import { defineNode, Type, type Message, type Output } from "@wattflow/runtime";
+import { defineNode, RAW_KEYWORD, Type, type Message, type Output } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { compileUserCode } from "./compile.js";
 
@@ -8,7 +8,7 @@ export default defineNode({
   summary: "Runs your JavaScript on each message. Not a sandbox: the code has the runtime's full privileges.",
   docs: readDocs(import.meta.url),
   config: Type.Object({
-    code: Type.String({ default: "return msg;", description: "body of async function (msg, node, context, env, flow, global)" }),
+    code: Type.String({ default: "return msg;", description: "body of async function (msg, node, context, env, flow, global)", [RAW_KEYWORD]: true }),
     outputs: Type.Integer({ minimum: 0, maximum: 32, default: 1, description: "output ports; return an array with one entry per port" }),
   }),
   inputs: 1,

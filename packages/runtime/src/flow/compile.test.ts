@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Type } from "@sinclair/typebox";
-import { Connection, Secret, defineConnection, defineNode } from "../registry/define.js";
+import { Connection, RAW_KEYWORD, Secret, defineConnection, defineNode } from "../registry/define.js";
 import { Registry } from "../registry/registry.js";
 import { compileFlow, diffDocuments, diffFlows, formatIssue, hashDocument, loadFlowFile, migrateFlow, parseFlowText, redactSecrets, writeFlowFileAtomic } from "./index.js";
 import type { CompiledFlow } from "./compiled.js";
@@ -173,5 +173,24 @@ describe("files", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("raw fields", () => {
+  it("keeps ${...} in fields marked raw, and interpolates the others", () => {
+    const r = new Registry();
+    r.registerNode(
+      defineNode({
+        type: "code",
+        category: "test",
+        summary: "code",
+        config: Type.Object({ code: Type.String({ [RAW_KEYWORD]: true }), label: Type.String() }),
+        inputs: 1,
+        outputs: [],
+        create: () => ({}),
+      }),
+    );
+    const out = compileFlow(doc([{ id: "c", type: "code", config: { code: "return `${msg.payload}`", label: "${SITE}" } }]), { registry: r, env: { SITE: "roof" } });
+    expect(out.ok && out.flow.nodes[0]!.config).toEqual({ code: "return `${msg.payload}`", label: "roof" });
   });
 });

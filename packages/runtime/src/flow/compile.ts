@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { TObject } from "@sinclair/typebox";
-import { CONNECTION_KEYWORD, outputPorts, type AnyConnectionDefinition, type AnyNodeDefinition } from "../registry/define.js";
+import { CONNECTION_KEYWORD, RAW_KEYWORD, outputPorts, type AnyConnectionDefinition, type AnyNodeDefinition } from "../registry/define.js";
 import type { Registry } from "../registry/registry.js";
 import { DEFAULT_QUEUE_SIZE, type CompiledConnection, type CompiledFlow, type CompiledNode } from "./compiled.js";
 import { describeAjvErrors } from "./ajv-issues.js";
@@ -232,7 +232,12 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
         issue(p, message, nodeId);
       },
     };
-    const config = interpolateDeep(isObject(rawConfig) ? rawConfig : {}, pointer, ctx) as Record<string, unknown>;
+    const given = isObject(rawConfig) ? rawConfig : {};
+    const config = interpolateDeep(given, pointer, ctx) as Record<string, unknown>;
+    // Fields such as a function's code keep their `${...}`: JavaScript template literals are not variables.
+    for (const [name, prop] of Object.entries(definition.config.properties ?? {})) {
+      if ((prop as Record<string, unknown>)[RAW_KEYWORD] === true && name in given) config[name] = given[name];
+    }
     const validate = validatorFor(definition.config);
     if (!validate(config)) {
       failed = true;

@@ -7,6 +7,9 @@ export const CONNECTION_KEYWORD = "x-wattflow-connection";
 /** JSON Schema keyword that marks a config field as secret: never written back, never returned by the API. */
 export const SECRET_KEYWORD = "x-wattflow-secret";
 
+/** JSON Schema keyword that marks a config field as taken literally: no `${NAME}` interpolation (code, templates). */
+export const RAW_KEYWORD = "x-wattflow-raw";
+
 /** A config field that names a connection of the given type (the editor shows a picker). */
 export function Connection(connectionType: string, options: StringOptions = {}): TString {
   return Type.String({ ...options, [CONNECTION_KEYWORD]: connectionType });

@@ -1,0 +1,94 @@
+import { defineNode, Type } from "@wattflow/runtime";
+import { readDocs } from "../shared/docs.js";
+import { addUnits, isTimeZone, localParts, periodKey, startOf, zonedToUtc } from "../shared/calendar.js";
+
+interface RunRecord {
+  /** Local date of the last run that completed. */
+  done?: string;
+  /** Local date of a run that started and has not completed (a crash mid-job). */
+  started?: string;
+}
+
+export default defineNode({
+  type: "schedule",
+  category: "common",
+  summary: "Runs a job once a day at a wall-clock time in a time zone; never twice for the same day, and catches up a run missed while the runtime was down.",
+  docs: readDocs(import.meta.url),
+  config: Type.Object({
+    at: Type.String({ pattern: "^([01]\\d|2[0-3]):[0-5]\\d$", description: "local time, HH:MM (e.g. 00:05)" }),
+    timezone: Type.String({ default: "UTC", description: "IANA zone of `at`" }),
+    job: Type.Optional(Type.String({ description: "name carried in msg.topic (default: the node id)" })),
+    catchUp: Type.Boolean({ default: true, description: "at start, run today's job if its time passed while the runtime was down" }),
+  }),
+  inputs: 0,
+  outputs: ["run"],
+  create(node, c) {
+    if (!isTimeZone(c.timezone)) throw new Error(`unknown time zone "${c.timezone}"`);
+    const [hour, minute] = c.at.split(":").map(Number) as [number, number];
+    const job = c.job ?? node.id;
+    let running = false;
+
+    const runTimeOn = (dayStart: number): number => {
+      const p = localParts(dayStart, c.timezone);
+      return zonedToUtc({ year: p.year, month: p.month, day: p.day, hour, minute, second: 0 }, c.timezone);
+    };
+    const record = (): RunRecord => node.context.get<RunRecord>("runs") ?? {};
+
+    /** Runs the job for the local day `date`; the day counts as done only once the job's messages were all handled. */
+    const run = (date: string, how: "scheduled" | "catch-up" | "manual"): void => {
+      if (running) {
+        node.log.warn({ job, date }, "job still running; not started twice");
+        return;
+      }
+      running = true;
+      if (how !== "manual") node.context.set("runs", { ...record(), started: date });
+      const dayStart = zonedToUtc({ ...localParts(Date.parse(`${date}T12:00:00Z`), "UTC"), hour: 0, minute: 0, second: 0 }, c.timezone);
+      const previousDay = periodKey("day", addUnits("day", dayStart, -1, c.timezone), c.timezone);
+      node.status({ fill: "blue", shape: "dot", text: `${how} run for ${date}…` });
+      node.send(
+        node.newMessage({ topic: job, payload: { job, date, previousDay, how, startedAt: new Date().toISOString() } }),
+        {
+          onComplete: (result) => {
+            running = false;
+            if (result.outcome === "ack") {
+              if (how !== "manual") node.context.set("runs", { done: date });
+              node.status({ fill: "green", shape: "dot", text: `${how} run for ${date} done; next ${new Date(nextRun()).toISOString()}` });
+            } else {
+              node.status({ fill: "red", shape: "ring", text: `${how} run for ${date} failed: ${result.error.message}` });
+            }
+          },
+        },
+      );
+    };
+
+    const nextRun = (): number => {
+      const today = startOf("day", Date.now(), c.timezone);
+      const t = runTimeOn(today);
+      return t > Date.now() ? t : runTimeOn(addUnits("day", today, 1, c.timezone));
+    };
+
+    const arm = (): void => {
+      const at = nextRun();
+      node.timers.setTimeout(() => {
+        const date = periodKey("day", at, c.timezone);
+        if (record().done !== date) run(date, "scheduled");
+        arm();
+      }, Math.max(0, at - Date.now()));
+    };
+
+    return {
+      start() {
+        const now = Date.now();
+        const today = periodKey("day", now, c.timezone);
+        const due = runTimeOn(startOf("day", now, c.timezone));
+        const r = record();
+        if (c.catchUp && now >= due && r.done !== today) run(today, "catch-up");
+        else node.status({ fill: "grey", shape: "dot", text: `next ${new Date(nextRun()).toISOString()}${r.done ? `; last ${r.done}` : ""}` });
+        arm();
+      },
+      trigger() {
+        run(periodKey("day", Date.now(), c.timezone), "manual");
+      },
+    };
+  },
+});
