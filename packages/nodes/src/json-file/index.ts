@@ -67,8 +67,9 @@ export default defineNode({
       } catch (err) {
         unsaved = true;
         const e = err as NodeJS.ErrnoException;
-        node.status({ fill: "red", shape: "ring", text: `write failed (${e.code ?? e.message}); ${doc.data_points.length} points kept in memory` });
         node.error(new Error(`cannot write ${path}: ${e.message}; the data is kept and written on the next change`));
+        // After the error, so this more useful status is the one shown.
+        node.status({ fill: "red", shape: "ring", text: `write failed (${e.code ?? e.message}); ${doc.data_points.length} points kept in memory` });
         return false;
       }
     };
