@@ -139,7 +139,7 @@ describe("github-sync against the Contents API", () => {
   });
 
   it("waits out a rate limit until its reset, and retries 5xx", async () => {
-    t = await startTestFlow(flow(), defs);
+    t = await startTestFlow(flow(gh.token, { maxRateLimitWait: 5 }), defs);
     gh.inject.push({ method: "GET", status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 1) } });
     gh.inject.push({ method: "PUT", status: 502 });
     const began = Date.now();
