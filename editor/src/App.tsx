@@ -1,0 +1,475 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Connection,
+  type Edge as RfEdge,
+  type Node as RfNode,
+  type NodeChange,
+  type NodePositionChange,
+  type EdgeChange,
+  applyNodeChanges,
+} from "@xyflow/react";
+import { api, subscribe, setToken, Unauthorized, type DeployResult, type FlowDetail, type FlowSummary, type NodeCatalog, type RevisionSummary, type RuntimeEvent, type ValidateResult, type ValidationFailure } from "./api.js";
+import { FlowNodeView, type FlowNodeData } from "./components/FlowNode.js";
+import { Palette } from "./components/Palette.js";
+import { NodeForm } from "./components/NodeForm.js";
+import { DebugPanel } from "./components/DebugPanel.js";
+import * as S from "./state/flow-state.js";
+import type { FlowDocument, FlowNode } from "./state/flow-state.js";
+import type { FlowDiff } from "../../packages/runtime/src/flow/types.js";
+import type { NodeStatus } from "../../packages/runtime/src/engine/types.js";
+
+type DebugEvent = Extract<RuntimeEvent, { type: "debug" }>;
+const nodeTypes = { wf: FlowNodeView };
+
+/** Output ports of a node as configured (switch and function have as many as their config says). */
+function portsOf(node: FlowNode, outputs: string[] | undefined): string[] {
+  const c = node.config ?? {};
+  if (node.type === "switch" && Array.isArray(c.rules)) return c.rules.map((_, i) => `rule ${i + 1}`);
+  if (node.type === "function" && typeof c.outputs === "number") return Array.from({ length: c.outputs }, (_, i) => `output ${i + 1}`);
+  const base = outputs ?? [];
+  return base.length >= (node.wires?.length ?? 0) ? base : [...base, ...Array.from({ length: (node.wires?.length ?? 0) - base.length }, (_, i) => `port ${base.length + i + 1}`)];
+}
+
+function describeDiff(d: FlowDiff): string[] {
+  return [
+    ...d.added.map((id) => `+ added ${id}`),
+    ...d.changed.map((id) => `~ changed ${id}`),
+    ...d.removed.map((id) => `- removed ${id}`),
+    ...d.rewired.map((id) => `↔ rewired ${id}`),
+    ...d.restartedByConnection.map((id) => `↻ restarted for a connection ${id}`),
+  ];
+}
+
+function Editor() {
+  const rf = useReactFlow();
+  const [catalog, setCatalog] = useState<NodeCatalog>({ nodes: [], connections: [], failedPlugins: [] });
+  const [flows, setFlows] = useState<FlowSummary[]>([]);
+  const [current, setCurrent] = useState<string | null>(null);
+  const [revision, setRevision] = useState(0);
+  const [history, setHistory] = useState<S.History>(S.start(S.emptyFlow("new")));
+  const [selected, setSelected] = useState<string[]>([]);
+  const [statuses, setStatuses] = useState<Record<string, NodeStatus>>({});
+  const [counts, setCounts] = useState<Record<string, number[]>>({});
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [debug, setDebug] = useState<DebugEvent[]>([]);
+  const [paused, setPaused] = useState(false);
+  const [panel, setPanel] = useState<"node" | "debug" | "history">("debug");
+  const [dialog, setDialog] = useState<null | { kind: "deploy"; lines: string[]; problems: string[] } | { kind: "conflict"; current: number; lines: string[] } | { kind: "import" } | { kind: "message"; text: string }>(null);
+  const [revisions, setRevisions] = useState<RevisionSummary[]>([]);
+  const [diffText, setDiffText] = useState<string[]>([]);
+  const [needLogin, setNeedLogin] = useState(false);
+  const clipboard = useRef<FlowNode[]>([]);
+  const pausedRef = useRef(paused);
+  pausedRef.current = paused;
+  const doc = history.doc;
+  const entries = useMemo(() => new Map(catalog.nodes.map((n) => [n.type, n])), [catalog]);
+
+  const guard = useCallback(async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof Unauthorized) setNeedLogin(true);
+      else setDialog({ kind: "message", text: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
+  }, []);
+
+  const loadFlow = useCallback(
+    async (id: string) => {
+      const res = await guard(() => api<FlowDetail>("GET", `/api/flows/${encodeURIComponent(id)}`));
+      if (!res || res.status !== 200) return;
+      setCurrent(id);
+      setRevision(res.body.revision);
+      setHistory(S.start(res.body.flow));
+      setErrors({});
+      setSelected([]);
+    },
+    [guard],
+  );
+
+  const refresh = useCallback(async () => {
+    const [cat, list, st] = await Promise.all([api<NodeCatalog>("GET", "/api/nodes"), api<FlowSummary[]>("GET", "/api/flows"), api<{ flowId: string; nodeId: string; status: NodeStatus }[]>("GET", "/api/status")]);
+    setCatalog(cat.body);
+    setFlows(list.body);
+    setStatuses(Object.fromEntries(st.body.map((s) => [`${s.flowId}/${s.nodeId}`, s.status])));
+    return list.body;
+  }, []);
+
+  useEffect(() => {
+    void guard(async () => {
+      const list = await refresh();
+      if (list[0]) await loadFlow(list[0].id);
+    });
+    return subscribe((e) => {
+      if (e.type === "status") setStatuses((s) => ({ ...s, [`${e.flowId}/${e.nodeId}`]: e.status }));
+      else if (e.type === "debug" && !pausedRef.current) setDebug((d) => [...d.slice(-499), e]);
+      else if (e.type === "counts") setCounts((c) => {
+        const next = { ...c };
+        for (const [k, v] of Object.entries(e.counts)) next[k] = (next[k] ?? []).map((n, i) => n + (v.out[i] ?? 0)).concat(v.out.slice((next[k] ?? []).length));
+        return next;
+      });
+      else if (e.type === "deploy" || e.type === "flow-removed") void refresh();
+    });
+  }, [guard, refresh, loadFlow]);
+
+  const edit = useCallback((fn: (d: FlowDocument) => FlowDocument) => setHistory((h) => S.apply(h, fn)), []);
+
+  // Canvas projection of the document.
+  const rfNodes: RfNode<FlowNodeData>[] = useMemo(
+    () =>
+      doc.nodes.map((n) => ({
+        id: n.id,
+        type: "wf",
+        position: n.position ?? { x: 0, y: 0 },
+        selected: selected.includes(n.id),
+        data: {
+          label: n.name ?? n.id,
+          type: n.type,
+          inputs: entries.get(n.type)?.inputs ?? 1,
+          ports: portsOf(n, entries.get(n.type)?.outputs),
+          status: statuses[`${doc.id}/${n.id}`],
+          errors: errors[n.id],
+          disabled: n.disabled,
+        },
+      })),
+    [doc, selected, entries, statuses, errors],
+  );
+  const [dragging, setDragging] = useState<RfNode<FlowNodeData>[] | null>(null);
+  const rfEdges: RfEdge[] = useMemo(
+    () =>
+      S.edgesOf(doc).map((e) => {
+        const n = counts[`${doc.id}/${e.source}`]?.[e.port];
+        return { id: e.id, source: e.source, sourceHandle: `out-${e.port}`, target: e.target, targetHandle: "in", ...(n ? { label: String(n) } : {}) };
+      }),
+    [doc, counts],
+  );
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<RfNode<FlowNodeData>>[]) => {
+      const sel = changes.filter((c) => c.type === "select");
+      if (sel.length) {
+        setSelected((s) => {
+          const next = new Set(s);
+          for (const c of sel) if (c.type === "select") (c.selected ? next.add(c.id) : next.delete(c.id));
+          return [...next];
+        });
+      }
+      const moves = changes.filter((c): c is NodePositionChange => c.type === "position" && c.position !== undefined);
+      if (moves.length) {
+        // While dragging, positions live in a local copy; the document changes once, when the drag ends.
+        const ended = moves.every((c) => !c.dragging);
+        if (!ended) setDragging((d) => applyNodeChanges(moves, d ?? rfNodes));
+        else {
+          edit(S.moveNodes(Object.fromEntries(moves.map((c) => [c.id, c.position!]))));
+          setDragging(null);
+        }
+      }
+      const removed = changes.flatMap((c) => (c.type === "remove" ? [c.id] : []));
+      if (removed.length) edit(S.removeNodes(removed));
+    },
+    [edit, rfNodes],
+  );
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      for (const c of changes) {
+        if (c.type !== "remove") continue;
+        const e = S.edgesOf(doc).find((x) => x.id === c.id);
+        if (e) edit(S.disconnect(e.source, e.port, e.target));
+      }
+    },
+    [doc, edit],
+  );
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (c.source && c.target) edit(S.connect(c.source, Number((c.sourceHandle ?? "out-0").slice(4)), c.target));
+    },
+    [edit],
+  );
+
+  const onDrop = useCallback(
+    (e: React.DragEvent) => {
+      e.preventDefault();
+      const type = e.dataTransfer.getData("application/wattflow-type");
+      if (!type) return;
+      const position = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      edit(S.addNode(type, { x: Math.round(position.x), y: Math.round(position.y) }));
+    },
+    [edit, rf],
+  );
+
+  // Keyboard shortcuts.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      if (target.closest("input, textarea, select, .node-form")) return;
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key === "z") (e.shiftKey ? setHistory(S.redo) : setHistory(S.undo), e.preventDefault());
+      else if (mod && e.key === "y") (setHistory(S.redo), e.preventDefault());
+      else if (mod && e.key === "c") clipboard.current = doc.nodes.filter((n) => selected.includes(n.id));
+      else if (mod && e.key === "v" && clipboard.current.length) (edit(S.paste(clipboard.current, { x: 40, y: 40 })), e.preventDefault());
+      else if (mod && e.key === "a") (setSelected(doc.nodes.map((n) => n.id)), e.preventDefault());
+      else if (mod && e.key === "d") (void startDeploy(), e.preventDefault());
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
+
+  const errorsByNode = (list: { nodeId?: string; pointer: string; message: string }[]): Record<string, string[]> => {
+    const out: Record<string, string[]> = {};
+    for (const e of list) out[e.nodeId ?? "_flow"] = [...(out[e.nodeId ?? "_flow"] ?? []), `${e.pointer}: ${e.message}`];
+    return out;
+  };
+
+  const startDeploy = async (): Promise<void> => {
+    const res = await guard(() => api<ValidateResult>("POST", `/api/flows/${encodeURIComponent(doc.id)}/validate`, { flow: doc }));
+    if (!res) return;
+    setErrors(errorsByNode(res.body.errors));
+    setDialog({ kind: "deploy", lines: res.body.diff ? describeDiff(res.body.diff) : [], problems: res.body.errors.map((e) => `${e.nodeId ?? doc.id} ${e.pointer}: ${e.message}`) });
+  };
+
+  const deploy = async (): Promise<void> => {
+    const known = flows.some((f) => f.id === doc.id);
+    const res = await guard(() =>
+      known ? api<DeployResult | ValidationFailure>("PUT", `/api/flows/${encodeURIComponent(doc.id)}`, { flow: doc, expectedRevision: revision, author: "editor" }) : api<DeployResult | ValidationFailure>("POST", "/api/flows", { flow: doc, author: "editor" }),
+    );
+    if (!res) return;
+    if (res.status === 200 || res.status === 201) {
+      const r = res.body as DeployResult;
+      setRevision(r.revision);
+      setCurrent(doc.id);
+      setErrors({});
+      setDialog({ kind: "message", text: r.unchanged ? "Nothing changed." : `Deployed revision ${r.revision}.` });
+      await refresh();
+    } else if (res.status === 400) {
+      setErrors(errorsByNode((res.body as ValidationFailure).errors));
+      setDialog({ kind: "message", text: `Refused: ${(res.body as ValidationFailure).errors.length} problem(s), shown on the nodes. Nothing was changed.` });
+    } else if (res.status === 409) {
+      const server = await api<FlowDetail>("GET", `/api/flows/${encodeURIComponent(doc.id)}`);
+      const v = await api<ValidateResult>("POST", `/api/flows/${encodeURIComponent(doc.id)}/validate`, { flow: doc });
+      setDialog({ kind: "conflict", current: server.body.revision, lines: v.body.diff ? describeDiff(v.body.diff) : [] });
+    }
+  };
+
+  const loadRevisions = useCallback(async () => {
+    const res = await guard(() => api<RevisionSummary[]>("GET", `/api/flows/${encodeURIComponent(doc.id)}/revisions`));
+    if (res?.status === 200) setRevisions(res.body);
+  }, [doc.id, guard]);
+  useEffect(() => {
+    if (panel === "history") void loadRevisions();
+  }, [panel, revision, loadRevisions]);
+
+  const rollback = async (rev: number): Promise<void> => {
+    const res = await guard(() => api<DeployResult>("POST", `/api/flows/${encodeURIComponent(doc.id)}/rollback`, { revision: rev, expectedRevision: revision, author: "editor" }));
+    if (res?.status === 200) {
+      await loadFlow(doc.id);
+      await loadRevisions();
+      setDialog({ kind: "message", text: `Rolled back to revision ${rev} (now revision ${res.body.revision}).` });
+    } else if (res?.status === 409) setDialog({ kind: "message", text: "Someone deployed meanwhile: reload before rolling back." });
+  };
+
+  const showDiff = async (from: number, to: number): Promise<void> => {
+    const res = await guard(() => api<{ diff: FlowDiff }>("GET", `/api/flows/${encodeURIComponent(doc.id)}/diff?from=${from}&to=${to}`));
+    if (res?.status === 200) setDiffText([`${from} → ${to}`, ...describeDiff(res.body.diff)]);
+  };
+
+  const newFlow = (): void => {
+    const id = prompt("New flow id (letters, digits, - and _)", "my-flow");
+    if (!id) return;
+    setCurrent(null);
+    setRevision(0);
+    setHistory(S.start(S.emptyFlow(id)));
+  };
+
+  const exportFlow = async (): Promise<void> => {
+    const text = JSON.stringify(doc, null, 2);
+    await navigator.clipboard?.writeText(text).catch(() => undefined);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+    a.download = `${doc.id}.json`;
+    a.click();
+  };
+
+  const importText = (text: string): void => {
+    try {
+      const parsed = JSON.parse(text) as FlowDocument;
+      if (!parsed || parsed.format !== "wattflow/flow@1" || !Array.isArray(parsed.nodes)) throw new Error("not a Wattflow flow (format wattflow/flow@1)");
+      setCurrent(flows.some((f) => f.id === parsed.id) ? parsed.id : null);
+      setHistory((h) => S.apply(h, () => parsed));
+      setDialog(null);
+    } catch (err) {
+      setDialog({ kind: "message", text: `Import failed: ${(err as Error).message}` });
+    }
+  };
+
+  const selectedNode = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined;
+  useEffect(() => {
+    if (selectedNode) setPanel("node");
+  }, [selectedNode?.id]);
+
+  if (needLogin) return <Login onDone={() => (setNeedLogin(false), location.reload())} />;
+
+  return (
+    <div className="app">
+      <header>
+        <strong>Wattflow</strong>
+        <nav className="tabs" role="tablist">
+          {flows.map((f) => (
+            <button key={f.id} role="tab" aria-selected={f.id === current} className={f.state === "failed" ? "failed" : ""} onClick={() => void loadFlow(f.id)}>
+              {f.label}
+            </button>
+          ))}
+          {current === null && <button role="tab" aria-selected>{doc.id} (new)</button>}
+          <button onClick={newFlow} title="new flow">+</button>
+        </nav>
+        <span className="spacer" />
+        <button onClick={() => setHistory(S.undo)} disabled={history.past.length === 0}>Undo</button>
+        <button onClick={() => setHistory(S.redo)} disabled={history.future.length === 0}>Redo</button>
+        <button onClick={() => setDialog({ kind: "import" })}>Import</button>
+        <button onClick={() => void exportFlow()}>Export</button>
+        <button className="primary" onClick={() => void startDeploy()} data-testid="deploy">Deploy</button>
+      </header>
+      <Palette nodes={catalog.nodes} />
+      <main onDrop={onDrop} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = "copy"))} data-testid="canvas">
+        <ReactFlow
+          nodes={dragging ?? rfNodes}
+          edges={rfEdges}
+          nodeTypes={nodeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onConnect={onConnect}
+          onNodeClick={() => setPanel("node")}
+          deleteKeyCode={["Delete", "Backspace"]}
+          multiSelectionKeyCode="Shift"
+          selectionOnDrag
+          panOnDrag={[1, 2]}
+          fitView
+          fitViewOptions={{ maxZoom: 1 }}
+          onlyRenderVisibleElements
+        >
+          <Background />
+          <Controls />
+          <MiniMap pannable zoomable />
+        </ReactFlow>
+      </main>
+      <aside className="side">
+        <nav className="side-tabs">
+          {(["node", "debug", "history"] as const).map((p) => (
+            <button key={p} aria-selected={panel === p} onClick={() => setPanel(p)}>
+              {p}
+            </button>
+          ))}
+        </nav>
+        {panel === "node" &&
+          (selectedNode ? (
+            <NodeForm node={selectedNode} entry={entries.get(selectedNode.type)} doc={doc} connections={catalog.connections} errors={errors[selectedNode.id] ?? []} onChange={(patch) => edit(S.updateNode(selectedNode.id, patch))} />
+          ) : (
+            <p className="muted">Select one node to edit it.</p>
+          ))}
+        {panel === "debug" && <DebugPanel messages={debug} onClear={() => setDebug([])} paused={paused} onPause={setPaused} />}
+        {panel === "history" && (
+          <div className="history" data-testid="history">
+            {revisions.map((r, i) => (
+              <div key={r.revision} className="revision" data-testid="revision">
+                <b>#{r.revision}</b> {r.time.slice(0, 19).replace("T", " ")} {r.author} {r.message}
+                <div>
+                  {revisions[i + 1] && <button onClick={() => void showDiff(revisions[i + 1]!.revision, r.revision)}>diff</button>}
+                  {r.revision !== revision && <button onClick={() => void rollback(r.revision)} data-testid={`rollback-${r.revision}`}>roll back</button>}
+                </div>
+              </div>
+            ))}
+            {diffText.length > 0 && <pre className="diff">{diffText.join("\n")}</pre>}
+          </div>
+        )}
+      </aside>
+      {dialog && (
+        <div className="dialog" role="dialog" data-testid="dialog">
+          {dialog.kind === "deploy" && (
+            <>
+              <h3>Deploy {doc.id}?</h3>
+              {dialog.problems.length > 0 ? (
+                <>
+                  <p>The flow has problems; the runtime would refuse it:</p>
+                  <ul>{dialog.problems.map((p) => <li key={p}>{p}</li>)}</ul>
+                </>
+              ) : (
+                <ul>{(dialog.lines.length ? dialog.lines : ["no node changes"]).map((l) => <li key={l}>{l}</li>)}</ul>
+              )}
+              <button onClick={() => setDialog(null)}>Cancel</button>
+              <button className="primary" disabled={dialog.problems.length > 0} onClick={() => void deploy()} data-testid="confirm-deploy">Deploy</button>
+            </>
+          )}
+          {dialog.kind === "conflict" && (
+            <>
+              <h3>Someone deployed {doc.id} meanwhile (revision {dialog.current})</h3>
+              <p>Your edit was based on revision {revision}. Nothing was overwritten. Compared with the running flow, yours would:</p>
+              <ul>{dialog.lines.map((l) => <li key={l}>{l}</li>)}</ul>
+              <button onClick={() => (void loadFlow(doc.id), setDialog(null))}>Reload theirs (drop my edit)</button>
+              <button onClick={() => (setRevision(dialog.current), setDialog(null))}>Keep mine, deploy over revision {dialog.current}</button>
+              <button onClick={() => setDialog(null)}>Cancel</button>
+            </>
+          )}
+          {dialog.kind === "import" && <ImportDialog onImport={importText} onCancel={() => setDialog(null)} />}
+          {dialog.kind === "message" && (
+            <>
+              <p data-testid="dialog-text">{dialog.text}</p>
+              <button onClick={() => setDialog(null)}>OK</button>
+            </>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ImportDialog({ onImport, onCancel }: { onImport(text: string): void; onCancel(): void }) {
+  const [text, setText] = useState("");
+  return (
+    <>
+      <h3>Import a flow</h3>
+      <input type="file" accept=".json,application/json" onChange={(e) => void e.target.files?.[0]?.text().then(setText)} />
+      <textarea rows={12} placeholder="or paste flow JSON here" value={text} onChange={(e) => setText(e.target.value)} aria-label="flow JSON" />
+      <button onClick={onCancel}>Cancel</button>
+      <button className="primary" onClick={() => onImport(text)}>Import</button>
+    </>
+  );
+}
+
+function Login({ onDone }: { onDone(): void }) {
+  const [user, setUser] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState("");
+  return (
+    <form
+      className="login"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void api<{ token: string }>("POST", "/api/auth/login", { username: user, password }).then((r) => {
+          if (r.status === 200) {
+            setToken(r.body.token);
+            onDone();
+          } else setError("Wrong username or password.");
+        });
+      }}
+    >
+      <h2>Log in to Wattflow</h2>
+      <input placeholder="username" value={user} onChange={(e) => setUser(e.target.value)} />
+      <input placeholder="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} />
+      {error && <p className="errors">{error}</p>}
+      <button className="primary">Log in</button>
+    </form>
+  );
+}
+
+export function App() {
+  return (
+    <ReactFlowProvider>
+      <Editor />
+    </ReactFlowProvider>
+  );
+}

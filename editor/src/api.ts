@@ -1,0 +1,47 @@
+/** The admin API, as the editor calls it. Types are the runtime's own. */
+import type { RuntimeEvent } from "../../packages/runtime/src/api/types.js";
+export type * from "../../packages/runtime/src/api/types.js";
+
+const TOKEN_KEY = "wattflow-token";
+
+export class Unauthorized extends Error {}
+
+export function setToken(token: string | null): void {
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const token = localStorage.getItem(TOKEN_KEY);
+  const res = await fetch(path, {
+    method,
+    headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  if (res.status === 401 && !path.startsWith("/api/auth/")) throw new Unauthorized();
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** The live event stream; reconnects when the runtime restarts. */
+export function subscribe(onEvent: (e: RuntimeEvent) => void): () => void {
+  let socket: WebSocket | null = null;
+  let stopped = false;
+  let retry: number | undefined;
+  const open = (): void => {
+    const token = localStorage.getItem(TOKEN_KEY);
+    const url = new URL(`/api/events${token ? `?access_token=${encodeURIComponent(token)}` : ""}`, location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(url);
+    socket.onmessage = (m) => onEvent(JSON.parse(String(m.data)) as RuntimeEvent);
+    socket.onclose = () => {
+      if (!stopped) retry = window.setTimeout(open, 1000);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    window.clearTimeout(retry);
+    socket?.close();
+  };
+}

@@ -1,0 +1,42 @@
+import { memo } from "react";
+import { Handle, Position, type NodeProps, type Node } from "@xyflow/react";
+import type { NodeStatus } from "../../../packages/runtime/src/engine/types.js";
+
+export interface FlowNodeData extends Record<string, unknown> {
+  label: string;
+  type: string;
+  inputs: number;
+  ports: string[];
+  status?: NodeStatus;
+  errors?: string[];
+  disabled?: boolean;
+}
+
+const FILL: Record<string, string> = { red: "#d64545", green: "#2f9e44", yellow: "#e8a317", blue: "#2f80ed", grey: "#8a96a3" };
+
+/** A node on the canvas: its ports, its live status badge, and its validation errors. */
+export const FlowNodeView = memo(function FlowNodeView({ data, selected }: NodeProps<Node<FlowNodeData>>) {
+  const hasErrors = (data.errors?.length ?? 0) > 0;
+  return (
+    <div
+      className={`wf-node${selected ? " selected" : ""}${hasErrors ? " invalid" : ""}${data.disabled ? " disabled" : ""}`}
+      data-testid={`node-${data.label}`}
+      title={hasErrors ? data.errors!.join("\n") : data.type}
+      style={{ minHeight: Math.max(36, data.ports.length * 18 + 12) }}
+    >
+      {data.inputs > 0 && <Handle type="target" position={Position.Left} id="in" />}
+      <div className="wf-node-type">{data.type}</div>
+      <div className="wf-node-label">{data.label}</div>
+      {hasErrors && <div className="wf-node-error" data-testid="node-error">{data.errors![0]}</div>}
+      {data.status?.text && (
+        <div className="wf-node-status" data-testid="node-status">
+          <span className="dot" style={{ background: FILL[data.status.fill ?? "grey"], borderRadius: data.status.shape === "ring" ? 0 : 6 }} />
+          {data.status.text}
+        </div>
+      )}
+      {data.ports.map((label, i) => (
+        <Handle key={i} type="source" position={Position.Right} id={`out-${i}`} title={label} style={{ top: 18 + i * 18 }} />
+      ))}
+    </div>
+  );
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { addNode, apply, connect, disconnect, edgesOf, emptyFlow, moveNodes, paste, redo, removeNodes, start, undo, updateNode } from "./flow-state.js";
+
+describe("editor flow state", () => {
+  it("builds a flow document by edits, with undo and redo", () => {
+    let h = start(emptyFlow("demo"));
+    h = apply(h, addNode("inject", { x: 10, y: 20 }, { interval: "5s" }));
+    h = apply(h, addNode("debug", { x: 200, y: 20 }));
+    h = apply(h, connect("inject1", 0, "debug1"));
+    expect(h.doc.nodes).toEqual([
+      { id: "inject1", type: "inject", config: { interval: "5s" }, wires: [["debug1"]], position: { x: 10, y: 20 } },
+      { id: "debug1", type: "debug", config: {}, wires: [], position: { x: 200, y: 20 } },
+    ]);
+    expect(edgesOf(h.doc)).toEqual([{ id: "inject1:0->debug1", source: "inject1", port: 0, target: "debug1" }]);
+    h = undo(h);
+    expect(edgesOf(h.doc)).toEqual([]);
+    h = redo(h);
+    expect(edgesOf(h.doc)).toHaveLength(1);
+    h = apply(h, disconnect("inject1", 0, "debug1"));
+    expect(h.doc.nodes[0]!.wires).toEqual([[]]);
+  });
+
+  it("an edit that changes nothing leaves no undo step", () => {
+    let h = start(emptyFlow("x"));
+    h = apply(h, addNode("debug", { x: 0, y: 0 }));
+    const before = h.past.length;
+    h = apply(h, moveNodes({ debug1: { x: 0, y: 0 } }));
+    h = apply(h, connect("debug1", 0, "nope"));
+    h = apply(h, connect("debug1", 0, "nope"));
+    expect(h.past.length).toBe(before + 1);
+  });
+
+  it("removing nodes removes the wires into them", () => {
+    let h = start(emptyFlow("x"));
+    for (const t of ["inject", "change", "debug"]) h = apply(h, addNode(t, { x: 0, y: 0 }));
+    h = apply(h, connect("inject1", 0, "change1"));
+    h = apply(h, connect("change1", 0, "debug1"));
+    h = apply(h, removeNodes(["change1"]));
+    expect(h.doc.nodes.map((n) => [n.id, n.wires])).toEqual([
+      ["inject1", [[]]],
+      ["debug1", []],
+    ]);
+  });
+
+  it("pastes copies with fresh ids, keeping only the wires among them", () => {
+    let h = start(emptyFlow("x"));
+    for (const t of ["inject", "debug", "debug"]) h = apply(h, addNode(t, { x: 10, y: 10 }));
+    h = apply(h, connect("inject1", 0, "debug1"));
+    h = apply(h, connect("inject1", 0, "debug2"));
+    h = apply(h, updateNode("inject1", { name: "tick" }));
+    const copied = h.doc.nodes.filter((n) => n.id !== "debug2");
+    h = apply(h, paste(copied, { x: 40, y: 40 }));
+    expect(h.doc.nodes.slice(3)).toEqual([
+      { id: "inject2", type: "inject", name: "tick", config: {}, wires: [["debug3"]], position: { x: 50, y: 50 } },
+      { id: "debug3", type: "debug", config: {}, wires: [], position: { x: 50, y: 50 } },
+    ]);
+  });
+});
