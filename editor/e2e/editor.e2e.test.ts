@@ -2,7 +2,7 @@
  * The editor in a real headless Chromium (Debian's, driven by playwright-core)
  * against a real runtime: build a flow by hand, deploy it, watch it, roll back.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +22,7 @@ let page: Page;
 let root: string;
 const consoleErrors: string[] = [];
 
-describe.skipIf(!haveBrowser)("editor (skipped: no /usr/bin/chromium or editor build)", () => {
+describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chromium and npm run build)", () => {
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "wattflow-editor-"));
     mkdirSync(join(root, "flows"));
@@ -38,6 +38,10 @@ describe.skipIf(!haveBrowser)("editor (skipped: no /usr/bin/chromium or editor b
     });
     await page.goto(rt.adminUrl);
   }, 60_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === "fail") await page.screenshot({ path: join(shots, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, "-")}.png`) });
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -108,6 +112,77 @@ describe.skipIf(!haveBrowser)("editor (skipped: no /usr/bin/chromium or editor b
     // Reload shows what the server runs.
     await page.reload();
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+  });
+
+  it("copies, pastes, deletes and undoes with the keyboard", async () => {
+    await page.getByTestId("node-debug1").click();
+    await page.keyboard.press("Control+c");
+    await page.getByTestId("canvas").click({ position: { x: 600, y: 600 } });
+    await page.keyboard.press("Control+v");
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(3);
+    await page.keyboard.press("Control+z");
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+    await page.keyboard.press("Control+y");
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(3);
+    await page.getByTestId("node-debug2").click();
+    await page.keyboard.press("Delete");
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+  });
+
+  it("imports a Node-RED export, reporting the type it could not convert", async () => {
+    const exported = [
+      { id: "t1", type: "tab", label: "From Node-RED" },
+      { id: "i.1", type: "inject", z: "t1", repeat: "5", x: 100, y: 100, wires: [["d.1"]] },
+      { id: "d.1", type: "debug", z: "t1", x: 300, y: 100, wires: [] },
+      { id: "g.1", type: "ui_gauge", z: "t1", name: "gauge", x: 300, y: 200, wires: [] },
+    ];
+    await page.getByRole("button", { name: "Import" }).click();
+    await page.getByLabel("flow JSON").fill(JSON.stringify(exported));
+    await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
+    await expect.poll(() => page.getByTestId("dialog-text").innerText()).toContain('Not imported: ui_gauge "gauge" (g.1)');
+    await page.getByRole("button", { name: "OK" }).click();
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+    await page.screenshot({ path: join(shots, "editor-import.png") });
+  });
+
+  it("a 500-node flow pans smoothly (frame times printed)", async () => {
+    const nodes = Array.from({ length: 500 }, (_, i) => ({
+      id: `n${i}`,
+      type: i % 2 === 0 ? "change" : "debug",
+      config: i % 2 === 0 ? { rules: [{ action: "set", path: "p", value: i, valueType: "number" }] } : {},
+      wires: i % 2 === 0 ? [[`n${i + 1}`]] : [],
+      position: { x: (i % 25) * 180, y: Math.floor(i / 25) * 90 },
+    }));
+    const res = await fetch(new URL("api/flows", rt.adminUrl), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ flow: { format: "wattflow/flow@1", id: "big", nodes } }) });
+    expect(res.status).toBe(201);
+    await page.reload();
+    await page.getByRole("tab", { name: "big" }).click();
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBeGreaterThan(20);
+    const canvas = (await page.getByTestId("canvas").boundingBox())!;
+    await page.evaluate(() => {
+      const w = window as unknown as { frames_: number[] };
+      w.frames_ = [];
+      let last = performance.now();
+      const tick = (t: number) => {
+        w.frames_.push(t - last);
+        last = t;
+        if (w.frames_.length < 400) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    // Pan with the middle button, then zoom with the wheel.
+    await page.mouse.move(canvas.x + 400, canvas.y + 300);
+    await page.mouse.down({ button: "middle" });
+    for (let i = 0; i < 60; i++) await page.mouse.move(canvas.x + 400 - i * 8, canvas.y + 300 - i * 3);
+    await page.mouse.up({ button: "middle" });
+    for (let i = 0; i < 10; i++) await page.mouse.wheel(0, 120);
+    const frames = await page.evaluate(() => (window as unknown as { frames_: number[] }).frames_.slice(5));
+    const sorted = [...frames].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const p95 = sorted[Math.floor(sorted.length * 0.95)]!;
+    console.log(`500-node flow: ${frames.length} frames while panning and zooming, median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`);
+    await page.screenshot({ path: join(shots, "editor-500-nodes.png") });
+    expect(median).toBeLessThan(50);
   });
 
   it("logged no console errors", () => {

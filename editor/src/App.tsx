@@ -20,12 +20,15 @@ import { Palette } from "./components/Palette.js";
 import { NodeForm } from "./components/NodeForm.js";
 import { DebugPanel } from "./components/DebugPanel.js";
 import * as S from "./state/flow-state.js";
+import { convertNodeRed } from "../../packages/runtime/src/flow/node-red/convert.js";
 import type { FlowDocument, FlowNode } from "./state/flow-state.js";
 import type { FlowDiff } from "../../packages/runtime/src/flow/types.js";
 import type { NodeStatus } from "../../packages/runtime/src/engine/types.js";
 
 type DebugEvent = Extract<RuntimeEvent, { type: "debug" }>;
 const nodeTypes = { wf: FlowNodeView };
+/** Stable object: a new one each render makes the canvas fit the view again. */
+const FIT_VIEW = { maxZoom: 1 };
 
 /** Output ports of a node as configured (switch and function have as many as their config says). */
 function portsOf(node: FlowNode, outputs: string[] | undefined): string[] {
@@ -297,14 +300,44 @@ function Editor() {
 
   const importText = (text: string): void => {
     try {
-      const parsed = JSON.parse(text) as FlowDocument;
-      if (!parsed || parsed.format !== "wattflow/flow@1" || !Array.isArray(parsed.nodes)) throw new Error("not a Wattflow flow (format wattflow/flow@1)");
+      const raw = JSON.parse(text) as unknown;
+      let parsed: FlowDocument;
+      let report = "";
+      if (Array.isArray(raw)) {
+        // A Node-RED export: the same conversion as `wattflow import node-red`.
+        const r = convertNodeRed(raw);
+        if (r.flows.length === 0) throw new Error("the Node-RED export has no nodes Wattflow can convert");
+        parsed = r.flows[0]!;
+        report = [
+          `Imported ${parsed.nodes.length} node(s) from Node-RED${r.flows.length > 1 ? ` (tab 1 of ${r.flows.length}; import the file again with the CLI for all tabs)` : ""}.`,
+          ...(r.unsupported.length ? [`Not imported: ${r.unsupported.map((u) => `${u.type}${u.name ? ` "${u.name}"` : ""} (${u.id})`).join(", ")}`] : []),
+          ...r.warnings.filter((w) => !r.unsupported.some((u) => w.startsWith(`${u.id}:`))),
+        ].join("\n");
+      } else {
+        parsed = raw as FlowDocument;
+        if (!parsed || parsed.format !== "wattflow/flow@1" || !Array.isArray(parsed.nodes)) throw new Error("not a Wattflow flow (format wattflow/flow@1) or a Node-RED export");
+      }
       setCurrent(flows.some((f) => f.id === parsed.id) ? parsed.id : null);
+      if (!flows.some((f) => f.id === parsed.id)) setRevision(0);
       setHistory((h) => S.apply(h, () => parsed));
-      setDialog(null);
+      setDialog(report ? { kind: "message", text: report } : null);
     } catch (err) {
       setDialog({ kind: "message", text: `Import failed: ${(err as Error).message}` });
     }
+  };
+
+  const renameFlow = (): void => {
+    const label = prompt("Flow label", doc.label ?? doc.id);
+    if (label) edit((d) => ({ ...d, label }));
+  };
+
+  const deleteFlow = async (): Promise<void> => {
+    if (current === null || !confirm(`Delete flow ${doc.id}? It stops, and its file is removed.`)) return;
+    const res = await guard(() => api("DELETE", `/api/flows/${encodeURIComponent(doc.id)}?expectedRevision=${revision}`));
+    if (res?.status === 409) return setDialog({ kind: "message", text: "Someone deployed this flow meanwhile; reload before deleting." });
+    const list = await refresh();
+    if (list[0]) await loadFlow(list[0].id);
+    else newFlow();
   };
 
   const selectedNode = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined;
@@ -321,12 +354,14 @@ function Editor() {
         <nav className="tabs" role="tablist">
           {flows.map((f) => (
             <button key={f.id} role="tab" aria-selected={f.id === current} className={f.state === "failed" ? "failed" : ""} onClick={() => void loadFlow(f.id)}>
-              {f.label}
+              {f.id === current ? (doc.label ?? f.label) : f.label}
             </button>
           ))}
           {current === null && <button role="tab" aria-selected>{doc.id} (new)</button>}
           <button onClick={newFlow} title="new flow">+</button>
         </nav>
+        <button onClick={renameFlow} title="rename this flow">Rename</button>
+        <button onClick={() => void deleteFlow()} title="delete this flow" disabled={current === null}>Delete</button>
         <span className="spacer" />
         <button onClick={() => setHistory(S.undo)} disabled={history.past.length === 0}>Undo</button>
         <button onClick={() => setHistory(S.redo)} disabled={history.future.length === 0}>Redo</button>
@@ -349,7 +384,7 @@ function Editor() {
           selectionOnDrag
           panOnDrag={[1, 2]}
           fitView
-          fitViewOptions={{ maxZoom: 1 }}
+          fitViewOptions={FIT_VIEW}
           onlyRenderVisibleElements
         >
           <Background />
@@ -417,7 +452,7 @@ function Editor() {
           {dialog.kind === "import" && <ImportDialog onImport={importText} onCancel={() => setDialog(null)} />}
           {dialog.kind === "message" && (
             <>
-              <p data-testid="dialog-text">{dialog.text}</p>
+              <p data-testid="dialog-text" style={{ whiteSpace: "pre-wrap" }}>{dialog.text}</p>
               <button onClick={() => setDialog(null)}>OK</button>
             </>
           )}

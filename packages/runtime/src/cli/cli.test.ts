@@ -38,6 +38,24 @@ describe("wattflow validate", () => {
   });
 });
 
+describe("wattflow import node-red", () => {
+  it("writes one flow file per tab and reports what it could not convert", async () => {
+    const file = join(root, "nodered.json");
+    writeFileSync(file, JSON.stringify([
+      { id: "t1", type: "tab", label: "Main" },
+      { id: "i1", type: "inject", z: "t1", repeat: "5", wires: [["d1", "g1"]] },
+      { id: "d1", type: "debug", z: "t1", wires: [] },
+      { id: "g1", type: "ui_chart", z: "t1", name: "chart", wires: [] },
+    ]));
+    const out = join(root, "imported");
+    const res = await cli(["import", "node-red", file, "--out", out]);
+    expect(res.code).toBe(0);
+    expect(res.out).toContain("2 nodes converted, 1 not converted");
+    expect(res.err).toContain('g1: ui_chart "chart" has no Wattflow counterpart and was not imported');
+    expect((await cli(["validate", join(out, "main.json")])).code).toBe(0);
+  });
+});
+
 describe("wattflow new-node", () => {
   it("scaffolds a plugin whose node works in a flow", async () => {
     const res = await cli(["new-node", "power-scale", "--dir", root]);

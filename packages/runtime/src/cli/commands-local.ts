@@ -1,7 +1,10 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
-import { formatIssue, loadFlowFile } from "../flow/index.js";
+import { formatIssue, loadFlowFile, writeFlowFileAtomic } from "../flow/index.js";
+import { convertNodeRed } from "../flow/node-red/convert.js";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { Registry } from "../registry/registry.js";
 import { discoverPlugins, nodeModulesChain } from "../registry/discover.js";
 import { scaffoldNode } from "./scaffold.js";
@@ -43,6 +46,39 @@ export function registerLocalCommands(program: Command, io: CliIo): void {
         }
       }
       if (bad > 0) throw new UserError(`${bad} of ${files.length} file(s) invalid`);
+    });
+
+  program
+    .command("import")
+    .description("convert flows from another tool")
+    .command("node-red <file>")
+    .description("convert a Node-RED flow export into Wattflow flow files; reports every node it could not convert")
+    .option("--out <dir>", "where to write the flow files", "flows")
+    .action(async (file: string, o: { out: string }) => {
+      const text = await readFile(file, "utf8").catch(() => {
+        throw new UserError(`cannot read ${file}`);
+      });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        throw new UserError(`${file} is not JSON: ${(err as Error).message}`);
+      }
+      let result: ReturnType<typeof convertNodeRed>;
+      try {
+        result = convertNodeRed(parsed);
+      } catch (err) {
+        throw new UserError(`${file}: ${(err as Error).message}`);
+      }
+      await mkdir(o.out, { recursive: true });
+      for (const flow of result.flows) {
+        const target = join(o.out, `${flow.id}.json`);
+        if (await stat(target).then(() => true, () => false)) throw new UserError(`${target} exists; not overwriting it (use --out)`);
+        await writeFlowFileAtomic(target, flow);
+        io.out(`wrote ${target} (${flow.nodes.length} nodes)`);
+      }
+      for (const w of result.warnings) io.err(`note  ${w}`);
+      io.out(`${result.flows.reduce((n, f) => n + f.nodes.length, 0)} nodes converted, ${result.unsupported.length} not converted`);
     });
 
   program
