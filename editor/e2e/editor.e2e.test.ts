@@ -40,6 +40,7 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
   }, 60_000);
 
   afterEach(async (ctx) => {
+    if (ctx.task.result?.state === "fail") console.log("state at failure:", await page.evaluate(() => ({ nodes: document.querySelectorAll(".react-flow__node").length, viewport: document.querySelector(".react-flow__viewport")?.getAttribute("style"), tabs: [...document.querySelectorAll("[role=tab]")].map((t) => t.textContent + (t.getAttribute("aria-selected") === "true" ? "*" : "")) })));
     if (ctx.task.result?.state === "fail") await page.screenshot({ path: join(shots, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, "-")}.png`) });
   });
 

@@ -12,7 +12,6 @@ import {
   type NodeChange,
   type NodePositionChange,
   type EdgeChange,
-  applyNodeChanges,
 } from "@xyflow/react";
 import { api, subscribe, setToken, Unauthorized, type DeployResult, type FlowDetail, type FlowSummary, type NodeCatalog, type RevisionSummary, type RuntimeEvent, type ValidateResult, type ValidationFailure } from "./api.js";
 import { FlowNodeView, type FlowNodeData } from "./components/FlowNode.js";
@@ -92,8 +91,10 @@ function Editor() {
       setHistory(S.start(res.body.flow));
       setErrors({});
       setSelected([]);
+      // Fit the new flow once its nodes are on the canvas (the initial fit ran before any were loaded).
+      window.setTimeout(() => void rf.fitView(FIT_VIEW), 50);
     },
-    [guard],
+    [guard, rf],
   );
 
   const refresh = useCallback(async () => {
@@ -143,7 +144,14 @@ function Editor() {
       })),
     [doc, selected, entries, statuses, errors],
   );
-  const [dragging, setDragging] = useState<RfNode<FlowNodeData>[] | null>(null);
+  // While dragging, positions live here; the document changes once, when the drag ends.
+  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
+  const [dragPos, setDragPos] = useState<Record<string, { x: number; y: number }>>({});
+  // React Flow measures nodes and expects the sizes back on the nodes it is given; without them it keeps nodes hidden.
+  const shownNodes = useMemo(
+    () => rfNodes.map((n) => ({ ...n, ...(dragPos[n.id] ? { position: dragPos[n.id]! } : {}), ...(sizes[n.id] ? { measured: sizes[n.id] } : {}) })),
+    [rfNodes, dragPos, sizes],
+  );
   const rfEdges: RfEdge[] = useMemo(
     () =>
       S.edgesOf(doc).map((e) => {
@@ -155,6 +163,8 @@ function Editor() {
 
   const onNodesChange = useCallback(
     (changes: NodeChange<RfNode<FlowNodeData>>[]) => {
+      const measured = changes.flatMap((c) => (c.type === "dimensions" && c.dimensions ? [[c.id, c.dimensions] as const] : []));
+      if (measured.length) setSizes((m) => ({ ...m, ...Object.fromEntries(measured) }));
       const sel = changes.filter((c) => c.type === "select");
       if (sel.length) {
         setSelected((s) => {
@@ -165,18 +175,17 @@ function Editor() {
       }
       const moves = changes.filter((c): c is NodePositionChange => c.type === "position" && c.position !== undefined);
       if (moves.length) {
-        // While dragging, positions live in a local copy; the document changes once, when the drag ends.
         const ended = moves.every((c) => !c.dragging);
-        if (!ended) setDragging((d) => applyNodeChanges(moves, d ?? rfNodes));
+        if (!ended) setDragPos((p) => ({ ...p, ...Object.fromEntries(moves.map((c) => [c.id, c.position!])) }));
         else {
           edit(S.moveNodes(Object.fromEntries(moves.map((c) => [c.id, c.position!]))));
-          setDragging(null);
+          setDragPos({});
         }
       }
       const removed = changes.flatMap((c) => (c.type === "remove" ? [c.id] : []));
       if (removed.length) edit(S.removeNodes(removed));
     },
-    [edit, rfNodes],
+    [edit],
   );
   const onEdgesChange = useCallback(
     (changes: EdgeChange[]) => {
@@ -372,7 +381,7 @@ function Editor() {
       <Palette nodes={catalog.nodes} />
       <main onDrop={onDrop} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = "copy"))} data-testid="canvas">
         <ReactFlow
-          nodes={dragging ?? rfNodes}
+          nodes={shownNodes}
           edges={rfEdges}
           nodeTypes={nodeTypes}
           onNodesChange={onNodesChange}
@@ -385,7 +394,6 @@ function Editor() {
           panOnDrag={[1, 2]}
           fitView
           fitViewOptions={FIT_VIEW}
-          onlyRenderVisibleElements
         >
           <Background />
           <Controls />
