@@ -82,6 +82,8 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     await page.getByRole("button", { name: "debug" }).click();
     await expect.poll(() => page.getByTestId("debug-message").count(), { timeout: 8000 }).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId("node-status").count()).toBeGreaterThan(0);
+    // Message counts appear on the wire.
+    await expect.poll(() => page.locator(".react-flow__edge-text").count(), { timeout: 8000 }).toBe(1);
     await page.screenshot({ path: join(shots, "editor-running.png") });
     expect(rt.engine.running("hello")?.nodes.map((n) => n.id)).toEqual(["inject1", "debug1"]);
   });
@@ -112,6 +114,22 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     expect(rt.engine.running("hello")?.nodes.find((n) => n.id === "inject1")?.config.interval).toBe("1s");
     // Reload shows what the server runs.
     await page.reload();
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+  });
+
+  it("a deploy based on a stale revision is refused with a dialog, never overwritten", async () => {
+    // Someone else deploys revision 4 behind the editor's back.
+    const current = (await (await fetch(new URL("api/flows/hello", rt.adminUrl))).json()) as { flow: { nodes: { id: string; config?: object }[] }; revision: number };
+    const theirs = { ...current.flow, nodes: current.flow.nodes.map((n) => (n.id === "debug1" ? { ...n, config: { toLog: true } } : n)) };
+    expect((await fetch(new URL("api/flows/hello", rt.adminUrl), { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ flow: theirs, expectedRevision: current.revision }) })).status).toBe(200);
+    await page.getByTestId("node-inject1").click();
+    await page.getByTestId("node-form").locator("#root_interval").fill("3s");
+    await page.getByTestId("deploy").click();
+    await page.getByTestId("confirm-deploy").click();
+    await expect.poll(() => page.getByTestId("dialog").innerText()).toContain("Someone deployed hello meanwhile (revision 4)");
+    await page.screenshot({ path: join(shots, "editor-conflict.png") });
+    await page.getByRole("button", { name: "Reload theirs (drop my edit)" }).click();
+    expect(rt.engine.running("hello")?.nodes.find((n) => n.id === "inject1")?.config.interval).toBe("1s");
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
   });
 
@@ -187,6 +205,7 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
   });
 
   it("logged no console errors", () => {
-    expect(consoleErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    // The browser logs every 4xx answer; the 409 of the conflict test is the expected one.
+    expect(consoleErrors.filter((e) => !/favicon/.test(e) && !/status of 409 \(Conflict\)/.test(e))).toEqual([]);
   });
 });

@@ -410,7 +410,20 @@ function Editor() {
         </nav>
         {panel === "node" &&
           (selectedNode ? (
-            <NodeForm node={selectedNode} entry={entries.get(selectedNode.type)} doc={doc} connections={catalog.connections} errors={errors[selectedNode.id] ?? []} onChange={(patch) => edit(S.updateNode(selectedNode.id, patch))} />
+            <NodeForm
+              node={selectedNode}
+              entry={entries.get(selectedNode.type)}
+              doc={doc}
+              connections={catalog.connections}
+              errors={errors[selectedNode.id] ?? []}
+              onChange={(patch) => edit(S.updateNode(selectedNode.id, patch))}
+              onCreateConnection={(type) => {
+                const id = S.freshConnectionId(doc, type);
+                edit(S.addConnection(id, type));
+                return id;
+              }}
+              onConnectionChange={(id, config) => edit(S.updateConnection(id, config))}
+            />
           ) : (
             <p className="muted">Select one node to edit it.</p>
           ))}

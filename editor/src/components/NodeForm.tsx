@@ -5,21 +5,60 @@ import type { ConnectionCatalogEntry, NodeCatalogEntry } from "../api.js";
 import type { FlowDocument, FlowNode } from "../state/flow-state.js";
 
 /** A select of the flow's connections of one type, for fields marked `x-wattflow-connection`. */
-function connectionWidget(doc: FlowDocument) {
+function connectionWidget(doc: FlowDocument, onCreate: (type: string) => string) {
   return function ConnectionPicker(props: WidgetProps) {
     const type = (props.schema as Record<string, unknown>)["x-wattflow-connection"] as string;
     const options = (doc.connections ?? []).filter((c) => c.type === type);
     return (
-      <select id={props.id} value={String(props.value ?? "")} onChange={(e) => props.onChange(e.target.value || undefined)}>
-        <option value="">(choose a {type} connection)</option>
-        {options.map((c) => (
-          <option key={c.id} value={c.id}>
-            {c.name ?? c.id}
-          </option>
-        ))}
-      </select>
+      <div className="connection-picker">
+        <select id={props.id} value={String(props.value ?? "")} onChange={(e) => props.onChange(e.target.value || undefined)}>
+          <option value="">(choose a {type} connection)</option>
+          {options.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name ?? c.id}
+            </option>
+          ))}
+        </select>
+        <button type="button" onClick={() => props.onChange(onCreate(type))}>
+          new
+        </button>
+      </div>
     );
   };
+}
+
+/** The flow's shared connections, each with its own generated form. */
+export function ConnectionsEditor(props: { doc: FlowDocument; catalog: ConnectionCatalogEntry[]; onChange(id: string, config: Record<string, unknown>): void }) {
+  const list = props.doc.connections ?? [];
+  if (list.length === 0) return null;
+  return (
+    <section className="connections">
+      <h3>Connections of this flow</h3>
+      {list.map((c) => {
+        const entry = props.catalog.find((k) => k.type === c.type);
+        return (
+          <details key={c.id}>
+            <summary>
+              {c.id} <small>{c.type}</small>
+            </summary>
+            {entry ? (
+              <Form
+                schema={entry.configSchema as RJSFSchema}
+                uiSchema={{ ...uiSchemaFor(entry.configSchema), "ui:submitButtonOptions": { norender: true } }}
+                formData={c.config ?? {}}
+                validator={validator}
+                liveValidate
+                showErrorList={false}
+                onChange={(e) => props.onChange(c.id, e.formData as Record<string, unknown>)}
+              />
+            ) : (
+              <p className="muted">Unknown connection type {c.type}.</p>
+            )}
+          </details>
+        );
+      })}
+    </section>
+  );
 }
 
 function uiSchemaFor(schema: Record<string, unknown>): UiSchema {
@@ -40,6 +79,8 @@ export function NodeForm(props: {
   connections: ConnectionCatalogEntry[];
   errors: string[];
   onChange(patch: Partial<FlowNode>): void;
+  onCreateConnection(type: string): string;
+  onConnectionChange(id: string, config: Record<string, unknown>): void;
 }) {
   const { node, entry } = props;
   if (!entry) return <p className="muted">Unknown node type {node.type}: no plugin provides it.</p>;
@@ -66,11 +107,12 @@ export function NodeForm(props: {
         uiSchema={{ ...uiSchemaFor(entry.configSchema), "ui:submitButtonOptions": { norender: true } }}
         formData={node.config ?? {}}
         validator={validator}
-        widgets={{ connection: connectionWidget(props.doc) }}
+        widgets={{ connection: connectionWidget(props.doc, props.onCreateConnection) }}
         liveValidate
         showErrorList={false}
         onChange={(e) => props.onChange({ config: e.formData as Record<string, unknown> })}
       />
+      <ConnectionsEditor doc={props.doc} catalog={props.connections} onChange={props.onConnectionChange} />
       {entry.docs && <pre className="docs">{entry.docs}</pre>}
     </div>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addNode, apply, connect, disconnect, edgesOf, emptyFlow, moveNodes, paste, redo, removeNodes, start, undo, updateNode } from "./flow-state.js";
+import { addConnection, freshConnectionId, updateConnection, addNode, apply, connect, disconnect, edgesOf, emptyFlow, moveNodes, paste, redo, removeNodes, start, undo, updateNode } from "./flow-state.js";
 
 describe("editor flow state", () => {
   it("builds a flow document by edits, with undo and redo", () => {
@@ -54,5 +54,16 @@ describe("editor flow state", () => {
       { id: "inject2", type: "inject", name: "tick", config: {}, wires: [["debug3"]], position: { x: 50, y: 50 } },
       { id: "debug3", type: "debug", config: {}, wires: [], position: { x: 50, y: 50 } },
     ]);
+  });
+});
+
+describe("connections", () => {
+  it("adds a shared connection with a fresh id and edits its config", () => {
+    let h = start(emptyFlow("x"));
+    const id = freshConnectionId(h.doc, "modbus-device");
+    h = apply(h, addConnection(id, "modbus-device"));
+    h = apply(h, updateConnection(id, { url: "tcp://10.0.0.5:502" }));
+    expect(h.doc.connections).toEqual([{ id: "modbus-device1", type: "modbus-device", config: { url: "tcp://10.0.0.5:502" } }]);
+    expect(freshConnectionId(h.doc, "modbus-device")).toBe("modbus-device2");
   });
 });

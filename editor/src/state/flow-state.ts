@@ -124,3 +124,16 @@ export interface Edge {
 export function edgesOf(doc: FlowDocument): Edge[] {
   return doc.nodes.flatMap((n) => (n.wires ?? []).flatMap((p, port) => p.map((target) => ({ id: `${n.id}:${port}->${target}`, source: n.id, port, target }))));
 }
+
+export function freshConnectionId(doc: FlowDocument, type: string): string {
+  const used = new Set((doc.connections ?? []).map((c) => c.id));
+  for (let i = 1; ; i++) if (!used.has(`${type}${i}`)) return `${type}${i}`;
+}
+
+export function addConnection(id: string, type: string, config: Record<string, unknown> = {}) {
+  return (doc: FlowDocument): FlowDocument => ({ ...doc, connections: [...(doc.connections ?? []), { id, type, config }] });
+}
+
+export function updateConnection(id: string, config: Record<string, unknown>) {
+  return (doc: FlowDocument): FlowDocument => ({ ...doc, connections: (doc.connections ?? []).map((c) => (c.id === id ? { ...c, config } : c)) });
+}
