@@ -24,6 +24,7 @@ export {
 } from "./registry/index.js";
 export * from "./engine/index.js";
 export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } from "./util/path.js";
+export { writeFileAtomic } from "./util/atomic-write.js";
 export type * from "./store/types.js";
 export { openStore, type StoreOptions } from "./store/index.js";
 export type * from "./flow/types.js";

@@ -2,7 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { defineNode, Type, Connection } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
-import { writeFileAtomic } from "../shared/atomic-write.js";
+import { writeFileAtomic } from "@wattflow/runtime";
 import type { GithubRepo } from "./connection.js";
 
 export default defineNode({

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../shared/atomic-write.js";
+import { writeFileAtomic } from "@wattflow/runtime";
 
 /** The seed's file shape: `{ "data_points": [...], "last_update": ... }`. */
 export interface JsonDocument {

@@ -1,5 +1,5 @@
-import { open, readFile, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { jsonErrorOffset } from "./json-position.js";
 import { compileFlow, type CompileOptions, type CompileResult } from "./compile.js";
 import type { FlowIssue } from "./types.js";
@@ -38,18 +38,5 @@ export async function loadFlowFile(path: string, options: Omit<CompileOptions, "
 
 /** Writes then renames, so a crash never leaves a half-written flow file. */
 export async function writeFlowFileAtomic(path: string, doc: unknown): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(temp, "w");
-  try {
-    await handle.writeFile(`${JSON.stringify(doc, null, 2)}\n`, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
 }
