@@ -24,6 +24,9 @@ export interface NodeCounters {
 }
 
 const DEFAULT_CONCURRENCY = 1000;
+/** How many nodes deep a message is handed on synchronously before it goes through a queue. */
+const MAX_DIRECT_DEPTH = 32;
+let directDepth = 0;
 const QUEUE_FULL = new Error("dropped: the node's input queue is full");
 const NOT_RUNNING = new Error("dropped: the node is not running");
 
@@ -44,6 +47,8 @@ export class RuntimeNode implements Drainable {
   private readonly queue = new DeliveryQueue();
   private inFlight = 0;
   private full = false;
+  /** True while the node's input handler runs (re-entry goes through the queue). */
+  private busy = false;
 
   private readonly scheduler: Scheduler;
   private readonly freeze: boolean;
@@ -98,19 +103,41 @@ export class RuntimeNode implements Drainable {
       }
     }
     if (tracker !== null) tracker.retain();
+    // Fast path: nothing waits before this message and the node is idle, so handing it over now keeps
+    // the per-wire order; the depth limit keeps long or looping chains off the stack.
+    if (this.queue.length === 0 && !this.busy && directDepth < MAX_DIRECT_DEPTH && this.inFlight < this.concurrencyLimit) {
+      directDepth += 1;
+      this.busy = true;
+      try {
+        this.deliver(msg, tracker);
+      } finally {
+        this.busy = false;
+        directDepth -= 1;
+      }
+      return;
+    }
     this.queue.push(msg, tracker);
     if (!this.scheduled) this.scheduler.schedule(this);
   }
 
+  private get concurrencyLimit(): number {
+    return this.compiled.queue.concurrency ?? this.compiled.definition.concurrency ?? DEFAULT_CONCURRENCY;
+  }
+
   drain(max: number): number {
     let handled = 0;
-    const limit = this.compiled.queue.concurrency ?? this.compiled.definition.concurrency ?? DEFAULT_CONCURRENCY;
-    while (handled < max && this.queue.length > 0 && this.inFlight < limit) {
-      const msg = this.queue.peekMsg();
-      const tracker = this.queue.peekTracker();
-      this.queue.shift();
-      handled += 1;
-      this.deliver(msg, tracker);
+    const limit = this.concurrencyLimit;
+    this.busy = true;
+    try {
+      while (handled < max && this.queue.length > 0 && this.inFlight < limit) {
+        const msg = this.queue.peekMsg();
+        const tracker = this.queue.peekTracker();
+        this.queue.shift();
+        handled += 1;
+        this.deliver(msg, tracker);
+      }
+    } finally {
+      this.busy = false;
     }
     if (this.full && this.queue.length <= this.compiled.queue.size / 2) {
       this.full = false;
