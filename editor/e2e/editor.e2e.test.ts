@@ -3,12 +3,13 @@
  * against a real runtime: build a flow by hand, deploy it, watch it, roll back.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startRuntime, type RunningRuntime } from "../../packages/runtime/src/start.js";
+import { hashPassword } from "../../packages/runtime/src/server/auth.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const editorDir = new URL("../dist", import.meta.url).pathname;
@@ -148,6 +149,42 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
   });
 
+  it("box-selects, removes a wire with Delete, and exports the flow", async () => {
+    const canvas = (await page.getByTestId("canvas").boundingBox())!;
+    await page.mouse.move(canvas.x + 5, canvas.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(canvas.x + canvas.width - 5, canvas.y + canvas.height - 5, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => page.locator(".wf-node.selected").count()).toBe(2);
+    await page.getByTestId("canvas").click({ position: { x: 10, y: 10 } });
+    await page.locator(".react-flow__edge").first().click({ force: true });
+    await page.keyboard.press("Delete");
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(0);
+    await page.keyboard.press("Control+z");
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export" }).click();
+    const file = await (await download).path();
+    const exported = JSON.parse(readFileSync(file, "utf8")) as { id: string; nodes: { id: string; wires?: string[][] }[] };
+    expect(exported.id).toBe("hello");
+    expect(exported.nodes.find((n) => n.id === "inject1")!.wires).toEqual([["debug1"]]);
+  });
+
+  it("filters, pauses and clears the debug panel", async () => {
+    await page.getByRole("button", { name: "debug", exact: true }).click();
+    await expect.poll(() => page.getByTestId("debug-message").count(), { timeout: 8000 }).toBeGreaterThan(0);
+    await page.getByLabel("filter by node").selectOption("debug1");
+    await page.getByRole("button", { name: "Pause" }).click();
+    const paused = await page.getByTestId("debug-message").count();
+    await page.waitForTimeout(1500);
+    expect(await page.getByTestId("debug-message").count()).toBe(paused);
+    await page.getByRole("button", { name: "Clear" }).click();
+    expect(await page.getByTestId("debug-message").count()).toBe(0);
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(() => page.getByTestId("debug-message").count(), { timeout: 8000 }).toBeGreaterThan(0);
+    await page.getByText(/^\d{2}:\d{2}:\d{2} hello\/debug1$/).first().waitFor();
+  });
+
   it("imports a Node-RED export, reporting the type it could not convert", async () => {
     const exported = [
       { id: "t1", type: "tab", label: "From Node-RED" },
@@ -202,6 +239,45 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     console.log(`500-node flow: ${frames.length} frames while panning and zooming, median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`);
     await page.screenshot({ path: join(shots, "editor-500-nodes.png") });
     expect(median).toBeLessThan(50);
+  });
+
+  it("renames and deletes a flow", async () => {
+    await page.getByRole("tab", { name: "big" }).click();
+    page.once("dialog", (d) => void d.accept("Big test flow"));
+    await page.getByRole("button", { name: "Rename" }).click();
+    await expect.poll(() => page.getByRole("tab", { name: "Big test flow" }).count()).toBe(1);
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: "Delete" }).click();
+    await expect.poll(async () => (await fetch(new URL("api/flows/big", rt.adminUrl))).status).toBe(404);
+    await expect.poll(() => page.getByRole("tab", { name: "Big test flow" }).count()).toBe(0);
+  });
+
+  it("asks for a login when the runtime requires one", async () => {
+    const locked = await startRuntime({
+      port: 0,
+      host: "127.0.0.1",
+      httpPort: 0,
+      httpHost: "127.0.0.1",
+      dataDir: join(root, "locked-data"),
+      flowsDir: join(root, "locked-flows"),
+      editorDir,
+      users: [{ username: "ops", passwordHash: hashPassword("correct horse") }],
+      logger: pino({ level: "silent" }),
+    });
+    try {
+      const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await p.goto(locked.adminUrl);
+      await p.getByPlaceholder("username").fill("ops");
+      await p.getByPlaceholder("password").fill("wrong");
+      await p.getByRole("button", { name: "Log in" }).click();
+      await p.getByText("Wrong username or password.").waitFor();
+      await p.getByPlaceholder("password").fill("correct horse");
+      await p.getByRole("button", { name: "Log in" }).click();
+      await p.getByTestId("palette-inject").waitFor();
+      await p.close();
+    } finally {
+      await locked.stop();
+    }
   });
 
   it("logged no console errors", () => {

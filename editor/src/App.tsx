@@ -56,6 +56,7 @@ function Editor() {
   const [revision, setRevision] = useState(0);
   const [history, setHistory] = useState<S.History>(S.start(S.emptyFlow("new")));
   const [selected, setSelected] = useState<string[]>([]);
+  const [selectedEdges, setSelectedEdges] = useState<string[]>([]);
   const [statuses, setStatuses] = useState<Record<string, NodeStatus>>({});
   const [counts, setCounts] = useState<Record<string, number[]>>({});
   const [errors, setErrors] = useState<Record<string, string[]>>({});
@@ -156,9 +157,9 @@ function Editor() {
     () =>
       S.edgesOf(doc).map((e) => {
         const n = counts[`${doc.id}/${e.source}`]?.[e.port];
-        return { id: e.id, source: e.source, sourceHandle: `out-${e.port}`, target: e.target, targetHandle: "in", ...(n ? { label: String(n) } : {}) };
+        return { id: e.id, source: e.source, sourceHandle: `out-${e.port}`, target: e.target, targetHandle: "in", selected: selectedEdges.includes(e.id), ...(n ? { label: String(n) } : {}) };
       }),
-    [doc, counts],
+    [doc, counts, selectedEdges],
   );
 
   const onNodesChange = useCallback(
@@ -189,6 +190,14 @@ function Editor() {
   );
   const onEdgesChange = useCallback(
     (changes: EdgeChange[]) => {
+      const sel = changes.flatMap((c) => (c.type === "select" ? [c] : []));
+      if (sel.length) {
+        setSelectedEdges((s) => {
+          const next = new Set(s);
+          for (const c of sel) (c.selected ? next.add(c.id) : next.delete(c.id));
+          return [...next];
+        });
+      }
       for (const c of changes) {
         if (c.type !== "remove") continue;
         const e = S.edgesOf(doc).find((x) => x.id === c.id);
