@@ -144,9 +144,12 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
     await page.keyboard.press("Control+y");
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(3);
-    await page.getByTestId("node-debug2").click();
+    // The copy lies 40 px right of and below the original: click the part that does not overlap it.
+    const copy = (await page.getByTestId("node-debug2").boundingBox())!;
+    await page.mouse.click(copy.x + copy.width - 8, copy.y + copy.height - 6);
     await page.keyboard.press("Delete");
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+    expect(await page.locator(".react-flow__edge").count()).toBe(1);
   });
 
   it("box-selects, removes a wire with Delete, and exports the flow", async () => {
@@ -157,7 +160,9 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     await page.mouse.up();
     await expect.poll(() => page.locator(".wf-node.selected").count()).toBe(2);
     await page.getByTestId("canvas").click({ position: { x: 10, y: 10 } });
-    await page.locator(".react-flow__edge").first().click({ force: true });
+    // Click the wire itself (its wide, invisible hit area), by coordinates: the wire re-renders as its message count changes.
+    const wire = (await page.locator(".react-flow__edge-interaction").first().boundingBox({ timeout: 5000 }))!;
+    await page.mouse.click(wire.x + wire.width / 2, wire.y + wire.height / 2);
     await page.keyboard.press("Delete");
     await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(0);
     await page.keyboard.press("Control+z");

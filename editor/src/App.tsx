@@ -309,11 +309,12 @@ function Editor() {
 
   const exportFlow = async (): Promise<void> => {
     const text = JSON.stringify(doc, null, 2);
-    await navigator.clipboard?.writeText(text).catch(() => undefined);
     const a = document.createElement("a");
     a.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
     a.download = `${doc.id}.json`;
     a.click();
+    // Also to the clipboard, when the browser allows it (it may ask, so nothing waits on it).
+    void navigator.clipboard?.writeText(text).catch(() => undefined);
   };
 
   const importText = (text: string): void => {
@@ -396,7 +397,15 @@ function Editor() {
           onNodesChange={onNodesChange}
           onEdgesChange={onEdgesChange}
           onConnect={onConnect}
-          onNodeClick={() => setPanel("node")}
+          onNodeClick={(e) => {
+            setPanel("node");
+            // A plain click selects just that node: a wire selected earlier must not go with a later Delete.
+            if (!e.shiftKey) setSelectedEdges([]);
+          }}
+          onPaneClick={() => {
+            setSelected([]);
+            setSelectedEdges([]);
+          }}
           deleteKeyCode={["Delete", "Backspace"]}
           multiSelectionKeyCode="Shift"
           selectionOnDrag
