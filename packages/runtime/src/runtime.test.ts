@@ -152,6 +152,28 @@ describe("deploys", () => {
     expect((await call<FlowDetail>("GET", "api/flows/demo")).body.flow.nodes).toHaveLength(3);
   });
 
+  it("keeps a secret the editor was shown masked when the flow is saved back", async () => {
+    const vault = {
+      format: "wattflow/flow@1",
+      id: "vault",
+      connections: [{ id: "ha", type: "home-assistant", config: { url: "http://127.0.0.1:9", token: "literal-token" } }],
+      nodes: [{ id: "d", type: "debug", config: {} }],
+    };
+    const created = await call<DeployResult>("PUT", "api/flows/vault", { flow: vault, expectedRevision: 0 });
+    expect(created.status).toBe(200);
+    expect(created.body.warnings?.map((w) => w.pointer)).toContain("/connections/0/config/token");
+    const shown = (await call<FlowDetail>("GET", "api/flows/vault")).body;
+    const conn = shown.flow.connections![0]!;
+    expect(conn.config!.token).toBe("***");
+    shown.flow.nodes.push({ id: "e", type: "debug", config: {} });
+    const saved = await call<DeployResult>("PUT", "api/flows/vault", { flow: shown.flow, expectedRevision: shown.revision });
+    expect(saved.status).toBe(200);
+    const onDisk = JSON.parse(readFileSync(join(flowsDir, "vault.json"), "utf8"));
+    expect(onDisk.connections[0].config.token).toBe("literal-token");
+    expect(onDisk.nodes).toHaveLength(2);
+    expect((await call("DELETE", "api/flows/vault")).status).toBe(204);
+  });
+
   it("validates without deploying", async () => {
     const res = await call<{ ok: boolean; diff: { added: string[] } }>("POST", "api/flows/demo/validate", { flow: demo("1s", [{ id: "y", type: "debug" }]) });
     expect(res.body).toMatchObject({ ok: true, diff: { added: ["y"] } });

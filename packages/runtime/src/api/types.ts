@@ -57,6 +57,8 @@ export interface DeployResult {
   diff: FlowDiff;
   /** True when the document was identical to the running one: no new revision. */
   unchanged: boolean;
+  /** Things that deploy but deserve a look (a secret written into the file, say). */
+  warnings?: FlowIssue[];
 }
 
 export interface ValidationFailure {

@@ -54,6 +54,10 @@ function describe(e: ErrorObject, data: unknown): { pointer: string; message: st
     }
     case "pattern":
       return { pointer: e.instancePath, message: `must match ${String(params.pattern)} (got ${shown(got)})` };
+    case "minLength":
+      // "must NOT have fewer than 1 characters" is ajv's way of saying this.
+      if (params.limit === 1) return { pointer: e.instancePath, message: `must not be empty (got ${shown(got)})` };
+      return { pointer: e.instancePath, message: `${e.message ?? "is too short"} (got ${shown(got)})` };
     case "type":
       return { pointer: e.instancePath, message: `must be ${String(params.type)} (got ${shown(got)})` };
     default:

@@ -1,185 +1,150 @@
-import { Ajv, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
 import type { TObject } from "@sinclair/typebox";
-import { CONNECTION_KEYWORD, RAW_KEYWORD, outputPorts, type AnyConnectionDefinition, type AnyNodeDefinition } from "../registry/define.js";
+import { RAW_KEYWORD, outputPorts, type AnyNodeDefinition } from "../registry/define.js";
 import type { Registry } from "../registry/registry.js";
 import { DEFAULT_QUEUE_SIZE, type CompiledConnection, type CompiledFlow, type CompiledNode } from "./compiled.js";
-import { describeAjvErrors } from "./ajv-issues.js";
 import { canonicalJson, hashDocument, sha256 } from "./canonical.js";
-import { interpolateDeep, type InterpolationContext } from "./interpolate.js";
+import { interpolateDeep } from "./interpolate.js";
 import { migrateFlow } from "./migrate.js";
-import { FlowDocumentSchema } from "./schema.js";
 import { literalSecretWarnings } from "./secrets.js";
-import type { FlowDocument, FlowIssue } from "./types.js";
-
-// ajv-formats is CommonJS; under NodeNext its default export is the module object.
-type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+import { checkConnectionRefs, closest, documentOrder, validateConfig, validateDocumentShape, type Problem } from "./validate.js";
+import type { FlowDocument, FlowIssue, QueuePolicy } from "./types.js";
 
 export interface CompileOptions {
   registry: Registry;
-  /** Usually process.env. */
+  /** Usually process.env; wins over the flow's `env` defaults. */
   env: Record<string, string | undefined>;
+  /** Named in every issue. */
   file?: string;
 }
 
 export type CompileResult = { ok: true; flow: CompiledFlow; warnings: FlowIssue[] } | { ok: false; errors: FlowIssue[] };
 
-const documentAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const validateDocument = documentAjv.compile(FlowDocumentSchema);
-
-// Configs get their defaults filled in, and strings from `${ENV}` coerced to the declared number/boolean.
-const configAjv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: true, verbose: true });
-addFormats(configAjv);
-const validators = new WeakMap<object, ValidateFunction>();
-
-function validatorFor(schema: TObject): ValidateFunction {
-  let v = validators.get(schema);
-  if (!v) {
-    v = configAjv.compile(schema);
-    validators.set(schema, v);
-  }
-  return v;
-}
-
-/** Field names of a schema's properties that reference a connection, with the connection type. */
-function connectionFields(schema: TObject): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-    const type = (prop as Record<string, unknown>)[CONNECTION_KEYWORD];
-    if (typeof type === "string") out.push([name, type]);
-  }
-  return out;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function knownList(types: string[]): string {
-  return types.length <= 12 ? ` (known: ${types.join(", ")})` : "";
-}
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => value !== null && typeof value === "object" && !Array.isArray(value);
+const stringsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : []);
 
 /**
  * Validates and compiles a flow document in full, reporting every problem
- * at once. Nothing runs from a flow that has an error.
+ * at once (a person fixing a file should not have to deploy once per typo).
+ * Nothing runs from a flow that has an error.
  */
 export function compileFlow(raw: unknown, options: CompileOptions): CompileResult {
   const { registry, file } = options;
   const errors: FlowIssue[] = [];
-  const warnings: FlowIssue[] = [];
-  const rawId = isObject(raw) && typeof raw.id === "string" ? raw.id : undefined;
+  const flowId = isObject(raw) && typeof raw.id === "string" ? raw.id : undefined;
   const issue = (pointer: string, message: string, nodeId?: string): void => {
-    errors.push({ ...(file ? { file } : {}), ...(rawId ? { flowId: rawId } : {}), ...(nodeId ? { nodeId } : {}), pointer, message });
+    errors.push({ ...(file !== undefined ? { file } : {}), ...(flowId !== undefined ? { flowId } : {}), ...(nodeId !== undefined ? { nodeId } : {}), pointer, message });
   };
+  const fail = (): CompileResult => ({ ok: false, errors: documentOrder(errors) });
 
   const migrated = migrateFlow(raw);
-  if (!migrated.ok) {
-    issue("/format", migrated.message);
-    return { ok: false, errors };
+  if (migrated.issue) {
+    issue(migrated.issue.pointer, migrated.issue.message);
+    return fail();
   }
   const doc = migrated.document;
   if (!isObject(doc)) {
-    issue("", "a flow file must hold a JSON object");
-    return { ok: false, errors };
+    issue("", `a flow file must hold a JSON object (got ${Array.isArray(doc) ? "an array" : doc === null ? "null" : typeof doc})`);
+    return fail();
   }
-  const nodesRaw = Array.isArray(doc.nodes) ? doc.nodes : [];
+  const nodesRaw: unknown[] = Array.isArray(doc.nodes) ? doc.nodes : [];
+  const connectionsRaw: unknown[] = Array.isArray(doc.connections) ? doc.connections : [];
   const nodeIdAt = (pointer: string): string | undefined => {
-    const m = /^\/nodes\/(\d+)/.exec(pointer);
-    if (!m) return undefined;
-    const n = nodesRaw[Number(m[1])];
+    const n = nodesRaw[Number(/^\/nodes\/(\d+)/.exec(pointer)?.[1] ?? NaN)];
     return isObject(n) && typeof n.id === "string" ? n.id : undefined;
   };
+  for (const p of validateDocumentShape(doc)) issue(p.pointer, p.message, nodeIdAt(p.pointer));
 
-  if (!validateDocument(doc)) {
-    for (const e of describeAjvErrors(validateDocument.errors ?? [], doc)) issue(e.pointer, e.message, nodeIdAt(e.pointer));
-  }
+  const defaults: Record<string, string> = {};
+  if (isObject(doc.env)) for (const [k, v] of Object.entries(doc.env)) if (typeof v === "string") defaults[k] = v;
+  const env: Record<string, string> = { ...defaults };
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
 
-  const defaults: Record<string, string> = isObject(doc.env) ? (doc.env as Record<string, string>) : {};
-  const flowEnv: Record<string, string> = { ...defaults };
-  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) flowEnv[k] = v;
+  /**
+   * Interpolates and validates one config; undefined when it has errors.
+   * `checked` is the interpolated, defaulted config even then, so later
+   * checks (connection references) can still report their own problems.
+   */
+  const checkConfig = (
+    schema: TObject,
+    given: unknown,
+    pointer: string,
+    nodeId: string | undefined,
+  ): { config: Json | undefined; checked: Json; unresolved: ReadonlySet<string> } => {
+    const unresolved = new Set<string>();
+    // A config that is not an object is already a schema error; validating {} in its place would only add noise.
+    if (given !== undefined && !isObject(given)) return { config: undefined, checked: {}, unresolved };
+    const source = given ?? {};
+    const checked = interpolateDeep(source, pointer, {
+      env: options.env,
+      defaults,
+      issue: (p, message) => {
+        unresolved.add(p);
+        issue(p, message, nodeId);
+      },
+    }) as Json;
+    // Fields such as a function's code keep their `${...}`: JavaScript template literals are not variables.
+    for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+      if ((prop as Json)[RAW_KEYWORD] === true && Object.hasOwn(source, name)) checked[name] = structuredClone(source[name]);
+    }
+    // A field whose variable is unset already has its error; "must match …" about the placeholder would repeat it.
+    const problems = validateConfig(schema, checked).filter((p) => !unresolved.has(`${pointer}${p.pointer}`));
+    for (const p of problems) issue(`${pointer}${p.pointer}`, p.message, nodeId);
+    return { config: unresolved.size === 0 && problems.length === 0 ? checked : undefined, checked, unresolved };
+  };
 
-  // Connections
+  // Connections first: nodes' references are checked against them.
   const connections: CompiledConnection[] = [];
   const connectionTypes = new Map<string, string>();
-  const connectionsRaw = Array.isArray(doc.connections) ? doc.connections : [];
   connectionsRaw.forEach((c, i) => {
-    if (!isObject(c) || typeof c.id !== "string" || typeof c.type !== "string") return;
+    if (!isObject(c) || typeof c.id !== "string" || typeof c.type !== "string") return; // the schema said why
     const pointer = `/connections/${i}`;
     if (connectionTypes.has(c.id)) issue(`${pointer}/id`, `duplicate connection id "${c.id}"`);
-    connectionTypes.set(c.id, c.type);
+    else connectionTypes.set(c.id, c.type);
     const definition = registry.connection(c.type);
     if (!definition) {
-      issue(`${pointer}/type`, `unknown connection type "${c.type}"`);
+      const known = registry.catalog().connections.map((k) => k.type);
+      issue(`${pointer}/type`, `unknown connection type "${c.type}"${hint(c.type, known)}`);
       return;
     }
-    const config = checkConfig(definition, c.config, `${pointer}/config`, undefined);
-    if (config) {
-      connections.push({
-        id: c.id,
-        type: c.type,
-        name: typeof c.name === "string" ? c.name : undefined,
-        config,
-        definition,
-        hash: sha256(canonicalJson({ type: c.type, config })),
-      });
-    }
+    const { config } = checkConfig(definition.config, c.config, `${pointer}/config`, undefined);
+    if (!config) return;
+    const name = typeof c.name === "string" ? c.name : undefined;
+    // The name is a label only (a connection's handle never sees it), so renaming restarts nothing.
+    connections.push({ id: c.id, type: c.type, name, config, definition, hash: sha256(canonicalJson({ type: c.type, config })) });
   });
 
-  // Nodes
-  const ids = new Set<string>();
-  for (const n of nodesRaw) if (isObject(n) && typeof n.id === "string") ids.add(n.id);
+  const nodeTypes = new Map<string, string>();
+  for (const n of nodesRaw) if (isObject(n) && typeof n.id === "string" && typeof n.type === "string" && !nodeTypes.has(n.id)) nodeTypes.set(n.id, n.type);
   const seen = new Set<string>();
   const nodes: CompiledNode[] = [];
-  const types = registry.nodeTypes();
   nodesRaw.forEach((n, i) => {
-    if (!isObject(n) || typeof n.id !== "string" || typeof n.type !== "string") return;
+    if (!isObject(n) || typeof n.id !== "string" || typeof n.type !== "string") return; // the schema said why
     const pointer = `/nodes/${i}`;
     const id = n.id;
-    if (seen.has(id)) issue(`${pointer}/id`, `duplicate node id "${id}"`, id);
+    const report = (p: Problem): void => issue(`${pointer}${p.pointer}`, p.message, id);
+    if (seen.has(id)) report({ pointer: "/id", message: `duplicate node id "${id}"` });
     seen.add(id);
     const definition = registry.node(n.type);
     if (!definition) {
-      issue(`${pointer}/type`, `unknown node type "${n.type}"${knownList(types)}`, id);
+      report({ pointer: "/type", message: `unknown node type "${n.type}"${hint(n.type, registry.nodeTypes())}` });
       return;
     }
-    const config = checkConfig(definition, n.config, `${pointer}/config`, id);
+    const { config, checked, unresolved } = checkConfig(definition.config, n.config, `${pointer}/config`, id);
+    const refs = checkConnectionRefs(definition.config, checked, connectionTypes);
+    for (const p of refs.problems) if (!unresolved.has(`${pointer}/config${p.pointer}`)) report({ pointer: `/config${p.pointer}`, message: p.message });
 
-    const used: string[] = [];
-    if (config) for (const [field, type] of connectionFields(definition.config)) {
-      const ref = config[field];
-      if (typeof ref !== "string" || ref === "") continue;
-      const actual = connectionTypes.get(ref);
-      if (actual === undefined) issue(`${pointer}/config/${field}`, `must name a ${type} connection of this flow (no connection "${ref}")`, id);
-      else if (actual !== type) issue(`${pointer}/config/${field}`, `must name a ${type} connection ("${ref}" is a ${actual})`, id);
-      else used.push(ref);
-    }
+    const wires = Array.isArray(n.wires) ? n.wires.map(stringsOf) : [];
+    const ports = portsOf(definition, config, report);
+    for (const p of checkWires(definition, ports, wires, nodeTypes, registry)) report(p);
+    if (config) for (const p of checkVirtualWires(definition, config, nodeTypes)) report(p);
 
-    const ports = config ? outputPorts(definition, config) : definition.outputs;
-    const wires = Array.isArray(n.wires) ? (n.wires as unknown[]).map((p) => (Array.isArray(p) ? p.filter((w): w is string => typeof w === "string") : [])) : [];
-    if (wires.length > ports.length && wires.slice(ports.length).some((p) => p.length > 0)) {
-      issue(`${pointer}/wires`, `has ${wires.length} output ports wired but ${n.type} has ${ports.length}`, id);
-    }
-    wires.forEach((port, p) =>
-      port.forEach((target, w) => {
-        if (!target.includes("/") && !ids.has(target)) issue(`${pointer}/wires/${p}/${w}`, `points at node "${target}", which is not in this flow`, id);
-        if (definition.inputs === 0 && target === id) issue(`${pointer}/wires/${p}/${w}`, "a node cannot wire to itself", id);
-      }),
-    );
-    for (const target of config ? (definition.virtualWires?.(config) ?? []) : []) {
-      if (!target.includes("/") && !ids.has(target)) issue(`${pointer}/config`, `links to node "${target}", which is not in this flow`, id);
-    }
-    for (const t of wires.flat()) {
-      const targetNode = nodesRaw.find((m) => isObject(m) && m.id === t);
-      const targetDef = isObject(targetNode) && typeof targetNode.type === "string" ? registry.node(targetNode.type) : undefined;
-      if (targetDef && targetDef.inputs === 0) issue(`${pointer}/wires`, `wires to "${t}", a ${targetDef.type} node, which has no input`, id);
-    }
-
-    if (!config) return;
+    if (!config || ports === undefined) return;
     const queueRaw = isObject(n.queue) ? n.queue : {};
-    const queue = {
+    const queue: CompiledNode["queue"] = {
       size: typeof queueRaw.size === "number" ? queueRaw.size : DEFAULT_QUEUE_SIZE,
-      policy: (queueRaw.policy as CompiledNode["queue"]["policy"] | undefined) ?? "block",
+      // Blocking is the safe default: pressure reaches the source instead of losing readings silently.
+      policy: typeof queueRaw.policy === "string" ? (queueRaw.policy as QueuePolicy) : "block",
       ...(typeof queueRaw.concurrency === "number" ? { concurrency: queueRaw.concurrency } : {}),
     };
     const name = typeof n.name === "string" ? n.name : undefined;
@@ -189,66 +154,89 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
       type: n.type,
       name,
       config,
+      // Trailing empty ports beyond the type's outputs are tolerated (Node-RED exports have them) and dropped here.
       wires: wires.slice(0, Math.max(ports.length, 1)),
       queue,
       disabled,
       definition,
       ports,
-      connections: used,
+      connections: refs.used,
       hash: sha256(canonicalJson({ type: n.type, name, config, queue, disabled })),
     });
   });
 
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return fail();
   const document = doc as unknown as FlowDocument;
-  warnings.push(...literalSecretWarnings(document, registry, file));
   return {
     ok: true,
-    warnings,
-    flow: {
-      id: document.id,
-      label: document.label ?? document.id,
-      document,
-      env: flowEnv,
-      connections,
-      nodes,
-      hash: hashDocument(document),
-      file,
-    },
+    warnings: literalSecretWarnings(document, registry, file),
+    flow: { id: document.id, label: document.label ?? document.id, document, env, connections, nodes, hash: hashDocument(document), file },
   };
+}
 
-  function checkConfig(
-    definition: AnyNodeDefinition | AnyConnectionDefinition,
-    rawConfig: unknown,
-    pointer: string,
-    nodeId: string | undefined,
-  ): Record<string, unknown> | undefined {
-    let failed = false;
-    const ctx: InterpolationContext = {
-      env: options.env,
-      defaults,
-      issue: (p, message) => {
-        failed = true;
-        issue(p, message, nodeId);
-      },
-    };
-    const given = isObject(rawConfig) ? rawConfig : {};
-    const config = interpolateDeep(given, pointer, ctx) as Record<string, unknown>;
-    // Fields such as a function's code keep their `${...}`: JavaScript template literals are not variables.
-    for (const [name, prop] of Object.entries(definition.config.properties ?? {})) {
-      if ((prop as Record<string, unknown>)[RAW_KEYWORD] === true && name in given) config[name] = given[name];
-    }
-    const validate = validatorFor(definition.config);
-    if (!validate(config)) {
-      failed = true;
-      for (const e of describeAjvErrors(validate.errors ?? [], config)) issue(`${pointer}${e.pointer}`, e.message, nodeId);
-    }
-    return failed ? undefined : config;
+/** " (did you mean …?)" or the list of known names when it is short. */
+function hint(name: string, known: readonly string[]): string {
+  const near = closest(name, known);
+  if (near !== undefined) return ` (did you mean "${near}"?)`;
+  if (known.length === 0) return " (no types are registered)";
+  return known.length <= 12 ? ` (known: ${known.join(", ")})` : "";
+}
+
+/**
+ * The node's output ports; undefined when they depend on a config that is
+ * invalid (a `switch` with broken rules), so the port count is not checked.
+ */
+function portsOf(definition: AnyNodeDefinition, config: Json | undefined, report: (p: Problem) => void): readonly string[] | undefined {
+  if (!definition.outputsFor) return definition.outputs;
+  if (!config) return undefined;
+  try {
+    return outputPorts(definition, config);
+  } catch (err) {
+    // A plugin bug must not take down validation of the whole file.
+    report({ pointer: "/config", message: `${definition.type} could not work out its output ports: ${err instanceof Error ? err.message : String(err)}` });
+    return undefined;
   }
+}
+
+function checkWires(
+  definition: AnyNodeDefinition,
+  ports: readonly string[] | undefined,
+  wires: string[][],
+  nodeTypes: ReadonlyMap<string, string>,
+  registry: Registry,
+): Problem[] {
+  const out: Problem[] = [];
+  if (ports !== undefined && wires.slice(ports.length).some((p) => p.length > 0)) {
+    const has = ports.length > 0 ? `${ports.length} (${ports.join(", ")})` : "none";
+    out.push({ pointer: "/wires", message: `has ${wires.length} output ${wires.length === 1 ? "port" : "ports"} wired but ${definition.type} has ${has}` });
+  }
+  wires.forEach((port, p) =>
+    port.forEach((target, w) => {
+      const pointer = `/wires/${p}/${w}`;
+      // `flow/node` targets live in other flows; the runtime resolves them when both are running.
+      if (target.includes("/")) return;
+      const type = nodeTypes.get(target);
+      if (type === undefined) out.push({ pointer, message: `points at node "${target}", which is not in this flow` });
+      else if (registry.node(type)?.inputs === 0) out.push({ pointer, message: `wires to "${target}", a ${type} node, which has no input` });
+    }),
+  );
+  return out;
+}
+
+function checkVirtualWires(definition: AnyNodeDefinition, config: Json, nodeTypes: ReadonlyMap<string, string>): Problem[] {
+  let targets: readonly string[];
+  try {
+    targets = definition.virtualWires?.(config) ?? [];
+  } catch (err) {
+    return [{ pointer: "/config", message: `${definition.type} could not list its links: ${err instanceof Error ? err.message : String(err)}` }];
+  }
+  return targets
+    .filter((t) => !t.includes("/") && !nodeTypes.has(t))
+    .map((t) => ({ pointer: "/config", message: `links to node "${t}", which is not in this flow` }));
 }
 
 /** One line a person can act on: `solar.json: solar/poll /nodes/0/config/interval: must match …`. */
 export function formatIssue(issue: FlowIssue): string {
-  const where = [issue.flowId, issue.nodeId].filter(Boolean).join("/");
+  const where = [issue.flowId, issue.nodeId].filter((s) => s !== undefined && s !== "").join("/");
   return `${issue.file ? `${issue.file}: ` : ""}${where ? `${where} ` : ""}${issue.pointer || "/"}: ${issue.message}`;
 }

@@ -47,13 +47,11 @@ function diffMaps(
 
 /** What deploying `next` over `previous` restarts, rewires, adds and removes. */
 export function diffFlows(previous: CompiledFlow | undefined, next: CompiledFlow): FlowDiff {
-  const toMap = (flow: CompiledFlow | undefined): Map<string, Comparable> =>
-    new Map(
-      (flow?.nodes ?? []).map((n) => {
-        const doc = flow!.document.nodes.find((d) => d.id === n.id);
-        return [n.id, { hash: n.hash, layout: canonicalJson({ wires: n.wires, position: doc?.position }), connections: n.connections }];
-      }),
-    );
+  const toMap = (flow: CompiledFlow | undefined): Map<string, Comparable> => {
+    if (!flow) return new Map();
+    const positions = new Map(flow.document.nodes.map((d) => [d.id, d.position]));
+    return new Map(flow.nodes.map((n) => [n.id, { hash: n.hash, layout: canonicalJson({ wires: n.wires, position: positions.get(n.id) }), connections: n.connections }]));
+  };
   const conns = (flow: CompiledFlow | undefined): Map<string, string> => new Map((flow?.connections ?? []).map((c) => [c.id, c.hash]));
   const flowChanged =
     previous !== undefined &&
@@ -69,12 +67,16 @@ export function diffDocuments(a: FlowDocument, b: FlowDocument): FlowDiff {
     return new Map(
       (doc.nodes ?? []).map((n: FlowNode) => {
         const { wires, position, ...rest } = n;
+        // Without the registry, any config string equal to a connection id counts as a reference to it.
         const refs = Object.values(n.config ?? {}).filter((v): v is string => typeof v === "string" && connIds.has(v));
-        return [n.id, { hash: canonicalJson(rest), layout: canonicalJson({ wires, position }), connections: refs }];
+        // Absent and empty mean the same to the compiler, so they must not show up as changes here.
+        const hash = canonicalJson({ ...rest, config: rest.config ?? {}, disabled: rest.disabled === true });
+        return [n.id, { hash, layout: canonicalJson({ wires: wires ?? [], position }), connections: refs }];
       }),
     );
   };
-  const connMap = (doc: FlowDocument): Map<string, string> => new Map((doc.connections ?? []).map((c) => [c.id, canonicalJson(c)]));
+  // Like the compiled hash: a connection's name is a label, so renaming one changes nothing.
+  const connMap = (doc: FlowDocument): Map<string, string> => new Map((doc.connections ?? []).map((c) => [c.id, canonicalJson({ type: c.type, config: c.config ?? {} })]));
   const flowChanged = canonicalJson([a.label, a.description, a.env]) !== canonicalJson([b.label, b.description, b.env]);
   return diffMaps(nodeMap(a), nodeMap(b), connMap(a), connMap(b), flowChanged);
 }

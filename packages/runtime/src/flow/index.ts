@@ -1,10 +1,12 @@
+/** The flow format: schema, migration, interpolation, validation and compilation, diffs, secrets, files. */
 export * from "./types.js";
 export * from "./compiled.js";
-export { FlowDocumentSchema, flowFileJsonSchema } from "./schema.js";
-export { migrateFlow, type MigrationResult } from "./migrate.js";
-export { interpolateString, interpolateDeep } from "./interpolate.js";
+export { FlowDocumentSchema, FlowNodeSchema, FlowConnectionSchema, flowFileJsonSchema, type FlowDocumentShape } from "./schema.js";
+export { migrateFlow, MIGRATIONS, LEGACY_FORMAT, type Migration, type MigrationResult } from "./migrate.js";
+export { interpolateString, interpolateDeep, envReferences, lookupEnv, escapePointer, type InterpolationContext, type EnvReference } from "./interpolate.js";
+export { validateDocumentShape, validateConfig, connectionFields, type ConnectionField, type Problem } from "./validate.js";
 export { compileFlow, formatIssue, type CompileOptions, type CompileResult } from "./compile.js";
 export { diffFlows, diffDocuments } from "./diff.js";
-export { redactSecrets, literalSecretWarnings, REDACTED } from "./secrets.js";
+export { redactSecrets, restoreRedactedSecrets, literalSecretWarnings, secretFields, REDACTED } from "./secrets.js";
 export { parseFlowText, loadFlowFile, writeFlowFileAtomic, type ParseResult } from "./load.js";
 export { canonicalJson, hashDocument } from "./canonical.js";

@@ -3,6 +3,11 @@ import type { FlowIssue } from "./types.js";
 /**
  * `${NAME}` and `${NAME:-default}` in config strings read the environment,
  * then the flow's `env` defaults. `$${` is a literal `${`.
+ *
+ * The result is always a string, even when the whole value is one reference
+ * to `"60"`: the config schema is validated with type coercion, so a number
+ * field still gets 60 while a string field keeps "60". Guessing types here
+ * would turn a string field's "007" into 7.
  */
 const PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -12,19 +17,37 @@ export interface InterpolationContext {
   issue(pointer: string, message: string): void;
 }
 
+/** One `${NAME}` or `${NAME:-default}` found in a string (escaped `$${` excluded). */
+export interface EnvReference {
+  name: string;
+  fallback: string | undefined;
+}
+
+// Own properties only: `${constructor}` must not find Object.prototype.constructor in a parsed JSON object.
+const own = (record: Record<string, string | undefined>, name: string): string | undefined =>
+  Object.hasOwn(record, name) && typeof record[name] === "string" ? record[name] : undefined;
+
 export function lookupEnv(name: string, ctx: Pick<InterpolationContext, "env" | "defaults">): string | undefined {
-  return ctx.env[name] ?? ctx.defaults[name];
+  return own(ctx.env, name) ?? own(ctx.defaults, name);
+}
+
+/** The references a string makes, in order. */
+export function envReferences(value: string): EnvReference[] {
+  const out: EnvReference[] = [];
+  for (const m of value.matchAll(PATTERN)) if (m[1] !== undefined) out.push({ name: m[1], fallback: m[2] });
+  return out;
 }
 
 export function interpolateString(value: string, pointer: string, ctx: InterpolationContext): string {
   if (!value.includes("${")) return value;
-  return value.replace(PATTERN, (whole, name: string | undefined, fallback: string | undefined) => {
-    if (whole === "$${") return "${";
-    const found = lookupEnv(name!, ctx);
+  return value.replace(PATTERN, (whole: string, name: string | undefined, fallback: string | undefined) => {
+    if (name === undefined) return "${"; // the `$${` escape
+    const found = lookupEnv(name, ctx);
+    // As in the shell, `:-` also replaces a variable that is set but empty.
+    if (fallback !== undefined && (found === undefined || found === "")) return fallback;
     if (found !== undefined) return found;
-    if (fallback !== undefined) return fallback;
-    ctx.issue(pointer, `environment variable ${name} is not set and the flow's env gives no default`);
-    return "";
+    ctx.issue(pointer, `environment variable ${name} is not set and the flow's env gives no default (write \${${name}:-value} for one)`);
+    return whole;
   });
 }
 
@@ -34,12 +57,16 @@ export function interpolateDeep(value: unknown, pointer: string, ctx: Interpolat
   if (Array.isArray(value)) return value.map((v, i) => interpolateDeep(v, `${pointer}/${i}`, ctx));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolateDeep(v, `${pointer}/${escapePointer(k)}`, ctx);
+    for (const [k, v] of Object.entries(value)) {
+      // defineProperty, not assignment: JSON.parse makes "__proto__" an own key, and `out.__proto__ = v` would set the prototype.
+      Object.defineProperty(out, k, { value: interpolateDeep(v, `${pointer}/${escapePointer(k)}`, ctx), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return value;
 }
 
+/** One JSON pointer segment (RFC 6901). */
 export function escapePointer(segment: string): string {
   return segment.replace(/~/g, "~0").replace(/\//g, "~1");
 }

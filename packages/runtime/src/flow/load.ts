@@ -8,6 +8,8 @@ export type ParseResult = { ok: true; value: unknown } | { ok: false; errors: Fl
 
 /** Parses flow JSON; a syntax error names its line and column. */
 export function parseFlowText(text: string, file?: string): ParseResult {
+  // Some Windows editors start UTF-8 files with a byte order mark, which JSON.parse refuses.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
@@ -36,7 +38,11 @@ export async function loadFlowFile(path: string, options: Omit<CompileOptions, "
   return compileFlow(parsed.value, { ...options, file: path });
 }
 
-/** Writes then renames, so a crash never leaves a half-written flow file. */
+/**
+ * Pretty JSON (2 spaces, trailing newline, so files diff well in git), written
+ * to a temporary file in the same folder, fsynced, then renamed over the old
+ * one: a crash or a reader never sees half a flow file.
+ */
 export async function writeFlowFileAtomic(path: string, doc: unknown): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
 }

@@ -1,52 +1,77 @@
-import { FLOW_FORMAT } from "./types.js";
+import { FLOW_FORMAT, type FlowIssue } from "./types.js";
 
 /**
- * One migration per older format, each taking a document of that format to
- * the next. Loading runs them in turn until the document is format 1.
+ * One migration per older format, keyed by that format, each taking a
+ * document one step forward. Loading runs them in turn until the document
+ * is format 1, so a format 2 only has to add the 1→2 step. Each migration
+ * has its own test in migrate.test.ts.
  */
-type Migration = { to: string; migrate(doc: Record<string, unknown>): Record<string, unknown> };
+export interface Migration {
+  to: string;
+  migrate(doc: Record<string, unknown>): Record<string, unknown>;
+}
 
-const LEGACY = "wattflow/flow@0";
+/** Early drafts wrote no `format` at all; they are format 0. */
+export const LEGACY_FORMAT = "wattflow/flow@0";
 
-const migrations: Record<string, Migration> = {
-  // Format 0 (early drafts): nodes carried `x`/`y` at the top level and `wires` could be a flat list for port 0.
-  [LEGACY]: {
-    to: FLOW_FORMAT,
-    migrate(doc) {
-      const nodes = Array.isArray(doc.nodes) ? doc.nodes : [];
-      return {
-        ...doc,
-        format: FLOW_FORMAT,
-        nodes: nodes.map((raw: unknown) => {
-          if (raw === null || typeof raw !== "object") return raw;
-          const { x, y, wires, ...node } = raw as Record<string, unknown>;
-          const out: Record<string, unknown> = { ...node };
-          if (typeof x === "number" && typeof y === "number" && out.position === undefined) out.position = { x, y };
-          if (Array.isArray(wires)) out.wires = wires.length > 0 && wires.every((w) => typeof w === "string") ? [wires] : wires;
-          return out;
-        }),
-      };
-    },
-  },
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/** Format 0: nodes carried `x`/`y` at the top level, and `wires` could be a flat list meaning port 0. */
+function fromFormat0(doc: Record<string, unknown>): Record<string, unknown> {
+  return { ...doc, format: FLOW_FORMAT, ...(Array.isArray(doc.nodes) ? { nodes: doc.nodes.map(migrateNode0) } : {}) };
+}
+
+function migrateNode0(raw: unknown): unknown {
+  if (!isObject(raw)) return raw;
+  const { x, y, ...node } = raw;
+  const out: Record<string, unknown> = { ...node };
+  if (typeof x === "number" && typeof y === "number" && out.position === undefined) out.position = { x, y };
+  // Anything else is kept as it was, so the schema names it instead of the migration dropping it unseen.
+  else {
+    if (x !== undefined) out.x = x;
+    if (y !== undefined) out.y = y;
+  }
+  const wires = out.wires;
+  if (Array.isArray(wires) && wires.length > 0 && wires.every((w) => typeof w === "string")) out.wires = [wires];
+  return out;
+}
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  [LEGACY_FORMAT]: { to: FLOW_FORMAT, migrate: fromFormat0 },
 };
 
-export type MigrationResult =
-  | { ok: true; document: unknown; migratedFrom?: string }
-  | { ok: false; message: string };
+export interface MigrationResult {
+  /** The document in format 1, or the input unchanged when it could not be migrated (see `issue`). */
+  document: unknown;
+  /** The format the document had, when it was not already format 1. */
+  migratedFrom?: string;
+  /** Why the document cannot be read (a format this runtime does not know). */
+  issue?: FlowIssue;
+}
 
-export function migrateFlow(raw: unknown): MigrationResult {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { ok: true, document: raw };
-  let doc = raw as Record<string, unknown>;
-  const original = typeof doc.format === "string" ? doc.format : doc.format === undefined ? LEGACY : undefined;
-  if (original === undefined) return { ok: true, document: raw };
+/** Brings a parsed flow document to format 1. Never throws; never changes its input. */
+export function migrateFlow(raw: unknown, migrations: Readonly<Record<string, Migration>> = MIGRATIONS): MigrationResult {
+  // Not an object: nothing to migrate; the schema check says what is wrong.
+  if (!isObject(raw)) return { document: raw };
+  const original = raw.format === undefined ? LEGACY_FORMAT : raw.format;
+  if (typeof original !== "string") return { document: raw };
+  let doc = raw;
   let format = original;
-  let steps = 0;
+  const visited = new Set<string>();
   while (format !== FLOW_FORMAT) {
-    const m = migrations[format];
-    if (!m) return { ok: false, message: `unsupported format "${format}" (this runtime reads ${FLOW_FORMAT})` };
-    doc = m.migrate(doc);
-    format = m.to;
-    if (++steps > 20) return { ok: false, message: "migration loop" };
+    const step = Object.hasOwn(migrations, format) ? migrations[format] : undefined;
+    if (!step) {
+      const message =
+        format === original
+          ? `unsupported format ${JSON.stringify(format)} (this runtime reads ${FLOW_FORMAT})`
+          : `no migration from ${JSON.stringify(format)} (reached from ${JSON.stringify(original)}; this runtime reads ${FLOW_FORMAT})`;
+      return { document: raw, issue: { pointer: "/format", message } };
+    }
+    // A table that leads in a circle is a programming error; say so instead of looping.
+    if (visited.has(format)) return { document: raw, issue: { pointer: "/format", message: `migrations from ${JSON.stringify(original)} loop at ${JSON.stringify(format)}` } };
+    visited.add(format);
+    doc = step.migrate(doc);
+    format = step.to;
   }
-  return steps > 0 ? { ok: true, document: doc, migratedFrom: original } : { ok: true, document: doc };
+  return format === original ? { document: doc } : { document: doc, migratedFrom: original };
 }

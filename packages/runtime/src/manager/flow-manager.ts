@@ -8,7 +8,7 @@ import type { Store } from "../store/types.js";
 import type { FlowDetail, FlowSummary, RevisionDetail, RevisionDiff, RevisionSummary, RuntimeEvent, ValidateResult } from "../api/types.js";
 import type { CompiledFlow } from "../flow/compiled.js";
 import type { FlowDocument, FlowIssue } from "../flow/types.js";
-import { compileFlow, diffDocuments, diffFlows, formatIssue, parseFlowText, redactSecrets, writeFlowFileAtomic } from "../flow/index.js";
+import { compileFlow, diffDocuments, diffFlows, formatIssue, parseFlowText, redactSecrets, restoreRedactedSecrets, writeFlowFileAtomic } from "../flow/index.js";
 import type { DeployInput, DeployOutcome, FlowManagerApi } from "./types.js";
 
 export interface FlowManagerOptions {
@@ -232,8 +232,14 @@ export class FlowManager implements FlowManagerApi {
       return { ok: false, kind: "conflict", currentRevision: current };
     }
     const target = file ?? existing?.file ?? join(this.flowsDir, `${input.flowId}.json`);
-    const result = this.compile(input.flowId, input.flow, target);
+    // API clients (the editor) were shown "***" for secrets; saving that back must keep the stored value.
+    const incoming =
+      source === "api" && existing?.running && isDocument(input.flow)
+        ? restoreRedactedSecrets(input.flow, existing.running.document, this.options.registry)
+        : input.flow;
+    const result = this.compile(input.flowId, incoming, target);
     if (!result.ok) return { ok: false, kind: "validation", errors: result.errors };
+    for (const warning of result.warnings) this.options.log.warn({ flow: input.flowId, pointer: warning.pointer }, formatIssue(warning));
     const next = result.flow;
     const previous = existing?.running ?? undefined;
     const diff = diffFlows(previous, next);
@@ -280,7 +286,7 @@ export class FlowManager implements FlowManagerApi {
       { flow: next.id, revision: managed.revision, added: diff.added.length, changed: diff.changed.length, removed: diff.removed.length },
       `${next.id}: deployed revision ${managed.revision}`,
     );
-    return { ok: true, result: { flowId: next.id, revision: managed.revision, hash: next.hash, diff, unchanged: false } };
+    return { ok: true, result: { flowId: next.id, revision: managed.revision, hash: next.hash, diff, unchanged: false, warnings: result.warnings } };
   }
 
   private compile(flowId: string, flow: unknown, file: string | undefined): ReturnType<typeof compileFlow> {
@@ -306,4 +312,8 @@ export class FlowManager implements FlowManagerApi {
   private emit(event: RuntimeEvent): void {
     this.options.onEvent?.(event);
   }
+}
+
+function isDocument(value: unknown): value is FlowDocument {
+  return typeof value === "object" && value !== null && Array.isArray((value as { nodes?: unknown }).nodes);
 }

@@ -12,9 +12,23 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await handle.close();
     handle = undefined;
     await rename(temp, path);
+    await syncFolder(dirname(path));
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw err;
+  }
+}
+
+/** The rename itself lives in the folder's entry list; without this a power cut can undo it. */
+async function syncFolder(folder: string): Promise<void> {
+  const dir = await open(folder, "r").catch(() => undefined);
+  if (!dir) return; // some platforms cannot open folders; the file itself is already synced
+  try {
+    await dir.sync();
+  } catch {
+    // fsync on a folder is unsupported on some filesystems; the data is on disk either way
+  } finally {
+    await dir.close();
   }
 }

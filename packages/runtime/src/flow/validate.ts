@@ -1,0 +1,137 @@
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
+import type { TObject } from "@sinclair/typebox";
+import { CONNECTION_KEYWORD } from "../registry/define.js";
+import { describeAjvErrors } from "./ajv-issues.js";
+import { escapePointer } from "./interpolate.js";
+import { FlowDocumentSchema } from "./schema.js";
+
+/** A problem before the compiler adds file, flow and node: where, and what was expected. */
+export interface Problem {
+  pointer: string;
+  message: string;
+}
+
+// ajv-formats is CommonJS; under NodeNext its default export is the module object.
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+
+// `verbose` keeps the failing schema on each error, which the messages use to list a union's allowed values.
+const documentAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
+const documentValidator = documentAjv.compile(FlowDocumentSchema);
+
+/** The document's own shape (format 1 schema), every violation at once. Node configs are checked separately. */
+export function validateDocumentShape(doc: unknown): Problem[] {
+  return documentValidator(doc) ? [] : describeAjvErrors(documentValidator.errors ?? [], doc);
+}
+
+// Configs get their schema defaults filled in (useDefaults), and `${ENV}` strings
+// become the declared number or boolean (coerceTypes): env values are always strings.
+const configAjv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: true, verbose: true });
+addFormats(configAjv);
+// Keyed by the schema object, so a definition is compiled once and dropped with its registry.
+const validators = new WeakMap<TObject, ValidateFunction>();
+
+function validatorFor(schema: TObject): ValidateFunction {
+  let v = validators.get(schema);
+  if (!v) {
+    v = configAjv.compile(schema);
+    validators.set(schema, v);
+  }
+  return v;
+}
+
+/**
+ * Checks a config against its type's schema. Mutates `config`: defaults are
+ * filled in and coercible values converted (so pass a copy). Pointers are
+ * relative to the config object (`/interval`).
+ */
+export function validateConfig(schema: TObject, config: Record<string, unknown>): Problem[] {
+  const validate = validatorFor(schema);
+  return validate(config) ? [] : describeAjvErrors(validate.errors ?? [], config);
+}
+
+export interface ConnectionField {
+  field: string;
+  /** The connection type the field must name. */
+  type: string;
+  required: boolean;
+}
+
+/** The top-level config fields that reference a connection (marked with CONNECTION_KEYWORD). */
+export function connectionFields(schema: TObject): ConnectionField[] {
+  const required = new Set(schema.required ?? []);
+  const out: ConnectionField[] = [];
+  for (const [field, prop] of Object.entries(schema.properties ?? {})) {
+    const type = (prop as Record<string, unknown>)[CONNECTION_KEYWORD];
+    if (typeof type === "string") out.push({ field, type, required: required.has(field) });
+  }
+  return out;
+}
+
+/**
+ * Checks that each connection field names a connection of the right type in
+ * this flow. Returns the ids the node uses (those that check out).
+ */
+export function checkConnectionRefs(
+  schema: TObject,
+  config: Record<string, unknown>,
+  connectionTypes: ReadonlyMap<string, string>,
+): { used: string[]; problems: Problem[] } {
+  const used: string[] = [];
+  const problems: Problem[] = [];
+  for (const { field, type, required } of connectionFields(schema)) {
+    const ref = config[field];
+    const pointer = `/${escapePointer(field)}`;
+    if (typeof ref !== "string") continue; // a wrong type or a missing required field is the schema's message
+    const candidates = [...connectionTypes].filter(([, t]) => t === type).map(([id]) => id);
+    const offer = candidates.length > 0 ? `; ${type} connections here: ${candidates.join(", ")}` : `; this flow has no ${type} connection`;
+    if (ref === "") {
+      // An optional field left empty means "none"; a required one must name something.
+      if (required) problems.push({ pointer, message: `must name a ${type} connection of this flow (got ""${offer})` });
+      continue;
+    }
+    const actual = connectionTypes.get(ref);
+    if (actual === undefined) problems.push({ pointer, message: `must name a ${type} connection of this flow (no connection "${ref}"${offer})` });
+    else if (actual !== type) problems.push({ pointer, message: `must name a ${type} connection ("${ref}" is of type ${actual}${offer})` });
+    else if (!used.includes(ref)) used.push(ref);
+  }
+  return { used, problems };
+}
+
+/** A near miss for a misspelt type name, or undefined. */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
+  for (const c of candidates) {
+    const d = c.toLowerCase() === name.toLowerCase() ? 0 : distance(name, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance; type names are short, so the quadratic table is fine. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Issues in document order: top-level fields, then connections, then nodes, each item's issues together. */
+export function documentOrder<T extends { pointer: string }>(issues: T[]): T[] {
+  const rank = (pointer: string): [number, number] => {
+    const m = /^\/(connections|nodes)\/(\d+)(?:\/|$)/.exec(pointer);
+    return m ? [m[1] === "connections" ? 1 : 2, Number(m[2])] : [0, 0];
+  };
+  return issues
+    .map((issue, i) => ({ issue, i, key: rank(issue.pointer) }))
+    .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.i - b.i)
+    .map((x) => x.issue);
+}
