@@ -1,0 +1,57 @@
+/**
+ * A real Mosquitto broker for tests (Debian's `mosquitto` package), on a free
+ * port with a throwaway config. `available` is false when the binary is
+ * missing; with REQUIRE_SERVICES=1 (CI) that is an error instead of a skip.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, waitForPort } from "./ports.js";
+
+const BINARY = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].find((p) => existsSync(p));
+export const mosquittoAvailable = BINARY !== undefined;
+if (!mosquittoAvailable && process.env.REQUIRE_SERVICES === "1") throw new Error("the MQTT tests need mosquitto (apt-get install mosquitto)");
+
+export interface Mosquitto {
+  port: number;
+  url: string;
+  /** Kills the broker (as a crash would). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startMosquitto(options: { port?: number } = {}): Promise<Mosquitto> {
+  if (!BINARY) throw new Error("mosquitto is not installed");
+  const port = options.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), "wattflow-mosquitto-"));
+  const conf = join(dir, "mosquitto.conf");
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "max_queued_messages 1000000", "max_inflight_messages 0", ""].join("\n"));
+  let child: ChildProcess | null = null;
+  const start = async (): Promise<void> => {
+    child = spawn(BINARY, ["-c", conf], { stdio: "ignore" });
+    await waitForPort(port);
+  };
+  const stop = async (): Promise<void> => {
+    const c = child;
+    child = null;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once("exit", () => resolve());
+      c.kill("SIGKILL");
+    });
+  };
+  await start();
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    start,
+    stop,
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
