@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { freePort, waitForPort } from "./ports.js";
 
@@ -16,31 +16,35 @@ if (!mosquittoAvailable && process.env.REQUIRE_SERVICES === "1") throw new Error
 export interface Mosquitto {
   port: number;
   url: string;
-  /** Kills the broker (as a crash would). */
-  stop(): Promise<void>;
+  /** Stops the broker: SIGTERM lets it save its persistence file, SIGKILL is a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startMosquitto(options: { port?: number } = {}): Promise<Mosquitto> {
+export async function startMosquitto(options: { port?: number; persistence?: boolean } = {}): Promise<Mosquitto> {
   if (!BINARY) throw new Error("mosquitto is not installed");
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "wattflow-mosquitto-"));
   const conf = join(dir, "mosquitto.conf");
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "max_queued_messages 1000000", "max_inflight_messages 0", ""].join("\n"));
+  const persistence = options.persistence
+    ? ["persistence true", `persistence_location ${dir}/`, "autosave_interval 1"]
+    : ["persistence false"];
+  // Run as whoever runs the tests: as root, Mosquitto would switch to its own user, which cannot write the temp folder.
+  writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, "allow_anonymous true", ...persistence, "max_queued_messages 1000000", ""].join("\n"));
   let child: ChildProcess | null = null;
   const start = async (): Promise<void> => {
     child = spawn(BINARY, ["-c", conf], { stdio: "ignore" });
     await waitForPort(port);
   };
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: NodeJS.Signals = "SIGKILL"): Promise<void> => {
     const c = child;
     child = null;
     if (!c || c.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       c.once("exit", () => resolve());
-      c.kill("SIGKILL");
+      c.kill(signal);
     });
   };
   await start();

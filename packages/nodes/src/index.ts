@@ -27,6 +27,9 @@ import jsonFile from "./json-file/index.js";
 import schedule from "./schedule/index.js";
 import github from "./github/connection.js";
 import githubSync from "./github/sync.js";
+import mqttBroker from "./mqtt/connection.js";
+import mqttIn from "./mqtt/mqtt-in.js";
+import mqttOut from "./mqtt/mqtt-out.js";
 
 /** Every node of the standard library; the runtime discovers this module through package.json's "wattflow" field. */
 export const nodes: AnyNodeDefinition[] = [
@@ -53,8 +56,10 @@ export const nodes: AnyNodeDefinition[] = [
   jsonFile,
   schedule,
   githubSync,
+  mqttIn,
+  mqttOut,
 ] as AnyNodeDefinition[];
-export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github] as AnyConnectionDefinition[];
+export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github, mqttBroker] as AnyConnectionDefinition[];
 
 /** Device simulators `wattflow simulate NAME` can run. */
 export const simulators: Record<string, Simulator> = {

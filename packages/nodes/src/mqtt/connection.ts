@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import { defineConnection, Secret, Type, type ConnectionInstance } from "@wattflow/runtime";
+import type { IClientOptions } from "mqtt";
+import { readDocs } from "../shared/docs.js";
+import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
+import { acquireEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker.js";
+import { MqttSession, redactUrl } from "./session.js";
+
+export interface MqttBroker {
+  session: MqttSession;
+  /** The URL clients use (the embedded broker's own when it is hosted here). */
+  url: string;
+  embedded: EmbeddedBroker | null;
+}
+
+const QoS = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]);
+
+export default defineConnection({
+  type: "mqtt-broker",
+  summary: "An MQTT broker (mqtt://, mqtts://, ws://, wss://), or \"embedded\": a broker hosted by Wattflow itself on MQTT_PORT.",
+  docs: readDocs(import.meta.url),
+  config: Type.Object({
+    url: Type.String({ minLength: 1, default: "embedded", description: "e.g. mqtt://broker.local:1883, or embedded; flows usually write ${MQTT_URL:-embedded}" }),
+    clientId: Type.String({ default: "", description: "stable id for a persistent session; empty: wattflow-<flow>-<random>" }),
+    clean: Type.Boolean({ default: true, description: "false keeps the session (subscriptions and unacknowledged QoS 1/2 messages) across restarts; needs a clientId" }),
+    username: Type.String({ default: "", description: "e.g. ${MQTT_USER}" }),
+    password: Secret({ default: "", description: "e.g. ${MQTT_PASSWORD}" }),
+    keepalive: Type.Integer({ minimum: 0, default: 30, description: "seconds" }),
+    reconnectPeriod: Type.String({ pattern: DURATION_PATTERN, default: "1s", description: "first wait before reconnecting; doubles after each failure" }),
+    maxReconnectPeriod: Type.String({ pattern: DURATION_PATTERN, default: "30s" }),
+    protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)], { default: 4, description: "4 = MQTT 3.1.1, 5 = MQTT 5" }),
+    tls: Type.Object(
+      {
+        ca: Type.String({ default: "", description: "file of CA certificates" }),
+        cert: Type.String({ default: "", description: "client certificate file" }),
+        key: Type.String({ default: "", description: "client key file" }),
+        rejectUnauthorized: Type.Boolean({ default: true }),
+      },
+      { default: {} },
+    ),
+    will: Type.Optional(
+      Type.Object({
+        topic: Type.String({ minLength: 1 }),
+        payload: Type.String({ default: "" }),
+        qos: Type.Optional(QoS),
+        retain: Type.Boolean({ default: false }),
+      }),
+    ),
+  }),
+  async create(handle, c): Promise<ConnectionInstance<MqttBroker>> {
+    if (!c.clean && !c.clientId) throw new Error("clean: false needs a clientId, or the broker cannot find the session again");
+    let embedded: EmbeddedBroker | null = null;
+    let url = c.url;
+    if (url === "embedded") {
+      const ws = handle.env("MQTT_WS_PORT") ?? "9001";
+      embedded = await acquireEmbeddedBroker({
+        host: handle.env("MQTT_HOST") ?? "127.0.0.1",
+        port: Number(handle.env("MQTT_PORT") ?? "1883"),
+        wsPort: ws === "off" ? null : Number(ws),
+        ...(c.username ? { username: c.username } : {}),
+        ...(c.password ? { password: c.password } : {}),
+      });
+      url = embedded.url;
+      handle.log.info({ port: embedded.port, wsPort: embedded.wsPort }, `embedded MQTT broker on port ${embedded.port}${embedded.wsPort ? `, WebSocket on ${embedded.wsPort}` : ""}`);
+    }
+    const tls: Partial<IClientOptions> = {};
+    if (c.tls.ca) tls.ca = readFileSync(c.tls.ca);
+    if (c.tls.cert) tls.cert = readFileSync(c.tls.cert);
+    if (c.tls.key) tls.key = readFileSync(c.tls.key);
+    tls.rejectUnauthorized = c.tls.rejectUnauthorized;
+    const session = new MqttSession({
+      url,
+      maxReconnectPeriod: parseDuration(c.maxReconnectPeriod),
+      log: handle.log,
+      client: {
+        clientId: c.clientId || `wattflow-${handle.flowId}-${Math.random().toString(16).slice(2, 10)}`,
+        clean: c.clean,
+        keepalive: c.keepalive,
+        reconnectPeriod: parseDuration(c.reconnectPeriod),
+        connectTimeout: 10_000,
+        protocolVersion: c.protocolVersion,
+        ...(c.username ? { username: c.username } : {}),
+        ...(c.password ? { password: c.password } : {}),
+        ...(c.will ? { will: { topic: c.will.topic, payload: Buffer.from(c.will.payload), qos: c.will.qos ?? 0, retain: c.will.retain } } : {}),
+        ...tls,
+      },
+    });
+    handle.log.info({ broker: redactUrl(url) }, "MQTT connecting");
+    return {
+      value: { session, url, embedded },
+      async close() {
+        await session.close();
+        await embedded?.release();
+      },
+    };
+  },
+});

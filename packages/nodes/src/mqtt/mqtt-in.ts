@@ -1,0 +1,76 @@
+import { defineNode, Type, Connection } from "@wattflow/runtime";
+import { readDocs } from "../shared/docs.js";
+import type { MqttBroker } from "./connection.js";
+import { decodePayload, type PayloadFormat } from "./payload.js";
+import type { BrokerState, Delivery } from "./session.js";
+import { parseTopicPattern } from "./topic.js";
+
+export default defineNode({
+  type: "mqtt-in",
+  category: "network",
+  summary: "Subscribes to MQTT topics; named segments like heatpump/{device_id}/data land in msg.params. QoS 1 messages are acknowledged once the flow has handled them.",
+  docs: readDocs(import.meta.url),
+  config: Type.Object({
+    broker: Connection("mqtt-broker"),
+    topic: Type.String({ minLength: 1, description: "filter with +, #, {name} segments, or $share/<group>/<filter>" }),
+    qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1 }),
+    format: Type.Union([Type.Literal("auto"), Type.Literal("json"), Type.Literal("text"), Type.Literal("bytes")], {
+      default: "json",
+      description: "json: a payload that is not JSON goes to the error path; auto: JSON when it parses, else text",
+    }),
+    maxPayloadBytes: Type.Integer({ minimum: 1, default: 262_144, description: "larger payloads are refused to the error path" }),
+    retained: Type.Boolean({ default: true, description: "also pass on retained messages the broker sends on subscribe" }),
+  }),
+  inputs: 0,
+  outputs: ["message"],
+  create(node, c) {
+    const pattern = parseTopicPattern(c.topic);
+    const broker = node.connection<MqttBroker>(c.broker);
+    const session = broker.session;
+    let received = 0;
+    let refused = 0;
+    let unsubscribe: (() => Promise<void>) | null = null;
+    let state: BrokerState = session.state;
+    let stateDetail: string | undefined;
+
+    const showStatus = (): void => {
+      const counts = `${received} in${refused ? `, ${refused} refused` : ""}`;
+      if (state === "connected") node.status({ fill: "green", shape: "dot", text: `${c.topic}: ${counts}` });
+      else node.status({ fill: state === "connecting" ? "yellow" : "red", shape: "ring", text: `${state}${stateDetail ? `: ${stateDetail}` : ""} (${counts})` });
+    };
+
+    const deliver = (d: Delivery): void => {
+      if (d.retain && !c.retained) return d.handled();
+      const decoded = decodePayload(d.payload, c.format as PayloadFormat, c.maxPayloadBytes);
+      if (!decoded.ok) {
+        refused += 1;
+        showStatus();
+        // The raw bytes stay on the message (bounded by the limit) so a catch node can keep or inspect them.
+        const raw = d.payload.length <= c.maxPayloadBytes ? d.payload : d.payload.subarray(0, 1024);
+        node.error(new Error(`${d.topic}: ${decoded.reason}`), node.newMessage({ topic: d.topic, params: d.params, payload: raw, qos: d.qos }));
+        return d.handled();
+      }
+      received += 1;
+      if ((received & 1023) === 1) showStatus();
+      node.send(node.newMessage({ topic: d.topic, params: d.params, payload: decoded.value, qos: d.qos, retain: d.retain }), { onComplete: d.handled });
+    };
+
+    const offState = session.onState((s, detail) => {
+      state = s;
+      stateDetail = detail;
+      showStatus();
+    });
+
+    return {
+      async start() {
+        showStatus();
+        unsubscribe = await session.subscribe({ pattern, qos: c.qos, deliver });
+        node.timers.setInterval(showStatus, 2000);
+      },
+      async close() {
+        offState();
+        await unsubscribe?.();
+      },
+    };
+  },
+});

@@ -1,0 +1,44 @@
+/** How `mqtt-in` turns a payload's bytes into `msg.payload`. */
+export type PayloadFormat = "auto" | "json" | "text" | "bytes";
+
+export type Decoded = { ok: true; value: unknown } | { ok: false; reason: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export function decodePayload(bytes: Uint8Array, format: PayloadFormat, maxBytes: number): Decoded {
+  if (bytes.length > maxBytes) return { ok: false, reason: `payload is ${bytes.length} bytes, over the ${maxBytes}-byte limit` };
+  if (format === "bytes") return { ok: true, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, reason: "payload is not valid UTF-8" };
+  }
+  if (format === "text") return { ok: true, value: text };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    // auto: a payload that does not look like JSON is plain text (a status word, a number with a unit)
+    if (format === "auto" && !looksLikeJson(text)) return { ok: true, value: text };
+    return { ok: false, reason: `payload is not JSON (${err instanceof Error ? err.message : String(err)}): ${preview(text)}` };
+  }
+}
+
+function looksLikeJson(text: string): boolean {
+  const first = text.trimStart()[0];
+  return first === "{" || first === "[" || first === '"';
+}
+
+function preview(text: string): string {
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > 80 ? `${flat.slice(0, 80)}…` : flat;
+}
+
+/** What `mqtt-out` publishes: bytes as they are, strings as UTF-8, everything else as JSON. */
+export function encodePayload(value: unknown): Buffer | string {
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  if (typeof value === "string") return value;
+  if (value === undefined) return "";
+  return JSON.stringify(value);
+}
