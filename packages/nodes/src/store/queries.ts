@@ -166,4 +166,34 @@ export function bucketsUnder(store: Store, o: { prefix: string; from: number; to
   return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([time, fields]) => ({ time, fields }));
 }
 
+export interface Row {
+  time: number;
+  tags: Tags;
+  fields: Record<string, number>;
+}
+
+/**
+ * Every series under a prefix between two times, joined into rows by time
+ * and tag set (one row per stored reading), newest first unless `order` is
+ * asc; `total` counts all rows, `rows` is the page asked for.
+ */
+export function rowsUnder(
+  store: Store,
+  o: { prefix: string; from: number; to: number; tags?: Tags; offset: number; limit: number; order: "asc" | "desc" },
+): { total: number; rows: Row[] } {
+  const dotted = o.prefix.endsWith(".") ? o.prefix : `${o.prefix}.`;
+  const rows = new Map<string, Row>();
+  for (const name of new Set(store.seriesNames(dotted).map((s) => s.series))) {
+    for (const p of store.range({ series: name, from: o.from, to: o.to, ...(o.tags ? { tags: o.tags } : {}) })) {
+      const tags = p.tags ?? {};
+      const key = `${p.time}\u0000${JSON.stringify(tags)}`;
+      let row = rows.get(key);
+      if (!row) rows.set(key, (row = { time: p.time, tags, fields: {} }));
+      row.fields[name.slice(dotted.length)] = p.value;
+    }
+  }
+  const all = [...rows.values()].sort((a, b) => (o.order === "asc" ? a.time - b.time : b.time - a.time));
+  return { total: all.length, rows: all.slice(o.offset, o.offset + o.limit) };
+}
+
 export type { CalendarUnit };
