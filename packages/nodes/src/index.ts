@@ -23,11 +23,15 @@ import { startEpeverSimulator } from "./modbus/simulator.js";
 import homeAssistant from "./home-assistant/connection.js";
 import haSensor from "./home-assistant/sensor.js";
 import { startHaSimulator } from "./home-assistant/simulator.js";
+import { startHeatpumpSimulator } from "./heatpump/simulator.js";
 import jsonFile from "./json-file/index.js";
 import schedule from "./schedule/index.js";
 import github from "./github/connection.js";
 import githubSync from "./github/sync.js";
 import mqttBroker from "./mqtt/connection.js";
+import influxdb from "./influx/connection.js";
+import influxWrite from "./influx/write.js";
+import influxQuery from "./influx/query.js";
 import mqttIn from "./mqtt/mqtt-in.js";
 import mqttOut from "./mqtt/mqtt-out.js";
 
@@ -58,8 +62,10 @@ export const nodes: AnyNodeDefinition[] = [
   githubSync,
   mqttIn,
   mqttOut,
+  influxWrite,
+  influxQuery,
 ] as AnyNodeDefinition[];
-export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github, mqttBroker] as AnyConnectionDefinition[];
+export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github, mqttBroker, influxdb] as AnyConnectionDefinition[];
 
 /** Device simulators `wattflow simulate NAME` can run. */
 export const simulators: Record<string, Simulator> = {
@@ -80,6 +86,21 @@ export const simulators: Record<string, Simulator> = {
         ...(options.args?.entity ? { entityId: options.args.entity } : {}),
       });
       return { url: `${sim.url} (entity ${sim.entityId}, token ${sim.token})`, close: sim.close };
+    },
+  },
+  heatpump: {
+    summary: "a heat pump controller publishing readings, status and alerts over MQTT (--device-id site1 --interval 10 --url mqtt://…; MQTT_URL, MQTT_USER, MQTT_PASSWORD)",
+    async start(options: { port?: number; host?: string; args?: Record<string, string> }) {
+      const a = options.args ?? {};
+      const url = a.url ?? process.env.MQTT_URL ?? `mqtt://127.0.0.1:${process.env.MQTT_PORT ?? "1883"}`;
+      const sim = await startHeatpumpSimulator({
+        url,
+        deviceId: a["device-id"] ?? "site1",
+        interval: Number(a.interval ?? "10"),
+        ...((a.username ?? process.env.MQTT_USER) ? { username: a.username ?? process.env.MQTT_USER } : {}),
+        ...((a.password ?? process.env.MQTT_PASSWORD) ? { password: a.password ?? process.env.MQTT_PASSWORD } : {}),
+      });
+      return { url: `${url} as heatpump/${sim.deviceId}/…`, close: sim.close };
     },
   },
 };
