@@ -30,3 +30,5 @@ export { openStore, type StoreOptions } from "./store/index.js";
 export type * from "./flow/types.js";
 export type * from "./flow/compiled.js";
 export type * from "./api/types.js";
+/** Password hashes for node authors (the `api-auth` connection): the same scrypt format as the admin users' `passwordHash`. */
+export { hashPassword, verifyPassword } from "./server/auth.js";

@@ -70,7 +70,11 @@ export class OwnedResources {
   }
 
   http(router: HttpRouter): HttpRouter {
-    return { route: (method, path, handler) => this.own(router.route(method, path, handler)) };
+    return {
+      route: (method, path, handler, meta) => this.own(router.route(method, path, handler, meta)),
+      // Reading is not owned: listing routes leaves nothing to release.
+      routes: () => router.routes(),
+    };
   }
 
   ws(hub: WsHub): WsHub {

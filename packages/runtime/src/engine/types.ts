@@ -60,10 +60,49 @@ export interface HttpReply {
 
 export type HttpHandler = (req: HttpRequest) => Promise<HttpReply> | HttpReply;
 
+/** A query parameter a route reads, for generated API documents. */
+export interface RouteQueryParam {
+  name: string;
+  description?: string;
+  required?: boolean;
+}
+
+/**
+ * What a route says about itself, for generated API documents (OpenAPI).
+ * It changes nothing about how the route is served: a node that checks
+ * tokens says so with `auth`, it is not enforced by the router.
+ */
+export interface RouteMeta {
+  /** One line shown as the operation's summary. */
+  summary?: string;
+  description?: string;
+  /** The route answers 401 without a valid bearer token. */
+  auth?: boolean;
+  query?: readonly RouteQueryParam[];
+  /** Groups in the document (e.g. the flow id). */
+  tags?: readonly string[];
+  /** JSON Schema of the request body, when the route reads one. */
+  body?: Readonly<Record<string, unknown>>;
+  /** Status code → description of the answers the route gives. */
+  responses?: Readonly<Record<string, string>>;
+  /** Left out of generated documents (the document's own routes). */
+  hidden?: boolean;
+}
+
+/** A registered route as `HttpRouter.routes()` lists it. */
+export interface RouteInfo {
+  /** Upper case; `ALL` matches any method. */
+  method: string;
+  path: string;
+  meta: RouteMeta;
+}
+
 /** The flow HTTP server that `http-in` routes and `ws-out` endpoints live on. */
 export interface HttpRouter {
   /** Registers a route; the returned function removes it. Paths use `:name` parameters; a trailing slash is significant. */
-  route(method: string, path: string, handler: HttpHandler): () => void;
+  route(method: string, path: string, handler: HttpHandler, meta?: RouteMeta): () => void;
+  /** Every route currently served, by every flow on the server, in registration order. */
+  routes(): RouteInfo[];
 }
 
 export interface WsEndpoint {

@@ -1,11 +1,12 @@
 import { match, type MatchFunction } from "path-to-regexp";
-import type { HttpHandler, HttpRouter } from "../engine/types.js";
+import type { HttpHandler, HttpRouter, RouteInfo, RouteMeta } from "../engine/types.js";
 
 interface Route {
   method: string;
   path: string;
   matcher: MatchFunction<Record<string, string | string[]>>;
   handler: HttpHandler;
+  meta: RouteMeta;
 }
 
 export interface RouteMatch {
@@ -20,17 +21,17 @@ export interface RouteMatch {
  * because existing clients call the exact paths their backend served.
  */
 export class RouteTable implements HttpRouter {
-  private routes: Route[] = [];
+  private entries: Route[] = [];
 
-  route(method: string, path: string, handler: HttpHandler): () => void {
+  route(method: string, path: string, handler: HttpHandler, meta: RouteMeta = {}): () => void {
     const upper = method.toUpperCase();
-    if (this.routes.some((r) => r.method === upper && r.path === path)) {
+    if (this.entries.some((r) => r.method === upper && r.path === path)) {
       throw new Error(`route ${upper} ${path} is already served by another node`);
     }
-    const entry: Route = { method: upper, path, matcher: match(path, { decode: decodeURIComponent, trailing: false }), handler };
-    this.routes.push(entry);
+    const entry: Route = { method: upper, path, matcher: match(path, { decode: decodeURIComponent, trailing: false }), handler, meta: structuredClone(meta) };
+    this.entries.push(entry);
     return () => {
-      this.routes = this.routes.filter((r) => r !== entry);
+      this.entries = this.entries.filter((r) => r !== entry);
     };
   }
 
@@ -38,7 +39,7 @@ export class RouteTable implements HttpRouter {
   find(method: string, path: string): RouteMatch | { allowed: string[] } {
     const upper = method.toUpperCase();
     const allowed: string[] = [];
-    for (const r of this.routes) {
+    for (const r of this.entries) {
       const m = r.matcher(path);
       if (!m) continue;
       if (r.method === upper || (upper === "HEAD" && r.method === "GET") || r.method === "ALL") {
@@ -51,7 +52,13 @@ export class RouteTable implements HttpRouter {
     return { allowed };
   }
 
-  list(): { method: string; path: string }[] {
-    return this.routes.map((r) => ({ method: r.method, path: r.path }));
+  routes(): RouteInfo[] {
+    // Copies, so a reader (the api-docs node) cannot change what another node registered.
+    return this.entries.map((r) => ({ method: r.method, path: r.path, meta: structuredClone(r.meta) }));
+  }
+
+  /** The same as `routes()`; kept for callers written before route metadata existed. */
+  list(): RouteInfo[] {
+    return this.routes();
   }
 }

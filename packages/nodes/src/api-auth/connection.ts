@@ -1,0 +1,129 @@
+import { createHmac, randomBytes } from "node:crypto";
+import { defineConnection, hashPassword, Secret, Type, type ConnectionHandle, type ConnectionInstance, type Static } from "@wattflow/runtime";
+import { readDocs } from "../shared/docs.js";
+import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
+import { PasswordTable } from "./passwords.js";
+import { Revocations } from "./revocations.js";
+import { Tokens, type RefreshCheck, type TokenClaims } from "./tokens.js";
+
+export type { TokenClaims };
+
+/** What nodes get from `node.connection<ApiAuth>(id)`. */
+export interface ApiAuth {
+  readonly id: string;
+  /** Both tokens for a user whose password matches; null otherwise (without saying which part was wrong). */
+  login(username: string, password: string): Promise<{ access: string; refresh: string } | null>;
+  /** A new access token for a valid refresh token that was not logged out, whose user still exists. */
+  refresh(refreshToken: string): Promise<{ ok: true; access: string } | Extract<RefreshCheck, { ok: false }>>;
+  /** Revokes a refresh token until it expires. */
+  logout(refreshToken: string): Promise<{ ok: true } | Extract<RefreshCheck, { ok: false }>>;
+  /** The claims of a valid access token; null when it is invalid, expired or not an access token. */
+  authenticate(accessToken: string): Promise<TokenClaims | null>;
+}
+
+/** 256 bits: HS256's key should be at least as long as its hash (RFC 7518 §3.2). */
+const MIN_KEY_BYTES = 32;
+const GENERATE = "generate";
+
+const User = Type.Object({
+  username: Type.String({ minLength: 1 }),
+  passwordHash: Type.Optional(Type.String({ description: "scrypt$N$r$p$salt$hash from hashPassword (@wattflow/runtime)" })),
+  password: Type.Optional(Secret({ description: "instead of passwordHash: the password from the environment, e.g. ${API_PASSWORD}; hashed when the connection starts" })),
+});
+
+const config = Type.Object({
+  users: Type.Array(User, { default: [], description: "who may log in" }),
+  signingKey: Secret({
+    default: "",
+    description: `HS256 key, at least ${MIN_KEY_BYTES} bytes: use \${JWT_SIGNING_KEY}; "${GENERATE}" makes a random one per start (tokens die with every restart)`,
+  }),
+  accessTtl: Type.String({ pattern: DURATION_PATTERN, default: "5m", description: "lifetime of an access token" }),
+  refreshTtl: Type.String({ pattern: DURATION_PATTERN, default: "1d", description: "lifetime of a refresh token" }),
+  issuer: Type.String({ minLength: 1, default: "wattflow", description: "the iss claim; tokens from another issuer are refused" }),
+});
+
+type Config = Static<typeof config>;
+
+function signingKey(handle: ConnectionHandle, value: string): Uint8Array {
+  if (value === GENERATE) {
+    handle.log.warn(
+      `api-auth ${handle.id}: signingKey is "${GENERATE}": using a random key for this run only. Every token becomes invalid on restart or redeploy; set JWT_SIGNING_KEY (e.g. openssl rand -base64 48) for production`,
+    );
+    return randomBytes(MIN_KEY_BYTES);
+  }
+  if (value === "") throw new Error(`signingKey is empty: set JWT_SIGNING_KEY to at least ${MIN_KEY_BYTES} random bytes (e.g. openssl rand -base64 48), or "${GENERATE}" for a throwaway key`);
+  const key = new TextEncoder().encode(value);
+  if (key.length < MIN_KEY_BYTES) throw new Error(`signingKey is ${key.length} bytes; HS256 needs at least ${MIN_KEY_BYTES} (e.g. openssl rand -base64 48)`);
+  return key;
+}
+
+function passwords(users: Config["users"]): PasswordTable {
+  const table = new PasswordTable();
+  users.forEach((u, i) => {
+    const where = `users[${i}] (${u.username})`;
+    if (table.has(u.username)) throw new Error(`${where}: username is listed twice`);
+    const hash = u.passwordHash ?? "";
+    const password = u.password ?? "";
+    if (hash !== "" && password !== "") throw new Error(`${where}: give passwordHash or password, not both`);
+    if (hash === "" && password === "") throw new Error(`${where}: needs passwordHash or password (e.g. "\${API_PASSWORD}"); an empty password is refused`);
+    try {
+      table.add(u.username, hash !== "" ? hash : hashPassword(password));
+    } catch (err) {
+      throw new Error(`${where}: passwordHash ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  return table;
+}
+
+const seconds = (field: string, text: string): number => {
+  const s = Math.floor(parseDuration(text) / 1000);
+  if (s < 1) throw new Error(`${field} must be at least 1s, got "${text}"`);
+  return s;
+};
+
+export default defineConnection({
+  type: "api-auth",
+  summary: "Users and JWT settings for flow HTTP endpoints: login, refresh and logout tokens (SimpleJWT's shapes), checked by http-in's auth.",
+  docs: readDocs(import.meta.url),
+  config,
+  create(handle, c): ConnectionInstance<ApiAuth> {
+    const key = signingKey(handle, c.signingKey);
+    const table = passwords(c.users);
+    if (table.size === 0) handle.log.warn(`api-auth ${handle.id}: no users configured: nobody can log in`);
+    // Connections sharing a key share logouts; the scope names the key by an HMAC, never the key itself.
+    const scope = `api-auth:revoked:${createHmac("sha256", key).update("api-auth revocations").digest("hex").slice(0, 24)}`;
+    const tokens = new Tokens({
+      key,
+      issuer: c.issuer,
+      accessTtlSeconds: seconds("accessTtl", c.accessTtl),
+      refreshTtlSeconds: seconds("refreshTtl", c.refreshTtl),
+      revocations: new Revocations(handle.store, scope),
+    });
+    const value: ApiAuth = {
+      id: handle.id,
+      async login(username, password) {
+        if (!(await table.verify(username, password))) return null;
+        return { access: await tokens.issue(username, "access"), refresh: await tokens.issue(username, "refresh") };
+      },
+      async refresh(refreshToken) {
+        const check = await tokens.verifyRefresh(refreshToken);
+        if (!check.ok) return check;
+        // A user removed from the config loses access at the next refresh, not only when the refresh token expires.
+        if (!table.has(check.claims.sub)) return { ok: false, reason: "invalid" };
+        return { ok: true, access: await tokens.issue(check.claims.sub, "access") };
+      },
+      async logout(refreshToken) {
+        const check = await tokens.verifyRefresh(refreshToken);
+        if (!check.ok) return check;
+        tokens.revoke(check.claims);
+        return { ok: true };
+      },
+      async authenticate(accessToken) {
+        const claims = await tokens.verify(accessToken, "access");
+        // As SimpleJWT looks the user up: a user removed from the config is locked out at once.
+        return claims && table.has(claims.sub) ? claims : null;
+      },
+    };
+    return { value };
+  },
+});
