@@ -1,0 +1,70 @@
+import { defineNode, getPath, parsePath, RAW_KEYWORD, setPath, Type, type Message, type TimerHandle } from "@wattflow/runtime";
+import { readDocs } from "../shared/docs.js";
+import { compileSchema } from "./compile-schema.js";
+import { describeErrors } from "./errors.js";
+
+/** The status changes with every message; the editor needs it at most this often. */
+const STATUS_INTERVAL_MS = 1000;
+
+export default defineNode({
+  type: "validate",
+  category: "function",
+  summary: "Checks a message property against a JSON Schema: valid messages go to output 1, invalid ones with readable errors to output 2.",
+  docs: readDocs(import.meta.url),
+  config: Type.Object({
+    // Raw: patterns such as "^\\$\\{" are regular expressions, not flow variables.
+    schema: Type.Record(Type.String(), Type.Unknown(), { description: "JSON Schema (draft-07; 2019-09 or 2020-12 when its $schema says so)", [RAW_KEYWORD]: true }),
+    property: Type.String({ default: "payload", minLength: 1, description: "the message property checked, e.g. payload or payload.reading" }),
+    coerceTypes: Type.Boolean({ default: false, description: "convert values to the schema's types (\"21.5\" → 21.5); the valid output carries the converted value" }),
+    useDefaults: Type.Boolean({ default: false, description: "fill in the schema's defaults for missing properties; the valid output carries them" }),
+    strict: Type.Boolean({ default: true, description: "refuse schemas with unknown keywords or formats (usually typos); off for schemas written for other tools" }),
+  }),
+  inputs: 1,
+  outputs: ["valid", "invalid"],
+  create(node, c) {
+    const path = parsePath(c.property);
+    const rootName = c.property;
+    const compiled = compileSchema(c.schema, { coerceTypes: c.coerceTypes, useDefaults: c.useDefaults, strict: c.strict }, node.log);
+    const read = path.length === 1 && path[0] === "payload" ? (msg: Message) => msg.payload : (msg: Message) => getPath(msg, path);
+    let valid = 0;
+    let invalid = 0;
+    let statusTimer: TimerHandle | null = null;
+
+    const showStatus = (): void => {
+      statusTimer = null;
+      node.status({ fill: invalid > 0 ? "yellow" : "green", shape: "dot", text: `${valid} valid · ${invalid} invalid` });
+    };
+
+    const rejected = (msg: Message): Message => {
+      invalid += 1;
+      // The input message is immutable, so its payload is the original even when coercion changed the copy.
+      return Object.assign({}, msg, { errors: describeErrors(compiled.errors, rootName) });
+    };
+
+    return {
+      input(msg, send, done) {
+        const value = read(msg);
+        if (!compiled.mutates) {
+          // The hot path: nothing is allocated for a valid message.
+          if (compiled.test(value)) {
+            valid += 1;
+            send(msg);
+          } else {
+            send([null, rejected(msg)]);
+          }
+        } else {
+          // Frozen messages cannot be changed, and sharing one would let coercion leak into other branches.
+          const holder = { value: value === undefined ? undefined : structuredClone(value) };
+          if (compiled.testInPlace(holder)) {
+            valid += 1;
+            send(setPath(msg, path, holder.value));
+          } else {
+            send([null, rejected(msg)]);
+          }
+        }
+        if (!statusTimer) statusTimer = node.timers.setTimeout(showStatus, STATUS_INTERVAL_MS);
+        done();
+      },
+    };
+  },
+});

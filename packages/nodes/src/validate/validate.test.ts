@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import validate from "./index.js";
+
+let t: TestFlow | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+const reading = {
+  type: "object",
+  properties: {
+    sensor_id: { type: "string", pattern: "^[a-z]+_\\d+$" },
+    value: { type: "number", minimum: 0 },
+    kind: { enum: ["ldr", "pir"] },
+    email: { type: "string", format: "email" },
+  },
+  required: ["sensor_id", "value"],
+  additionalProperties: false,
+};
+
+const start = async (config: Record<string, unknown>) => {
+  t = await startTestFlow(
+    {
+      nodes: [
+        { id: "v", type: "validate", config, wires: [["ok"], ["bad"]] },
+        { id: "ok", type: "test-collect" },
+        { id: "bad", type: "test-collect" },
+      ],
+    },
+    { nodes: [validate] },
+  );
+  return t;
+};
+
+const statusOf = (flow: TestFlow, nodeId: string) => {
+  const e = flow.events.find((x) => x.type === "status" && x.nodeId === nodeId);
+  return e && "status" in e ? e.status : undefined;
+};
+
+describe("validate", () => {
+  it("passes valid messages unchanged to output 1", async () => {
+    await start({ schema: reading });
+    const payload = { sensor_id: "ldr_1", value: 512, kind: "ldr", email: "a@b.example" };
+    t!.inject("v", { topic: "s", payload });
+    const [out] = await t!.waitFor("ok", 1);
+    expect(out!.payload).toEqual(payload);
+    expect(out!.topic).toBe("s");
+    expect(out).not.toHaveProperty("errors");
+    expect(t!.received("bad")).toHaveLength(0);
+  });
+
+  it("sends invalid messages to output 2 with every error, each with a path and a readable message", async () => {
+    await start({ schema: reading });
+    const payload = { sensor_id: "LDR-1", value: "high", kind: "lux", email: "nope", extra: 1 };
+    t!.inject("v", { payload });
+    t!.inject("v", { payload: { value: -1 } });
+    t!.inject("v", { payload: 42 });
+    const [first, second, third] = await t!.waitFor("bad", 3);
+    expect(first!.payload).toEqual(payload);
+    expect(first!.errors).toEqual([
+      { path: "/extra", message: "/extra is not allowed" },
+      { path: "/sensor_id", message: '/sensor_id must match pattern "^[a-z]+_\\d+$"' },
+      { path: "/value", message: "/value must be number" },
+      { path: "/kind", message: '/kind must be one of "ldr", "pir"' },
+      { path: "/email", message: '/email must match format "email"' },
+    ]);
+    expect(second!.errors).toEqual([
+      { path: "/sensor_id", message: "/sensor_id is required" },
+      { path: "/value", message: "/value must be >= 0" },
+    ]);
+    expect(third!.errors).toEqual([{ path: "", message: "payload must be object" }]);
+    expect(t!.received("ok")).toHaveLength(0);
+  });
+
+  it("checks another property when configured", async () => {
+    await start({ schema: { type: "string", minLength: 2 }, property: "topic" });
+    t!.inject("v", { topic: "ok", payload: 1 });
+    t!.inject("v", { topic: "x", payload: 2 });
+    const [bad] = await t!.waitFor("bad", 1);
+    await t!.waitFor("ok", 1);
+    expect(bad!.payload).toBe(2);
+    expect(bad!.errors).toEqual([{ path: "", message: "topic must NOT have fewer than 2 characters" }]);
+  });
+
+  it("coerces types and fills defaults only when asked, on the valid output, leaving the original alone", async () => {
+    const schema = {
+      type: "object",
+      properties: { value: { type: "number" }, unit: { type: "string", default: "lx" } },
+      required: ["value"],
+    };
+    await start({ schema });
+    t!.inject("v", { payload: { value: "21.5" } });
+    const [strict] = await t!.waitFor("bad", 1);
+    expect(strict!.errors).toEqual([{ path: "/value", message: "/value must be number" }]);
+    await t!.stop();
+
+    await start({ schema, coerceTypes: true, useDefaults: true });
+    const original = { value: "21.5" };
+    t!.inject("v", { payload: original });
+    t!.inject("v", { payload: { value: "high" } });
+    const [out] = await t!.waitFor("ok", 1);
+    expect(out!.payload).toEqual({ value: 21.5, unit: "lx" });
+    expect(original).toEqual({ value: "21.5" });
+    const [bad] = await t!.waitFor("bad", 1);
+    expect(bad!.payload).toEqual({ value: "high" });
+  });
+
+  it("coerces a bare root value", async () => {
+    await start({ schema: { type: "number" }, coerceTypes: true });
+    t!.inject("v", { payload: "13.8" });
+    const [out] = await t!.waitFor("ok", 1);
+    expect(out!.payload).toBe(13.8);
+  });
+
+  it("understands 2020-12 schemas", async () => {
+    await start({
+      schema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "array", prefixItems: [{ type: "string" }, { type: "number" }], items: false },
+    });
+    t!.inject("v", { payload: ["a", 1] });
+    t!.inject("v", { payload: ["a", 1, 2] });
+    await t!.waitFor("ok", 1);
+    const [bad] = await t!.waitFor("bad", 1);
+    expect(bad!.errors).toEqual([{ path: "", message: "payload must NOT have more than 2 items" }]);
+  });
+
+  it.each([
+    [{ type: "object", properties: { value: { type: "nubmer" } } }, /config\.schema is not a valid JSON Schema: \/properties\/value\/type must be one of "array", "boolean", "integer", "null", "number", "object", "string"$/],
+    [{ type: "object", requierd: ["value"] }, /config\.schema is not a valid JSON Schema: strict mode: unknown keyword: "requierd"/],
+    [{ type: "string", pattern: "(" }, /config\.schema is not a valid JSON Schema: Invalid regular expression/],
+    [{ $ref: "#/$defs/reading" }, /config\.schema is not a valid JSON Schema: can't resolve reference #\/\$defs\/reading/],
+    [{ type: "string", format: "sensor-id" }, /config\.schema is not a valid JSON Schema: unknown format "sensor-id"/],
+  ])("refuses to start with a bad schema %j, naming the problem", async (schema, reason) => {
+    await start({ schema });
+    expect(statusOf(t!, "v")).toMatchObject({ fill: "red", text: expect.stringMatching(reason) });
+    const error = t!.events.find((e) => e.type === "error" && e.nodeId === "v");
+    expect(error && "message" in error ? error.message : "").toMatch(reason);
+    // A node that failed to start passes nothing on.
+    await t!.injectTracked("v", { payload: {} });
+    expect(t!.received("ok")).toHaveLength(0);
+  });
+
+  it("accepts unknown keywords with strict off", async () => {
+    await start({ schema: { type: "object", "x-unit": "W", properties: { value: { type: "number" } } }, strict: false });
+    t!.inject("v", { payload: { value: 1 } });
+    await t!.waitFor("ok", 1);
+  });
+
+  it("takes the schema literally: ${...} in a pattern is not a flow variable", async () => {
+    await start({ schema: { type: "string", pattern: "^\\$\\{[A-Z]+\\}$" } });
+    t!.inject("v", { payload: "${HOME}" });
+    await t!.waitFor("ok", 1);
+  });
+
+  it("refuses a schema that is not an object at deploy", async () => {
+    await expect(startTestFlow({ nodes: [{ id: "v", type: "validate", config: { schema: "number" } }] }, { nodes: [validate] })).rejects.toThrow(
+      /\/nodes\/0\/config\/schema: must be object/,
+    );
+  });
+});
