@@ -171,3 +171,11 @@ describe("hashes", () => {
     expect(compiled(d).hash).toBe(hashDocument(d));
   });
 });
+
+describe("compileFlow: raw fields", () => {
+  it("leaves ${...} in a raw field alone: no unset-variable errors, the text kept as written", () => {
+    const code = "return `${msg.topic}: ${n}`;";
+    const flow = compiled(doc([{ id: "r", type: "route", config: { code, rules: ["${R}"] } }], { env: { R: "x" } }));
+    expect(flow.nodes[0]!.config).toMatchObject({ code, rules: ["x"] });
+  });
+});

@@ -75,7 +75,13 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
     // A config that is not an object is already a schema error; validating {} in its place would only add noise.
     if (given !== undefined && !isObject(given)) return { config: undefined, checked: {}, unresolved };
     const source = given ?? {};
-    const checked = interpolateDeep(source, pointer, {
+    // Fields such as a function's code keep their `${...}`: JavaScript template literals are not variables.
+    const rawFields = Object.entries(schema.properties ?? {})
+      .filter(([name, prop]) => (prop as Json)[RAW_KEYWORD] === true && Object.hasOwn(source, name))
+      .map(([name]) => name);
+    const interpolated: Json = { ...source };
+    for (const name of rawFields) delete interpolated[name];
+    const checked = interpolateDeep(interpolated, pointer, {
       env: options.env,
       defaults,
       issue: (p, message) => {
@@ -83,10 +89,7 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
         issue(p, message, nodeId);
       },
     }) as Json;
-    // Fields such as a function's code keep their `${...}`: JavaScript template literals are not variables.
-    for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-      if ((prop as Json)[RAW_KEYWORD] === true && Object.hasOwn(source, name)) checked[name] = structuredClone(source[name]);
-    }
+    for (const name of rawFields) checked[name] = structuredClone(source[name]);
     // A field whose variable is unset already has its error; "must match …" about the placeholder would repeat it.
     const problems = validateConfig(schema, checked).filter((p) => !unresolved.has(`${pointer}${p.pointer}`));
     for (const p of problems) issue(`${pointer}${p.pointer}`, p.message, nodeId);
