@@ -30,6 +30,12 @@ import github from "./github/connection.js";
 import githubSync from "./github/sync.js";
 import mqttBroker from "./mqtt/connection.js";
 import influxdb from "./influx/connection.js";
+import apiAuth from "./api-auth/connection.js";
+import apiAuthRoutes from "./api-auth/routes.js";
+import apiDocs from "./api-docs/index.js";
+import tcpIn from "./tcp-in/index.js";
+import validate from "./validate/index.js";
+import windowBuffer from "./window-buffer/index.js";
 import influxWrite from "./influx/write.js";
 import influxQuery from "./influx/query.js";
 import mqttIn from "./mqtt/mqtt-in.js";
@@ -64,8 +70,13 @@ export const nodes: AnyNodeDefinition[] = [
   mqttOut,
   influxWrite,
   influxQuery,
+  apiAuthRoutes,
+  apiDocs,
+  tcpIn,
+  validate,
+  windowBuffer,
 ] as AnyNodeDefinition[];
-export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github, mqttBroker, influxdb] as AnyConnectionDefinition[];
+export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github, mqttBroker, influxdb, apiAuth] as AnyConnectionDefinition[];
 
 /** Device simulators `wattflow simulate NAME` can run. */
 export const simulators: Record<string, Simulator> = {

@@ -87,7 +87,10 @@ export function registerLocalCommands(program: Command, io: CliIo): void {
     .option("--port <port>", "port to listen on (0: a free one)", "0")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--arg <key=value...>", "simulator options, e.g. --arg device-id=site1", [])
-    .action(async (name: string | undefined, o: { port: string; host: string; arg: string[] }) => {
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText("after", "\nOther options go to the simulator: --device-id site1 --interval 10 is --arg device-id=site1 --arg interval=10.")
+    .action(async (name: string | undefined, o: { port: string; host: string; arg: string[] }, command: { args: string[] }) => {
       const registry = await localRegistry();
       if (!name) {
         for (const [n, s] of registry.simulators) io.out(`${n.padEnd(16)} ${s.summary} (${s.module})`);
@@ -95,7 +98,7 @@ export function registerLocalCommands(program: Command, io: CliIo): void {
       }
       const sim = registry.simulators.get(name);
       if (!sim) throw new UserError(`no simulator "${name}" (installed: ${[...registry.simulators.keys()].join(", ") || "none"})`);
-      const args = Object.fromEntries(o.arg.map((a) => [a.split("=")[0]!, a.split("=").slice(1).join("=")]));
+      const args = { ...simulatorOptions(command.args.slice(1)), ...Object.fromEntries(o.arg.map((a) => [a.split("=")[0]!, a.split("=").slice(1).join("=")])) };
       const running = await sim.start({ port: Number(o.port), host: o.host, args });
       io.out(`${name} simulator running at ${running.url} (Ctrl-C stops it)`);
       const stop = (): void => void running.close().then(() => process.exit(0));
@@ -112,4 +115,21 @@ export function registerLocalCommands(program: Command, io: CliIo): void {
       io.out(`created ${dir}`);
       io.out(`next: cd ${dir} && npm install && npm test`);
     });
+}
+
+/** `--device-id site1 --fast --interval=10` → { "device-id": "site1", fast: "true", interval: "10" }. */
+export function simulatorOptions(words: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (!word.startsWith("--")) throw new UserError(`unexpected "${word}": simulator options look like --name value`);
+    const [key, inline] = word.slice(2).split(/=(.*)/s);
+    const next = words[i + 1];
+    if (inline !== undefined) out[key!] = inline;
+    else if (next !== undefined && !next.startsWith("--")) {
+      out[key!] = next;
+      i += 1;
+    } else out[key!] = "true";
+  }
+  return out;
 }

@@ -1,0 +1,147 @@
+/**
+ * Contract tests of flows/heatpump.json against the heat pump monitor's
+ * documented topics, endpoints and WebSocket, on the embedded broker, with
+ * the heat pump simulator as the device.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import WebSocket from "ws";
+import mqtt, { type MqttClient } from "mqtt";
+import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import { startHeatpumpSimulator, type RunningHeatpumpSimulator } from "../packages/nodes/src/heatpump/simulator.js";
+import { freePort } from "../test/services/ports.js";
+
+let rt: RunningRuntime;
+let root: string;
+let http: string;
+let sim: RunningHeatpumpSimulator;
+let device: MqttClient;
+const env = { MQTT_PORT: "", MQTT_WS_PORT: "off", HEATPUMP_OFFLINE_AFTER: "2", HEATPUMP_CHECK_INTERVAL: "200ms" };
+
+const get = async <T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }> => {
+  const res = await fetch(new URL(path, http));
+  const text = await res.text();
+  return { status: res.status, body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
+};
+const until = async (check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "wattflow-heatpump-"));
+  mkdirSync(join(root, "flows"));
+  copyFileSync(new URL("./heatpump.json", import.meta.url), join(root, "flows", "heatpump.json"));
+  env.MQTT_PORT = String(await freePort());
+  Object.assign(process.env, env);
+  rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
+  http = rt.httpUrl;
+  const url = `mqtt://127.0.0.1:${env.MQTT_PORT}`;
+  sim = await startHeatpumpSimulator({ url, deviceId: "site1", interval: 3600 });
+  device = await mqtt.connectAsync(url);
+  await until(async () => (await get<{ count: number }>("/api/devices")).body.count === 1);
+}, 30_000);
+
+afterAll(async () => {
+  await sim?.close();
+  await device?.endAsync();
+  await rt?.stop();
+  for (const k of Object.keys(env)) delete process.env[k];
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("devices and readings", () => {
+  it("lists the device, online, with its status topics", async () => {
+    const { body } = await get<{ count: number; devices: Record<string, unknown>[] }>("/api/devices");
+    expect(body.devices[0]).toMatchObject({ device_id: "site1", online: true, status: { state: "online", firmware: { version: "1.4.2" } } });
+    const status = await get("/api/devices/site1/status");
+    expect(status.body).toMatchObject({ device_id: "site1", online: true });
+    expect((await get("/api/devices/nope/status")).status).toBe(404);
+  });
+
+  it("serves the latest reading as the device sent it, and readings over a time range", async () => {
+    const sent = await sim.publishReading();
+    await until(async () => (await get<{ timestamp: string }>("/api/devices/site1/readings/latest")).body.timestamp === sent.timestamp);
+    const latest = (await get("/api/devices/site1/readings/latest")).body;
+    expect(latest).toEqual({ ...sent, device_id: "site1" });
+    await until(async () => (await get<{ count: number }>("/api/devices/site1/readings")).body.count >= 2);
+    const range = await get<{ device_id: string; count: number; readings: Record<string, unknown>[] }>("/api/devices/site1/readings?hours=1&limit=1");
+    expect(range.body.count).toBe(1);
+    expect(range.body.readings[0]).toMatchObject({ timestamp: sent.timestamp, device_id: "site1", temperature: sent.temperature, electrical: sent.electrical });
+    const before = await get<{ count: number }>(`/api/devices/site1/readings?start=2020-01-01T00:00:00Z&end=2020-01-02T00:00:00Z`);
+    expect(before.body.count).toBe(0);
+    expect((await get("/api/devices/site1/readings?start=soon")).status).toBe(400);
+  });
+
+  it("the seed's test message is accepted; a broken one is counted and nothing else is lost", async () => {
+    await device.publishAsync("heatpump/test/data", '{"temperature":{"inlet":45},"electrical":{"voltage":230}}', { qos: 1 });
+    await device.publishAsync("heatpump/test/data", "{broken", { qos: 1 });
+    await device.publishAsync("heatpump/test/data", "[1,2]", { qos: 1 });
+    await until(async () => (await get("/api/devices/test/readings/latest")).status === 200);
+    expect((await get("/api/devices/test/readings/latest")).body).toMatchObject({ device_id: "test", temperature: { inlet: 45 }, electrical: { voltage: 230 } });
+    const stats = (await get<Record<string, number>>("/api/stats")).body;
+    expect(stats).toMatchObject({ total_devices: 2 });
+    const statuses = rt.engine.statuses().find((s) => s.nodeId === "data-in")?.status;
+    await until(() => /refused/.test(rt.engine.statuses().find((s) => s.nodeId === "data-in")?.status?.text ?? ""), 5000);
+    expect(statuses).toBeDefined();
+  });
+});
+
+describe("alerts, health and live updates", () => {
+  it("raises a threshold alert once, records device alerts, and broadcasts both on /ws", async () => {
+    const ws = new WebSocket(new URL("/ws", http.replace("http", "ws")));
+    const frames: { type: string; device_id: string; data: Record<string, unknown> }[] = [];
+    ws.on("message", (d) => frames.push(JSON.parse(String(d))));
+    await new Promise((r) => ws.once("open", r));
+    const hot = { temperature: { inlet: 50, outlet: 71 }, electrical: { voltage: 231 } };
+    await device.publishAsync("heatpump/hot1/data", JSON.stringify(hot), { qos: 1 });
+    await device.publishAsync("heatpump/hot1/data", JSON.stringify(hot), { qos: 1 });
+    await device.publishAsync("heatpump/hot1/alerts", JSON.stringify({ type: "defrost_failed", severity: "critical", message: "defrost cycle failed" }), { qos: 1 });
+    await until(async () => (await get<{ total: number }>("/api/alerts?device_id=hot1")).body.total === 2);
+    const { body } = await get<{ alerts: Record<string, unknown>[] }>("/api/alerts?device_id=hot1");
+    expect(body.alerts.map((a) => [a.type, a.severity, a.source])).toEqual([
+      ["defrost_failed", "critical", "device"],
+      ["high_outlet_temperature", "critical", "rule"],
+    ]);
+    await until(() => frames.filter((f) => f.type === "alert").length === 2);
+    expect(frames.find((f) => f.type === "sensor_data")).toMatchObject({ device_id: "hot1", data: { temperature: { outlet: 71 } } });
+    expect((await get("/api/alerts?limit=0")).status).toBe(422);
+    ws.close();
+  });
+
+  it("marks a silent device offline and says so", async () => {
+    await device.publishAsync("heatpump/quiet/data", JSON.stringify({ temperature: { inlet: 40 } }), { qos: 1 });
+    await until(async () => (await get<{ online: boolean }>("/api/devices/quiet/status")).body.online === true);
+    await until(async () => (await get<{ online: boolean }>("/api/devices/quiet/status")).body.online === false, 8000);
+    await until(async () => (await get<{ alerts: { type: string }[] }>("/api/alerts?device_id=quiet")).body.alerts.some((a) => a.type === "device_offline"), 3000);
+  });
+
+  it("reports store and broker health, statistics and API information", async () => {
+    const health = await get<Record<string, unknown>>("/api/health");
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: "healthy", services: { store: "ok", mqtt: "connected" } });
+    const stats = (await get<Record<string, number>>("/api/stats")).body;
+    expect(stats.total_readings).toBeGreaterThanOrEqual(3);
+    expect((await get("/")).body).toMatchObject({ name: "Heat Pump Monitor API" });
+  });
+
+  it("documents its endpoints with OpenAPI, and a docs page", async () => {
+    const spec = (await get<{ paths: Record<string, Record<string, { summary?: string }>> }>("/openapi.json")).body;
+    expect(spec.paths["/api/devices/{device_id}/readings"]?.get?.summary).toMatch(/^Historical readings/);
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(["/", "/api/health", "/api/stats", "/api/devices", "/api/devices/{device_id}/status", "/api/devices/{device_id}/readings/latest", "/api/alerts"]));
+    expect((await get<string>("/docs")).body).toContain("Heat Pump Monitor API");
+  });
+
+  it("serves the dashboard page", async () => {
+    const page = await get<string>("/dashboard/");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("<title>Heat pump monitor</title>");
+    expect(page.body).toContain('/ws');
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * A heat pump controller (an ESP32 in the field) publishing over MQTT:
+ * a reading on heatpump/{device_id}/data every interval, "online" on
+ * heatpump/{device_id}/status/state (retained, with "offline" as its last
+ * will), and an alert on heatpump/{device_id}/alerts when the outlet runs hot.
+ */
+import mqtt, { type MqttClient } from "mqtt";
+
+export interface HeatpumpSimulatorOptions {
+  url: string;
+  deviceId: string;
+  /** Seconds between readings. */
+  interval: number;
+  username?: string;
+  password?: string;
+  /** Readings as if this many times faster than real time (tests). */
+  random?: () => number;
+}
+
+export interface HeatpumpReading {
+  timestamp: string;
+  temperature: { inlet: number; outlet: number; ambient: number; tank: number };
+  pressure: { high: number; low: number };
+  electrical: { voltage: number; current: number; power: number };
+  compressor: { running: boolean; frequency: number };
+  flow_rate: number;
+  cop: number;
+}
+
+const r1 = (v: number): number => Math.round(v * 10) / 10;
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
+/** One plausible reading: the compressor works harder on cold nights. */
+export function heatpumpReading(time: Date, random: () => number = Math.random): HeatpumpReading {
+  const hour = time.getUTCHours() + time.getUTCMinutes() / 60;
+  const ambient = 6 + 6 * Math.sin(((hour - 9) / 24) * 2 * Math.PI) + (random() - 0.5);
+  const running = random() > 0.1;
+  const frequency = running ? 30 + (12 - ambient) * 2 + random() * 5 : 0;
+  const inlet = 38 + random() * 4;
+  const outlet = running ? inlet + 4 + frequency / 12 + random() : inlet - 0.5;
+  const power = running ? 400 + frequency * 25 + random() * 50 : 15;
+  const voltage = 228 + random() * 6;
+  const heat = running ? power * (4.8 - (outlet - ambient) * 0.04) : 0;
+  return {
+    timestamp: time.toISOString(),
+    temperature: { inlet: r1(inlet), outlet: r1(outlet), ambient: r1(ambient), tank: r1(47 + random() * 3) },
+    pressure: { high: r1(running ? 18 + frequency / 10 + random() : 9), low: r1(running ? 6 + random() : 9) },
+    electrical: { voltage: r1(voltage), current: r2(power / voltage), power: Math.round(power) },
+    compressor: { running, frequency: r1(frequency) },
+    flow_rate: r1(running ? 12 + random() * 2 : 0),
+    cop: running ? r2(heat / power) : 0,
+  };
+}
+
+export interface RunningHeatpumpSimulator {
+  deviceId: string;
+  client: MqttClient;
+  /** Publishes one reading now. */
+  publishReading(): Promise<HeatpumpReading>;
+  close(): Promise<void>;
+}
+
+export async function startHeatpumpSimulator(o: HeatpumpSimulatorOptions): Promise<RunningHeatpumpSimulator> {
+  const base = `heatpump/${o.deviceId}`;
+  const client = await mqtt.connectAsync(o.url, {
+    clientId: `heatpump-sim-${o.deviceId}-${Math.random().toString(16).slice(2, 8)}`,
+    reconnectPeriod: 2000,
+    ...(o.username ? { username: o.username } : {}),
+    ...(o.password ? { password: o.password } : {}),
+    will: { topic: `${base}/status/state`, payload: Buffer.from("offline"), qos: 1, retain: true },
+  });
+  const random = o.random ?? Math.random;
+  await client.publishAsync(`${base}/status/state`, "online", { qos: 1, retain: true });
+  await client.publishAsync(`${base}/status/firmware`, JSON.stringify({ version: "1.4.2", rssi: -61 }), { qos: 1, retain: true });
+  const publishReading = async (): Promise<HeatpumpReading> => {
+    const reading = heatpumpReading(new Date(), random);
+    await client.publishAsync(`${base}/data`, JSON.stringify(reading), { qos: 1 });
+    if (reading.temperature.outlet > 60) {
+      await client.publishAsync(`${base}/alerts`, JSON.stringify({ type: "high_outlet_temperature", severity: "warning", message: `outlet at ${reading.temperature.outlet} °C`, timestamp: reading.timestamp }), { qos: 1 });
+    }
+    return reading;
+  };
+  const timer = setInterval(() => void publishReading().catch(() => undefined), Math.max(100, o.interval * 1000));
+  await publishReading();
+  return {
+    deviceId: o.deviceId,
+    client,
+    publishReading,
+    async close() {
+      clearInterval(timer);
+      await client.publishAsync(`${base}/status/state`, "offline", { qos: 1, retain: true }).catch(() => undefined);
+      await client.endAsync();
+    },
+  };
+}
