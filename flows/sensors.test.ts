@@ -1,0 +1,166 @@
+/**
+ * Contract tests of flows/sensors.json against HyperVolt's data pipeline:
+ * its MQTT topics and payloads, REST endpoints and WebSocket, on the
+ * embedded broker; Electricity Maps and OpenWeatherMap are local servers
+ * speaking their documented APIs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import WebSocket from "ws";
+import mqtt, { type MqttClient } from "mqtt";
+import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import { freePort } from "../test/services/ports.js";
+
+let rt: RunningRuntime;
+let root: string;
+let http: string;
+let pi: MqttClient;
+let apis: Server;
+const calls: { path: string; headers: Record<string, string | string[] | undefined> }[] = [];
+const env: Record<string, string> = { MQTT_WS_PORT: "off", ELECTRICITY_MAPS_API_KEY: "em-key", OPENWEATHER_API_KEY: "ow-key", LOCATION_ZONE: "IN-KA", GRID_FETCH_INTERVAL: "1h" };
+
+const call = async <T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+  const res = await fetch(new URL(path, http), { method, headers: body ? { "content-type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+};
+const get = <T = unknown>(path: string) => call<T>("GET", path);
+const until = async (check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+const reading = (o: Record<string, unknown> = {}) => ({ sensor_type: "ldr", sensor_id: "ldr_1", value: 750, unit: "lux", location: "living_room", timestamp: "2026-01-26T08:00:00Z", ...o });
+
+beforeAll(async () => {
+  apis = createServer((req, res) => {
+    calls.push({ path: req.url ?? "", headers: req.headers });
+    const url = new URL(req.url ?? "/", "http://x");
+    res.setHeader("content-type", "application/json");
+    if (url.pathname === "/v3/carbon-intensity/latest") {
+      if (req.headers["auth-token"] !== "em-key") return res.writeHead(401).end(JSON.stringify({ message: "invalid token" }));
+      return res.end(JSON.stringify({ zone: url.searchParams.get("zone"), carbonIntensity: 612, datetime: new Date().toISOString(), updatedAt: new Date().toISOString(), isEstimated: true }));
+    }
+    if (url.pathname === "/data/2.5/weather" && url.searchParams.get("appid") === "ow-key") {
+      return res.end(JSON.stringify({ main: { temp: 27.4, humidity: 61, pressure: 1012 }, clouds: { all: 40 }, wind: { speed: 3.1 }, weather: [{ main: "Clouds", description: "scattered clouds" }], dt: Math.floor(Date.now() / 1000), name: "Bengaluru" }));
+    }
+    res.writeHead(404).end("{}");
+  });
+  await new Promise<void>((r) => apis.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(apis.address() as AddressInfo).port}`;
+  Object.assign(env, { MQTT_PORT: String(await freePort()), ELECTRICITY_MAPS_URL: base, OPENWEATHER_URL: base });
+  Object.assign(process.env, env);
+  root = mkdtempSync(join(tmpdir(), "wattflow-sensors-"));
+  mkdirSync(join(root, "flows"));
+  copyFileSync(new URL("./sensors.json", import.meta.url), join(root, "flows", "sensors.json"));
+  rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
+  http = rt.httpUrl;
+  pi = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`);
+}, 30_000);
+
+afterAll(async () => {
+  await pi?.endAsync();
+  await rt?.stop();
+  apis?.close();
+  for (const k of Object.keys(env)) delete process.env[k];
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("sensor data", () => {
+  it("takes the documented payload, stores it, serves it and broadcasts {type: sensor_update, data}", async () => {
+    const ws = new WebSocket(new URL("/ws/sensors/", http.replace("http", "ws")));
+    const frames: unknown[] = [];
+    ws.on("message", (d) => frames.push(JSON.parse(String(d))));
+    await new Promise((r) => ws.once("open", r));
+    await pi.publishAsync("HyperVolt/sensors/living_room/ldr", JSON.stringify(reading()), { qos: 1 });
+    await until(() => frames.length === 1);
+    expect(frames[0]).toEqual({ type: "sensor_update", data: reading() });
+    ws.close();
+    await until(async () => (await get<{ count: number }>("/api/sensor-readings/?hours=10000")).body.count === 1);
+    const list = await get<{ count: number; next: null; previous: null; results: unknown[] }>("/api/sensor-readings/?hours=10000");
+    expect(list.body).toEqual({ count: 1, next: null, previous: null, results: [reading()] });
+    expect((await get("/api/sensor-readings/latest/")).body).toEqual([reading()]);
+  });
+
+  it("enriches what a sensor leaves out from the topic, and refuses what is invalid", async () => {
+    await pi.publishAsync("HyperVolt/sensors/kitchen/temperature", JSON.stringify({ sensor_id: "t_1", value: 21.5 }), { qos: 1 });
+    await pi.publishAsync("HyperVolt/sensors/kitchen/temperature", JSON.stringify({ sensor_id: "t_1", value: "hot" }), { qos: 1 });
+    await pi.publishAsync("HyperVolt/sensors/kitchen/temperature", "not json", { qos: 1 });
+    await until(async () => (await get<{ sensor_id: string }[]>("/api/sensor-readings/latest/")).body.some((r) => r.sensor_id === "t_1"));
+    const latest = (await get<Record<string, unknown>[]>("/api/sensor-readings/latest/")).body.find((r) => r.sensor_id === "t_1");
+    expect(latest).toMatchObject({ sensor_type: "temperature", location: "kitchen", value: 21.5, unit: "celsius" });
+    await until(() => /1 rejected; last: \/value must be number/.test(rt.engine.statuses().find((s) => s.nodeId === "rejected")?.status?.text ?? ""));
+    await until(() => /1 refused/.test(rt.engine.statuses().find((s) => s.nodeId === "sensors-in")?.status?.text ?? ""));
+  });
+
+  it("keeps the last 60 readings of each sensor in the hot path, oldest first", async () => {
+    const t0 = Date.now() - 3_600_000;
+    for (let i = 0; i < 65; i++) {
+      await pi.publishAsync("HyperVolt/sensors/hall/pir", JSON.stringify({ sensor_id: "pir_1", value: i % 2, timestamp: new Date(t0 + i * 1000).toISOString() }), { qos: 1 });
+    }
+    await until(async () => (await get<{ count: number }>("/api/sensor-readings/buffer/?sensor_type=pir&sensor_id=pir_1")).body.count === 60);
+    await until(async () => (await get<{ buffer: { value: number }[] }>("/api/sensor-readings/buffer/?sensor_type=pir&sensor_id=pir_1")).body.buffer.length === 60);
+    const buffer = (await get<{ buffer: { value: number; timestamp: string }[] }>("/api/sensor-readings/buffer/?sensor_type=pir&sensor_id=pir_1")).body.buffer;
+    expect(buffer.map((r) => r.value)).toEqual(Array.from({ length: 60 }, (_, i) => (i + 5) % 2));
+    expect((await get("/api/sensor-readings/buffer/?sensor_type=pir")).status).toBe(400);
+    const page = await get<{ count: number; next: string; results: unknown[] }>("/api/sensor-readings/?sensor_type=pir&page_size=50");
+    expect(page.body.count).toBe(65);
+    expect(page.body.results).toHaveLength(50);
+    expect(page.body.next).toBe("/api/sensor-readings/?sensor_type=pir&page_size=50&page=2");
+    expect((await get<unknown[]>("/api/sensor-readings/recent/?hours=2")).body.length).toBeGreaterThanOrEqual(66);
+  });
+});
+
+describe("grid data", () => {
+  it("fetches carbon intensity and weather with the keys from the environment", async () => {
+    await until(async () => (await get<{ carbon_intensity: unknown; weather: unknown }>("/api/grid-data/latest/")).body.weather !== null && (await get<{ carbon_intensity: unknown }>("/api/grid-data/latest/")).body.carbon_intensity !== null);
+    const latest = (await get<Record<string, Record<string, unknown>>>("/api/grid-data/latest/")).body;
+    expect(latest.carbon_intensity).toMatchObject({ data_type: "carbon_intensity", value: 612, unit: "gCO2eq/kWh", zone: "IN-KA" });
+    expect(latest.weather).toMatchObject({ data_type: "weather", value: 27.4, metadata: { humidity: 61, description: "scattered clouds" } });
+    expect(calls.find((c) => c.path.startsWith("/v3/"))!.headers["auth-token"]).toBe("em-key");
+    expect((await get<unknown[]>("/api/grid-data/carbon_intensity/?hours=24")).body).toHaveLength(1);
+    expect((await get<{ count: number }>("/api/grid-data/")).body.count).toBe(2);
+    expect((await get("/api/grid-data/weather/?hours=x")).status).toBe(400);
+  });
+});
+
+describe("preferences, AI decisions, energy sources and commands", () => {
+  it("creates, reads and updates preferences", async () => {
+    expect((await call("POST", "/api/preferences/", { key: "brightness_threshold", value: 300 })).status).toBe(201);
+    expect((await call("POST", "/api/preferences/", { key: "brightness_threshold", value: 1 })).status).toBe(400);
+    expect((await call("PUT", "/api/preferences/brightness_threshold/", { value: 350 })).body).toMatchObject({ key: "brightness_threshold", value: 350 });
+    expect((await get("/api/preferences/get_preference/?key=brightness_threshold")).body).toMatchObject({ value: 350 });
+    expect((await get("/api/preferences/get_preference/?key=nope")).status).toBe(404);
+    expect((await call("PUT", "/api/preferences/nope/", { value: 1 })).status).toBe(404);
+  });
+
+  it("records AI decisions and publishes their command on HyperVolt/commands/{device_id}", async () => {
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`);
+    await device.subscribeAsync("HyperVolt/commands/#", { qos: 1 });
+    const got = new Promise<[string, Record<string, unknown>]>((r) => device.once("message", (t, p) => r([t, JSON.parse(String(p))])));
+    const created = await call<{ id: number }>("POST", "/api/ai-decisions/", { decision_type: "source_switch", recommended_source: "solar", confidence: 0.9, reasoning: "sunny", command: { device_id: "pi-1", command: "set_brightness", value: 75 } });
+    expect(created.status).toBe(201);
+    const [topic, payload] = await got;
+    expect(topic).toBe("HyperVolt/commands/pi-1");
+    expect(payload).toMatchObject({ command: "set_brightness", value: 75, timestamp: expect.any(String) });
+    await device.endAsync();
+    expect((await get<unknown[]>("/api/ai-decisions/recent/?hours=24")).body).toHaveLength(1);
+    expect((await get<{ count: number }>("/api/ai-decisions/")).body.count).toBe(1);
+    expect((await call("POST", "/api/ai-decisions/", { confidence: 3 })).body).toEqual({ decision_type: ["This field is required."], confidence: ["Ensure this value is between 0 and 1."] });
+  });
+
+  it("lists energy sources, filters the available ones and updates one", async () => {
+    expect((await get<unknown[]>("/api/energy-sources/")).body).toHaveLength(3);
+    expect((await call("PUT", "/api/energy-sources/1/", { is_available: false })).body).toMatchObject({ name: "grid", is_available: false });
+    expect((await get<{ name: string }[]>("/api/energy-sources/available/")).body.map((s) => s.name)).toEqual(["solar", "battery"]);
+    expect((await call("PUT", "/api/energy-sources/9/", { is_available: false })).status).toBe(404);
+    expect((await call("PUT", "/api/energy-sources/2/", { priority: "high" })).status).toBe(400);
+  });
+});
