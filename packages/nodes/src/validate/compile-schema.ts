@@ -41,7 +41,7 @@ function ajvFor(schema: Record<string, unknown>, options: Options): Ajv {
  * Compiles once, at deploy. Throws with the schema's problem in words
  * (`/properties/value/type must be one of …`, `unknown keyword "requierd"`).
  */
-export function compileSchema(schema: Record<string, unknown>, options: SchemaOptions, log: Logger): CompiledSchema {
+export function compileSchema(schema: Record<string, unknown>, options: SchemaOptions, log: Pick<Logger, "info" | "warn" | "error">): CompiledSchema {
   const ajv = ajvFor(schema, {
     allErrors: true,
     coerceTypes: options.coerceTypes,

@@ -6,6 +6,10 @@ import { describeErrors } from "./errors.js";
 /** The status changes with every message; the editor needs it at most this often. */
 const STATUS_INTERVAL_MS = 1000;
 
+const quiet = (): void => undefined;
+/** Deploy-time checks compile the schema only to find its problems; ajv's notes are logged when the node starts. */
+const QUIET = { info: quiet, warn: quiet, error: quiet };
+
 export default defineNode({
   type: "validate",
   category: "function",
@@ -21,6 +25,14 @@ export default defineNode({
   }),
   inputs: 1,
   outputs: ["valid", "invalid"],
+  checkConfig(c) {
+    try {
+      compileSchema(c.schema, { coerceTypes: c.coerceTypes, useDefaults: c.useDefaults, strict: c.strict }, QUIET);
+      return [];
+    } catch (err) {
+      return [{ pointer: "/schema", message: err instanceof Error ? err.message : String(err) }];
+    }
+  },
   create(node, c) {
     const path = parsePath(c.property);
     const rootName = c.property;

@@ -141,6 +141,9 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
     const ports = portsOf(definition, config, report);
     for (const p of checkWires(definition, ports, wires, nodeTypes, registry)) report(p);
     if (config) for (const p of checkVirtualWires(definition, config, nodeTypes)) report(p);
+    const extra = config ? deepChecks(definition, config) : [];
+    for (const p of extra) report(p);
+    if (extra.length > 0) return;
 
     if (!config || ports === undefined) return;
     const queueRaw = isObject(n.queue) ? n.queue : {};
@@ -198,6 +201,17 @@ function portsOf(definition: AnyNodeDefinition, config: Json | undefined, report
     // A plugin bug must not take down validation of the whole file.
     report({ pointer: "/config", message: `${definition.type} could not work out its output ports: ${err instanceof Error ? err.message : String(err)}` });
     return undefined;
+  }
+}
+
+/** The definition's own checks of a config the schema accepted. */
+function deepChecks(definition: AnyNodeDefinition, config: Json): Problem[] {
+  if (!definition.checkConfig) return [];
+  try {
+    return definition.checkConfig(config).map((p) => ({ pointer: `/config${p.pointer}`, message: p.message }));
+  } catch (err) {
+    // A plugin bug must not take down validation of the whole file.
+    return [{ pointer: "/config", message: `${definition.type} could not check its config: ${err instanceof Error ? err.message : String(err)}` }];
   }
 }
 

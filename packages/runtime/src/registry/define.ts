@@ -40,6 +40,13 @@ export interface NodeDefinition<C extends TObject = TObject> {
   /** Output ports for a given config, for nodes whose port count is configured (`switch`, `function`). */
   outputsFor?(config: Static<C>): readonly string[];
   /**
+   * Checks what the schema cannot (a JSON Schema inside the config, a
+   * regular expression): problems found here refuse the deploy, named by
+   * `pointer` under the node's config (`/schema/properties/x`), instead of
+   * failing the node at start.
+   */
+  checkConfig?(config: Static<C>): readonly { pointer: string; message: string }[];
+  /**
    * Messages handed to `input` whose `done` has not been called yet, at most.
    * Past it, messages wait in the node's queue, so a slow sink pushes back on
    * its sources instead of piling up work (default 1000).
