@@ -177,6 +177,28 @@ describe.skipIf(!mosquittoAvailable)("on Mosquitto", () => {
     expect(status(t, "in")?.fill).toBe("green");
   });
 
+  it("two flows in one shared subscription split the stream: each message reaches exactly one", async () => {
+    await start();
+    const member = (sink: string) => ({
+      connections: [{ id: "b", type: "mqtt-broker", config: { url: broker.url } }],
+      nodes: [
+        { id: "in", type: "mqtt-in", config: { broker: "b", topic: "$share/ingest/meters/{id}/reading", qos: 1 }, wires: [[sink]] },
+        { id: sink, type: "test-collect" },
+      ],
+    });
+    const a = await flow(member("a"));
+    const b = await flow(member("b"));
+    await until(() => status(a, "in")?.fill === "green" && status(b, "in")?.fill === "green", 5000, "both subscribed");
+    const device = await client(broker.url);
+    for (let i = 0; i < 100; i++) await device.publishAsync(`meters/m${i % 5}/reading`, JSON.stringify({ i }), { qos: 1 });
+    await until(() => a.received("a").length + b.received("b").length >= 100, 10_000, "all delivered");
+    const ids = [...a.received("a"), ...b.received("b")].map((m) => (m.payload as { i: number }).i);
+    expect(ids.sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(a.received("a").length).toBeGreaterThan(0);
+    expect(b.received("b").length).toBeGreaterThan(0);
+    expect(a.received("a")[0]!.params).toEqual({ id: expect.stringMatching(/^m\d$/) });
+  });
+
   it("mqtt-out holds messages while the broker is away and publishes them when it returns", async () => {
     await start(true);
     const t = await flow({
