@@ -33,10 +33,14 @@ export default defineNode({
     let state: BrokerState = session.state;
     let stateDetail: string | undefined;
 
+    let shown = "";
     const showStatus = (): void => {
       const counts = `${received} in${refused ? `, ${refused} refused` : ""}`;
-      if (state === "connected") node.status({ fill: "green", shape: "dot", text: `${c.topic}: ${counts}` });
-      else node.status({ fill: state === "connecting" ? "yellow" : "red", shape: "ring", text: `${state}${stateDetail ? `: ${stateDetail}` : ""} (${counts})` });
+      const text = state === "connected" ? `${c.topic}: ${counts}` : `${state}${stateDetail ? `: ${stateDetail}` : ""} (${counts})`;
+      // The periodic refresh only reports what changed, so status listeners are not woken for nothing.
+      if (text === shown) return;
+      shown = text;
+      node.status({ fill: state === "connected" ? "green" : state === "connecting" ? "yellow" : "red", shape: state === "connected" ? "dot" : "ring", text });
     };
 
     const deliver = (d: Delivery): void => {
