@@ -216,8 +216,8 @@ describe("api-auth configuration", () => {
     expect((await t!.request("GET", "/api/health/")).status).toBe(200);
   });
 
-  it('"generate" makes a working throwaway key', async () => {
-    await start({ signingKey: "generate" });
+  it.each([[{ signingKey: "generate" }], [{ signingKey: "", whenKeyUnset: "generate" }]])("%j makes a working throwaway key", async (settings) => {
+    await start(settings);
     const { access } = await tokens();
     expect((await t!.request("GET", "/api/devices/pv1/", bearer(access))).status).toBe(200);
     // Not the configured environment key: tokens signed with it are refused.

@@ -37,6 +37,10 @@ const config = Type.Object({
     default: "",
     description: `HS256 key, at least ${MIN_KEY_BYTES} bytes: use \${JWT_SIGNING_KEY}; "${GENERATE}" makes a random one per start (tokens die with every restart)`,
   }),
+  whenKeyUnset: Type.Union([Type.Literal("refuse"), Type.Literal("generate")], {
+    default: "refuse",
+    description: "an empty signingKey stops the connection (refuse) or uses a random key for this run (generate: for flows that must start with nothing configured)",
+  }),
   accessTtl: Type.String({ pattern: DURATION_PATTERN, default: "5m", description: "lifetime of an access token" }),
   refreshTtl: Type.String({ pattern: DURATION_PATTERN, default: "1d", description: "lifetime of a refresh token" }),
   issuer: Type.String({ minLength: 1, default: "wattflow", description: "the iss claim; tokens from another issuer are refused" }),
@@ -44,8 +48,8 @@ const config = Type.Object({
 
 type Config = Static<typeof config>;
 
-function signingKey(handle: ConnectionHandle, value: string): Uint8Array {
-  if (value === GENERATE) {
+function signingKey(handle: ConnectionHandle, value: string, whenUnset: Config["whenKeyUnset"]): Uint8Array {
+  if (value === GENERATE || (value === "" && whenUnset === "generate")) {
     handle.log.warn(
       `api-auth ${handle.id}: signingKey is "${GENERATE}": using a random key for this run only. Every token becomes invalid on restart or redeploy; set JWT_SIGNING_KEY (e.g. openssl rand -base64 48) for production`,
     );
@@ -87,7 +91,7 @@ export default defineConnection({
   docs: readDocs(import.meta.url),
   config,
   create(handle, c): ConnectionInstance<ApiAuth> {
-    const key = signingKey(handle, c.signingKey);
+    const key = signingKey(handle, c.signingKey, c.whenKeyUnset);
     const table = passwords(c.users);
     if (table.size === 0) handle.log.warn(`api-auth ${handle.id}: no users configured: nobody can log in`);
     // Connections sharing a key share logouts; the scope names the key by an HMAC, never the key itself.
