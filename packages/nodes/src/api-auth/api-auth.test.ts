@@ -224,6 +224,13 @@ describe("api-auth configuration", () => {
     expect((await t!.request("GET", "/api/devices/pv1/", bearer(await forge({ exp: Math.floor(Date.now() / 1000) + 300 })))).status).toBe(401);
   });
 
+  it("leaves out a user whose password is unset when told to, and the others still log in", async () => {
+    await start({ users: [{ username: "admin", password: "", skipWithoutPassword: true }, { username: "ops", password: "ops-password-1" }] });
+    expect((await login("admin", "")).status).toBe(400);
+    expect((await login("admin", "anything")).status).toBe(401);
+    expect((await login("ops", "ops-password-1")).status).toBe(200);
+  });
+
   it("names the user whose password entry is wrong", async () => {
     await start({ users: [{ username: "ops", passwordHash: "plaintext" }] });
     expect(errorOf("tokens")).toMatch(/users\[0\] \(ops\): passwordHash is not a scrypt hash/);

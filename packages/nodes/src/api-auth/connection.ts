@@ -29,6 +29,7 @@ const User = Type.Object({
   username: Type.String({ minLength: 1 }),
   passwordHash: Type.Optional(Type.String({ description: "scrypt$N$r$p$salt$hash from hashPassword (@wattflow/runtime)" })),
   password: Type.Optional(Secret({ description: "instead of passwordHash: the password from the environment, e.g. ${API_PASSWORD}; hashed when the connection starts" })),
+  skipWithoutPassword: Type.Boolean({ default: false, description: "an empty password leaves this user out (with a warning) instead of stopping the connection: for shipped flows whose admin password comes from the environment" }),
 });
 
 const config = Type.Object({
@@ -61,13 +62,17 @@ function signingKey(handle: ConnectionHandle, value: string, whenUnset: Config["
   return key;
 }
 
-function passwords(users: Config["users"]): PasswordTable {
+function passwords(handle: ConnectionHandle, users: Config["users"]): PasswordTable {
   const table = new PasswordTable();
   users.forEach((u, i) => {
     const where = `users[${i}] (${u.username})`;
     if (table.has(u.username)) throw new Error(`${where}: username is listed twice`);
     const hash = u.passwordHash ?? "";
     const password = u.password ?? "";
+    if (hash === "" && password === "" && u.skipWithoutPassword) {
+      handle.log.warn(`api-auth ${handle.id}: ${where} has no password, so nobody can log in as ${u.username}; set its password in the environment`);
+      return;
+    }
     if (hash !== "" && password !== "") throw new Error(`${where}: give passwordHash or password, not both`);
     if (hash === "" && password === "") throw new Error(`${where}: needs passwordHash or password (e.g. "\${API_PASSWORD}"); an empty password is refused`);
     try {
@@ -92,7 +97,7 @@ export default defineConnection({
   config,
   create(handle, c): ConnectionInstance<ApiAuth> {
     const key = signingKey(handle, c.signingKey, c.whenKeyUnset);
-    const table = passwords(c.users);
+    const table = passwords(handle, c.users);
     if (table.size === 0) handle.log.warn(`api-auth ${handle.id}: no users configured: nobody can log in`);
     // Connections sharing a key share logouts; the scope names the key by an HMAC, never the key itself.
     const scope = `api-auth:revoked:${createHmac("sha256", key).update("api-auth revocations").digest("hex").slice(0, 24)}`;
