@@ -48,10 +48,12 @@ export default defineNode({
       const decoded = decodePayload(d.payload, c.format as PayloadFormat, c.maxPayloadBytes);
       if (!decoded.ok) {
         refused += 1;
-        showStatus();
         // The raw bytes stay on the message (bounded by the limit) so a catch node can keep or inspect them.
         const raw = d.payload.length <= c.maxPayloadBytes ? d.payload : d.payload.subarray(0, 1024);
         node.error(new Error(`${d.topic}: ${decoded.reason}`), node.newMessage({ topic: d.topic, params: d.params, payload: raw, qos: d.qos }));
+        // An error replaces the node's status; the counts come back so the editor shows how many were refused.
+        shown = "";
+        showStatus();
         return d.handled();
       }
       received += 1;
