@@ -29,6 +29,7 @@ export default defineConnection({
     reconnectPeriod: Type.String({ pattern: DURATION_PATTERN, default: "1s", description: "first wait before reconnecting; doubles after each failure" }),
     maxReconnectPeriod: Type.String({ pattern: DURATION_PATTERN, default: "30s" }),
     protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)], { default: 4, description: "4 = MQTT 3.1.1, 5 = MQTT 5" }),
+    receiveMaximum: Type.Integer({ minimum: 1, maximum: 65_535, default: 1000, description: "MQTT 5: QoS 1/2 messages the broker may have in flight to this client awaiting acknowledgement" }),
     tls: Type.Object(
       {
         ca: Type.String({ default: "", description: "file of CA certificates" }),
@@ -79,6 +80,8 @@ export default defineConnection({
         reconnectPeriod: parseDuration(c.reconnectPeriod),
         connectTimeout: 10_000,
         protocolVersion: c.protocolVersion,
+        // Acks wait for the flow, so this window is how many messages a batching sink can gather at once.
+        ...(c.protocolVersion === 5 ? { properties: { receiveMaximum: c.receiveMaximum } } : {}),
         ...(c.username ? { username: c.username } : {}),
         ...(c.password ? { password: c.password } : {}),
         ...(c.will ? { will: { topic: c.will.topic, payload: Buffer.from(c.will.payload), qos: c.will.qos ?? 0, retain: c.will.retain } } : {}),

@@ -152,6 +152,35 @@ describe.skipIf(!mosquittoAvailable)("on Mosquitto", () => {
     expect(new Set(got.map((m) => (m.payload as { i: number }).i)).size).toBe(50);
   });
 
+  it("the window of unacknowledged messages is the broker's with MQTT 3.1.1 and receiveMaximum with MQTT 5", async () => {
+    await start();
+    const t = await flow(
+      {
+        connections: [
+          { id: "v4", type: "mqtt-broker", config: { url: broker.url } },
+          { id: "v5", type: "mqtt-broker", config: { url: broker.url, protocolVersion: 5, receiveMaximum: 50 } },
+        ],
+        nodes: [
+          { id: "in4", type: "mqtt-in", config: { broker: "v4", topic: "w/4", qos: 1 }, wires: [["seen4", "hold"]] },
+          { id: "in5", type: "mqtt-in", config: { broker: "v5", topic: "w/5", qos: 1 }, wires: [["seen5", "hold"]] },
+          { id: "seen4", type: "test-collect" },
+          { id: "seen5", type: "test-collect" },
+          { id: "hold", type: "test-stuck" },
+        ],
+      },
+      {},
+      [stuck],
+    );
+    await until(() => status(t, "in4")?.fill === "green" && status(t, "in5")?.fill === "green", 5000, "subscribed");
+    const device = await client(broker.url);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => device.publishAsync(`w/${i % 2 ? 5 : 4}`, JSON.stringify({ i }), { qos: 1 })));
+    await t.waitFor("seen5", 50, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    // Mosquitto's max_inflight_messages is 20 by default; nothing more arrives while those are unacknowledged.
+    expect(t.received("seen4")).toHaveLength(20);
+    expect(t.received("seen5")).toHaveLength(50);
+  });
+
   it("a broker restarted mid-stream: the flow reconnects and no QoS 1 message is lost", async () => {
     await start(true);
     const t = await flow(subscriberFlow("out", "restart-ingest"));
