@@ -91,6 +91,9 @@ export default defineConnection({
     handle.log.info({ broker: redactUrl(url) }, "MQTT connecting");
     return {
       value: { session, url, embedded },
+      ready() {
+        session.connect();
+      },
       async close() {
         await session.close();
         await embedded?.release();

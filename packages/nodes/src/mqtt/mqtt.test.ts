@@ -152,6 +152,28 @@ describe.skipIf(!mosquittoAvailable)("on Mosquitto", () => {
     expect(new Set(got.map((m) => (m.payload as { i: number }).i)).size).toBe(50);
   });
 
+  it("a persistent session's backlog waits for the flow's nodes: a slow node to start loses nothing", async () => {
+    await start();
+    const session = await client(broker.url, { clientId: "backlog-ingest", clean: false });
+    await session.subscribeAsync("meters/+/reading", { qos: 1 });
+    await session.endAsync();
+    const device = await client(broker.url);
+    for (let i = 0; i < 100; i++) await device.publishAsync("meters/m1/reading", JSON.stringify({ i }), { qos: 1 });
+    const slowStart = defineNode({
+      type: "test-slow-start",
+      category: "test",
+      summary: "takes a while to start",
+      config: Type.Object({}),
+      inputs: 1,
+      outputs: [],
+      create: () => ({ start: () => new Promise<void>((r) => setTimeout(r, 500)), input: (_m, _s, done) => done() }),
+    });
+    const doc = subscriberFlow("out", "backlog-ingest");
+    const t = await flow({ ...doc, nodes: [{ id: "slow", type: "test-slow-start" }, ...doc.nodes] }, {}, [slowStart]);
+    const got = await t.waitFor("out", 100, 10_000);
+    expect(got.map((m) => (m.payload as { i: number }).i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
   it("the window of unacknowledged messages is the broker's with MQTT 3.1.1 and receiveMaximum with MQTT 5", async () => {
     await start();
     const t = await flow(

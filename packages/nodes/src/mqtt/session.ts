@@ -48,6 +48,7 @@ export class MqttSession {
   private current: BrokerState = "connecting";
   private lastError: string | undefined;
   private readonly basePeriod: number;
+  private connectCalled = false;
   received = 0;
   published = 0;
 
@@ -87,7 +88,13 @@ export class MqttSession {
       options.log.warn({ broker: redactUrl(options.url), err: err.message }, "MQTT connection error");
       if (this.current !== "closed") this.setState(this.current === "connected" ? "offline" : this.current, err.message);
     });
-    client.connect();
+  }
+
+  /** Connects (once); the flow calls this after its nodes subscribed, so a persistent session's backlog finds them. */
+  connect(): void {
+    if (this.connectCalled) return;
+    this.connectCalled = true;
+    this.client.connect();
   }
 
   get state(): BrokerState {

@@ -1,6 +1,6 @@
 import { describe, expect, it, afterEach } from "vitest";
 import { Type } from "@sinclair/typebox";
-import { defineNode } from "../registry/define.js";
+import { Connection, defineConnection, defineNode } from "../registry/define.js";
 import { startTestFlow, type TestFlow } from "../testing/index.js";
 import type { Message } from "./message.js";
 
@@ -409,6 +409,35 @@ describe("deploy", () => {
     const count = t.received("out").length;
     await new Promise((r) => setTimeout(r, 60));
     expect(t.received("out").length).toBeLessThanOrEqual(count + 1);
+  });
+});
+
+describe("connections", () => {
+  it("are told they are ready after their flow's nodes started, and again when a redeploy reopens them", async () => {
+    const log: string[] = [];
+    const feed = defineConnection({
+      type: "feed",
+      summary: "records when it opens and is ready",
+      config: Type.Object({ v: Type.Number() }),
+      create: (_h, c) => {
+        log.push(`open ${c.v}`);
+        return { value: null, ready: () => void log.push(`ready ${c.v}`) };
+      },
+    });
+    const listener = defineNode({
+      type: "listener",
+      category: "test",
+      summary: "records its start",
+      config: Type.Object({ conn: Connection("feed") }),
+      inputs: 0,
+      outputs: [],
+      create: () => ({ start: async () => void log.push("node started") }),
+    });
+    const flow = (v: number) => ({ connections: [{ id: "f", type: "feed", config: { v } }], nodes: [{ id: "l", type: "listener", config: { conn: "f" } }] });
+    t = await startTestFlow(flow(1), { nodes: [listener], connections: [feed] });
+    expect(log).toEqual(["open 1", "node started", "ready 1"]);
+    await t.redeploy(flow(2));
+    expect(log.slice(3)).toEqual(["open 2", "node started", "ready 2"]);
   });
 });
 

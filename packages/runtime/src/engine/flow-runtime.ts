@@ -87,6 +87,7 @@ export class FlowRuntime implements NodeHost {
     this.rewire();
     for (const node of created) await this.createBehaviour(node);
     for (const node of created) await this.startBehaviour(node);
+    await this.readyConnections(this.compiled.connections.map((c) => c.id));
   }
 
   /**
@@ -133,6 +134,7 @@ export class FlowRuntime implements NodeHost {
     this.rewire();
     for (const node of fresh) await this.createBehaviour(node);
     for (const node of fresh) await this.startBehaviour(node);
+    await this.readyConnections([...diff.connections.added, ...diff.connections.changed]);
   }
 
   async stop(): Promise<void> {
@@ -261,6 +263,19 @@ export class FlowRuntime implements NodeHost {
     } catch (err) {
       live.error = err instanceof Error ? err : new Error(String(err));
       this.log.error({ connection: c.id, err: live.error.message }, `${this.id}: connection ${c.id} failed to start: ${live.error.message}`);
+    }
+  }
+
+  private async readyConnections(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      const live = this.connections.get(id);
+      if (!live?.instance?.ready) continue;
+      try {
+        await live.instance.ready();
+      } catch (err) {
+        live.error = err instanceof Error ? err : new Error(String(err));
+        this.log.error({ connection: id, err: live.error.message }, `${this.id}: connection ${id} failed to start: ${live.error.message}`);
+      }
     }
   }
 

@@ -85,6 +85,12 @@ export interface ConnectionHandle {
 export interface ConnectionInstance<T = unknown> {
   /** The object nodes get from `node.connection(id)`. */
   value: T;
+  /**
+   * Called once the flow's nodes have started (after a deploy that opened this
+   * connection). A connection that receives on its own, like a persistent MQTT
+   * session, starts receiving here so nothing arrives before its nodes listen.
+   */
+  ready?(): void | Promise<void>;
   close?(): void | Promise<void>;
 }
 
