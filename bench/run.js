@@ -1,14 +1,21 @@
 // `npm run bench`: Wattflow against Node-RED 4 on the same flows, alternating, median of rounds.
-// `npm run bench -- --json` ends with one line of figures as JSON.
+// `npm run bench -- --json` ends with one line of figures as JSON; `npm run bench -- --only mqtt` runs one part
+// (engine, startup, store or mqtt).
 import { fork, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureStartup } from "./startup.mjs";
 import { runStoreBench } from "./store-bench.mjs";
+import { printMqttIngest, runMqttIngestBench } from "./mqtt-ingest.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes("--json");
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
+const PARTS = ["engine", "startup", "store", "mqtt"];
+if (only !== undefined && !PARTS.includes(only)) throw new Error(`--only takes one of ${PARTS.join(", ")}`);
+const runs = (part) => only === undefined || only === part;
 const GOALS = { chain5: 20, fanout: 40 };
 
 function runWorker(file, scenario) {
@@ -36,42 +43,56 @@ async function build() {
 
 await build();
 const figures = {};
-console.log(`Wattflow vs Node-RED 4.1: 200,000 messages per run, ${rounds} alternating rounds per system, median shown (source messages per second).`);
-for (const scenario of ["chain5", "fanout"]) {
-  const w = [];
-  const n = [];
-  for (let r = 0; r < rounds; r++) {
-    w.push(await runWorker("wattflow-worker.mjs", scenario));
-    n.push(await runWorker("nodered-worker.mjs", scenario));
+if (runs("engine")) {
+  console.log(`Wattflow vs Node-RED 4.1: 200,000 messages per run, ${rounds} alternating rounds per system, median shown (source messages per second).`);
+  for (const scenario of ["chain5", "fanout"]) {
+    const w = [];
+    const n = [];
+    for (let r = 0; r < rounds; r++) {
+      w.push(await runWorker("wattflow-worker.mjs", scenario));
+      n.push(await runWorker("nodered-worker.mjs", scenario));
+    }
+    const wattflow = median(w);
+    const nodered = median(n);
+    figures[scenario] = { wattflow: Math.round(wattflow), nodered: Math.round(nodered), ratio: Number((wattflow / nodered).toFixed(1)) };
   }
-  const wattflow = median(w);
-  const nodered = median(n);
-  figures[scenario] = { wattflow: Math.round(wattflow), nodered: Math.round(nodered), ratio: Number((wattflow / nodered).toFixed(1)) };
+
+  console.log("");
+  console.log("scenario   wattflow msg/s   node-red msg/s    ratio   goal");
+  for (const name of ["chain5", "fanout"]) {
+    const f = figures[name];
+    const met = f.ratio >= GOALS[name] ? "met" : "not met";
+    console.log(`${name.padEnd(8)} ${fmt(f.wattflow).padStart(16)} ${fmt(f.nodered).padStart(16)} ${`${f.ratio}×`.padStart(8)}   ≥${GOALS[name]}× (${met})`);
+  }
 }
 
-console.log("");
-console.log("scenario   wattflow msg/s   node-red msg/s    ratio   goal");
-for (const [name, f] of Object.entries(figures)) {
-  const met = f.ratio >= GOALS[name] ? "met" : "not met";
-  console.log(`${name.padEnd(8)} ${fmt(f.wattflow).padStart(16)} ${fmt(f.nodered).padStart(16)} ${`${f.ratio}×`.padStart(8)}   ≥${GOALS[name]}× (${met})`);
+if (runs("startup")) {
+  const startup = await measureStartup();
+  figures.rss_mb = startup.rssMb;
+  figures.ready_ms = startup.readyMs;
+  console.log("");
+  console.log(`runtime: rss ${startup.rssMb ?? "n/a"} MB after start with the shipped flows; ready in ${startup.readyMs ?? "n/a"} ms (spawn to "ready" line)`);
 }
 
-const startup = await measureStartup();
-figures.rss_mb = startup.rssMb;
-figures.ready_ms = startup.readyMs;
-console.log("");
-console.log(`runtime: rss ${startup.rssMb ?? "n/a"} MB after start with the shipped flows; ready in ${startup.readyMs ?? "n/a"} ms (spawn to "ready" line)`);
-console.log("");
-console.log("store: one year of 10-second readings; the solar flow's queries (median of 21 runs)");
-const store = await runStoreBench(() => undefined);
-figures.store = store;
-const cell = (v, unit) => (v === undefined ? "n/a".padStart(14) : `${v.toLocaleString("en-US")} ${unit}`.padStart(14));
-const ratio = (a, b, better) => (a === undefined || b === undefined ? "" : `${(better === "higher" ? a / b : b / a).toFixed(1)}×`);
-console.log("measure               embedded store        influxdb    ratio   goal");
-console.log(`ingest (points/s)   ${cell(store.ingest.wattflow, "")} ${cell(store.ingest.influxdb, "")} ${ratio(store.ingest.wattflow, store.ingest.influxdb, "higher").padStart(8)}   > 200,000 (${store.ingest.wattflow > 200_000 ? "met" : "not met"})`);
-for (const q of ["daily_stats", "monthly_stats", "lifetime_stats"]) {
-  const r = store[q];
-  console.log(`${q.padEnd(18)} ${cell(r.wattflow, "ms")} ${cell(r.influxdb, "ms")} ${ratio(r.wattflow, r.influxdb, "lower").padStart(8)}   < 20 ms (${r.wattflow < 20 ? "met" : "not met"})`);
+if (runs("store")) {
+  console.log("");
+  console.log("store: one year of 10-second readings; the solar flow's queries (median of 21 runs)");
+  const store = await runStoreBench(() => undefined);
+  figures.store = store;
+  const cell = (v, unit) => (v === undefined ? "n/a".padStart(14) : `${v.toLocaleString("en-US")} ${unit}`.padStart(14));
+  const ratio = (a, b, better) => (a === undefined || b === undefined ? "" : `${(better === "higher" ? a / b : b / a).toFixed(1)}×`);
+  console.log("measure               embedded store        influxdb    ratio   goal");
+  console.log(`ingest (points/s)   ${cell(store.ingest.wattflow, "")} ${cell(store.ingest.influxdb, "")} ${ratio(store.ingest.wattflow, store.ingest.influxdb, "higher").padStart(8)}   > 200,000 (${store.ingest.wattflow > 200_000 ? "met" : "not met"})`);
+  for (const q of ["daily_stats", "monthly_stats", "lifetime_stats"]) {
+    const r = store[q];
+    console.log(`${q.padEnd(18)} ${cell(r.wattflow, "ms")} ${cell(r.influxdb, "ms")} ${ratio(r.wattflow, r.influxdb, "lower").padStart(8)}   < 20 ms (${r.wattflow < 20 ? "met" : "not met"})`);
+  }
+  if (store.ingest.influxdb === undefined) console.log("(influxd not on PATH: install Debian's influxdb for the side-by-side figures)");
 }
-if (store.ingest.influxdb === undefined) console.log("(influxd not on PATH: install Debian's influxdb for the side-by-side figures)");
+
+if (runs("mqtt")) {
+  console.log("");
+  figures.mqtt = await runMqttIngestBench({ rounds });
+  printMqttIngest(figures.mqtt);
+}
 if (json) console.log(JSON.stringify(figures));

@@ -35,4 +35,19 @@ module.exports = function (RED) {
     });
   }
   RED.nodes.registerType("bench-sink", BenchSink);
+
+  // Times the first to the last of `expected` messages (the MQTT ingest benchmark).
+  function BenchMeter(config) {
+    RED.nodes.createNode(this, config);
+    const expected = config.expected;
+    let count = 0;
+    let firstAt = 0;
+    this.on("input", (msg, send, done) => {
+      if (count === 0) firstAt = performance.now();
+      count += 1;
+      done();
+      if (count === expected) globalThis.__benchMeter({ received: count, ms: performance.now() - firstAt });
+    });
+  }
+  RED.nodes.registerType("bench-meter", BenchMeter);
 };

@@ -58,14 +58,18 @@ export function pointMapper(m: PointMapping): (msg: Message, now?: number) => st
     else if (p.startsWith(`${rootPath}.`)) usedElsewhere.add(p.slice(rootPath.length + 1));
   }
 
+  const tagPaths = Object.entries(m.tags).map(([tag, path]) => [tag, path.replace(/^msg\./, "")] as const);
+  // Plain dotted field names are read in place instead of flattening the whole value to pick them out.
+  const readInPlace = only !== null && m.fields.every((f) => /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(f));
+
   return (msg, now = Date.now()) => {
     const measurement = template ? stringAt(msg, template[1]!, template[2]) : m.measurement;
     if (!measurement) throw new MappingError(`no measurement: ${template![1]} is empty or missing`);
     checkName("measurement", measurement);
     const point = new Point(measurement);
 
-    for (const [tag, path] of Object.entries(m.tags)) {
-      const v = getPath(msg, path.replace(/^msg\./, ""));
+    for (const [tag, path] of tagPaths) {
+      const v = getPath(msg, path);
       if (v === undefined || v === null || v === "") continue; // InfluxDB has no empty tag values: the tag is left out.
       if (typeof v === "object") throw new MappingError(`tag ${tag}: ${path} is an object, not a value`);
       checkName(`tag ${tag}`, tag);
@@ -74,10 +78,8 @@ export function pointMapper(m: PointMapping): (msg: Message, now?: number) => st
     }
 
     const root = rootPath === "" ? msg : getPath(msg, rootPath);
-    const leaves = typeof root === "object" && root !== null ? fieldLeaves(root) : fieldLeaves(root, "value");
     let count = 0;
-    for (const [name, value] of Object.entries(leaves)) {
-      if (only ? !only.has(name) : usedElsewhere.has(name) || (rootPath === "" && name.startsWith("_"))) continue;
+    const add = (name: string, value: FieldValue): void => {
       checkName(`field ${name}`, name);
       // Every number is a float: InfluxDB fixes a field's type at its first write, and a reading
       // that is 20 now and 20.5 later would otherwise be refused as a type conflict.
@@ -85,6 +87,18 @@ export function pointMapper(m: PointMapping): (msg: Message, now?: number) => st
       else if (typeof value === "boolean") point.booleanField(name, value);
       else point.stringField(name, value);
       count += 1;
+    };
+    if (readInPlace && typeof root === "object" && root !== null) {
+      for (const name of m.fields) {
+        const value = getPath(root, name);
+        if (typeof value === "boolean" || typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) add(name, value);
+      }
+    } else {
+      const leaves = typeof root === "object" && root !== null ? fieldLeaves(root) : fieldLeaves(root, "value");
+      for (const name in leaves) {
+        if (only ? !only.has(name) : usedElsewhere.has(name) || (rootPath === "" && name.startsWith("_"))) continue;
+        add(name, leaves[name]!);
+      }
     }
     if (count === 0) throw new MappingError(`no fields: ${m.property} has no number, boolean or string${only ? ` among ${[...only].join(", ")}` : ""}`);
 

@@ -23,9 +23,20 @@ interface Pending {
 
 export class DeferredAcks {
   private queue: Pending[] = [];
+  /** Index of the oldest unsent entry: a whole window of acks can come due at once, and shift() on each would be quadratic. */
+  private head = 0;
   private readonly byId = new Map<number, Pending>();
+  private scheduled = false;
 
-  constructor(private readonly send: (packet: AckPacket) => void) {}
+  /**
+   * Acks that became due are sent together on the next `defer` turn: written
+   * in one go they share one socket write, where one by one, as flows finish
+   * messages, each would cost a system call.
+   */
+  constructor(
+    private readonly send: (packet: AckPacket) => void,
+    private readonly defer: (fn: () => void) => void = setImmediate,
+  ) {}
 
   /** A QoS 1 PUBLISH arrived; returns the function that marks it handled. */
   track(messageId: number): () => void {
@@ -54,20 +65,38 @@ export class DeferredAcks {
   /** The connection dropped: the broker forgets these acks and redelivers in a persistent session. */
   reset(): void {
     this.queue = [];
+    this.head = 0;
     this.byId.clear();
   }
 
   get waiting(): number {
-    return this.queue.length;
+    return this.queue.length - this.head;
   }
 
   private flush(): void {
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      if (!head.handled || !head.ack) return;
-      this.queue.shift();
-      if (this.byId.get(head.messageId) === head) this.byId.delete(head.messageId);
-      this.send(head.ack);
+    const head = this.queue[this.head];
+    if (this.scheduled || !head?.handled || !head.ack) return;
+    this.scheduled = true;
+    this.defer(() => {
+      this.scheduled = false;
+      this.sendDue();
+    });
+  }
+
+  private sendDue(): void {
+    while (this.head < this.queue.length) {
+      const entry = this.queue[this.head]!;
+      if (!entry.handled || !entry.ack) break;
+      this.head += 1;
+      if (this.byId.get(entry.messageId) === entry) this.byId.delete(entry.messageId);
+      this.send(entry.ack);
+    }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
   }
 }

@@ -54,7 +54,9 @@ export class MqttSession {
 
   constructor(private readonly options: SessionOptions) {
     this.basePeriod = options.client.reconnectPeriod ?? 1000;
-    const client = mqtt.connect(options.url, { ...options.client, manualConnect: true });
+    // mqtt.js traces every packet through `debug`; unless DEBUG asks for it, a no-op saves that per message.
+    const trace = process.env.DEBUG ? {} : { log: noop };
+    const client = mqtt.connect(options.url, { ...options.client, ...trace, manualConnect: true });
     this.client = client;
     const writer = client as unknown as PacketWriter;
     const write = writer._sendPacket.bind(client);
@@ -151,26 +153,23 @@ export class MqttSession {
     }
     const release = packet.qos === 1 && packet.messageId !== undefined ? this.acks.track(packet.messageId) : noop;
     if (matches.length === 0) return release();
+    // The usual case, one subscriber: its handled() is the release itself (which ignores a second call).
+    if (matches.length === 1) return matches[0]!.sub.deliver(this.delivery(packet, payload, matches[0]!.params, release));
     let outstanding = matches.length;
-    const handled = (): void => {
-      outstanding -= 1;
-      if (outstanding === 0) release();
-    };
     for (const { sub, params } of matches) {
       let once = false;
-      sub.deliver({
-        topic: packet.topic,
-        payload,
-        params,
-        qos: packet.qos,
-        retain: packet.retain,
-        handled: () => {
-          if (once) return;
-          once = true;
-          handled();
-        },
-      });
+      const handled = (): void => {
+        if (once) return;
+        once = true;
+        outstanding -= 1;
+        if (outstanding === 0) release();
+      };
+      sub.deliver(this.delivery(packet, payload, params, handled));
     }
+  }
+
+  private delivery(packet: IPublishPacket, payload: Buffer, params: Record<string, string>, handled: () => void): Delivery {
+    return { topic: packet.topic, payload, params, qos: packet.qos, retain: packet.retain, handled };
   }
 
   private setState(state: BrokerState, detail?: string): void {

@@ -19,6 +19,16 @@ describe("topic patterns", () => {
     expect(matchTopic(parseTopicPattern("#"), "$SYS/broker/uptime")).toBeNull();
   });
 
+  it("empty levels are levels, and a level must match whole", () => {
+    const p = parseTopicPattern("a/{x}/b");
+    expect(matchTopic(p, "a//b")).toEqual({ x: "" });
+    expect(matchTopic(parseTopicPattern("a/+"), "a/")).toEqual({});
+    expect(matchTopic(parseTopicPattern("a/+"), "a")).toBeNull();
+    expect(matchTopic(p, "a/1/bb")).toBeNull();
+    expect(matchTopic(p, "ab/1/b")).toBeNull();
+    expect(matchTopic(parseTopicPattern("a/b"), "a/b/")).toBeNull();
+  });
+
   it("shared subscriptions keep the $share prefix for the broker and match without it", () => {
     const p = parseTopicPattern("$share/ingest/heatpump/{device_id}/data");
     expect(p.subscription).toBe("$share/ingest/heatpump/+/data");

@@ -10,6 +10,8 @@ export interface TopicPattern {
   readonly filter: string;
   /** Level index → param name. */
   readonly names: ReadonlyMap<number, string>;
+  /** `filter` split at `/`, kept so matching splits only the delivered topic. */
+  readonly levels: readonly string[];
 }
 
 const NAMED = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
@@ -39,7 +41,7 @@ export function parseTopicPattern(pattern: string): TopicPattern {
     return level;
   });
   const filter = out.join("/");
-  return { subscription: share + filter, filter, names };
+  return { subscription: share + filter, filter, names, levels: out };
 }
 
 /**
@@ -48,22 +50,26 @@ export function parseTopicPattern(pattern: string): TopicPattern {
  * leading wildcard, as MQTT requires.
  */
 export function matchTopic(pattern: TopicPattern, topic: string): Record<string, string> | null {
-  const f = pattern.filter.split("/");
-  const t = topic.split("/");
+  const f = pattern.levels;
   if ((f[0] === "+" || f[0] === "#") && topic.startsWith("$")) return null;
   const params: Record<string, string> = {};
+  // Walks the topic level by level in place: this runs for every delivered message.
+  let from = 0;
   for (let i = 0; i < f.length; i++) {
     const level = f[i]!;
     if (level === "#") return params;
-    if (i >= t.length) return null;
+    if (from > topic.length) return null;
+    const slash = topic.indexOf("/", from);
+    const to = slash === -1 ? topic.length : slash;
     if (level === "+") {
       const name = pattern.names.get(i);
-      if (name) params[name] = t[i]!;
-      continue;
+      if (name) params[name] = topic.slice(from, to);
+    } else if (to - from !== level.length || !topic.startsWith(level, from)) {
+      return null;
     }
-    if (level !== t[i]) return null;
+    from = to + 1;
   }
-  return f.length === t.length ? params : null;
+  return from === topic.length + 1 ? params : null;
 }
 
 /** A topic for publishing: `{name}` is filled from params; wildcards are refused. */

@@ -1,3 +1,10 @@
+/** A value as numericLeaves stores it: a finite number, a boolean as 1 or 0; anything else is not a leaf. */
+export function leafNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return undefined;
+}
+
 /** Numeric leaves of an object as dotted paths: `{pv_array: {power: 90}}` → `{"pv_array.power": 90}`. */
 export function numericLeaves(value: unknown, prefix = "", out: Record<string, number> = {}): Record<string, number> {
   if (typeof value === "number") {

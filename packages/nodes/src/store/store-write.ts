@@ -1,7 +1,7 @@
 import { defineNode, Type, getPath, type Done, type Point } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
-import { numericLeaves, timeOf } from "../shared/flatten.js";
+import { leafNumber, numericLeaves, timeOf } from "../shared/flatten.js";
 
 export default defineNode({
   type: "store-write",
@@ -22,6 +22,19 @@ export default defineNode({
   concurrency: 100_000,
   create(node, c) {
     const only = c.fields.length > 0 ? new Set(c.fields) : null;
+    // Plain dotted names can be read in place; anything else is matched against the flattened leaves.
+    const readInPlace = only !== null && c.fields.every((f) => /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(f));
+    // Tag names in sorted order: the store keys a series by its sorted tags, and skips sorting what already is.
+    const tagPaths = Object.entries(c.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const seriesNames = new Map<string, string>();
+    const seriesOf = (field: string): string => {
+      let name = seriesNames.get(field);
+      if (name === undefined) {
+        name = `${c.series}.${field}`;
+        if (seriesNames.size < 10_000) seriesNames.set(field, name);
+      }
+      return name;
+    };
     let points: Point[] = [];
     let waiting: { done: Done; forward: () => void }[] = [];
     let timer: { cancel(): void } | null = null;
@@ -53,18 +66,28 @@ export default defineNode({
     return {
       input(msg, send, done) {
         const root = c.property === "msg" ? msg : getPath(msg, c.property);
-        const leaves = typeof root === "number" ? { value: root } : numericLeaves(root);
         const time = timeOf(getPath(msg, c.time));
         const tags: Record<string, string> = {};
-        for (const [tag, path] of Object.entries(c.tags)) {
+        for (const [tag, path] of tagPaths) {
           const v = getPath(msg, path);
           if (v !== undefined && v !== null) tags[tag] = String(v);
         }
         let count = 0;
-        for (const [field, value] of Object.entries(leaves)) {
-          if (only && !only.has(field)) continue;
-          points.push({ series: `${c.series}.${field}`, time, value, tags });
-          count += 1;
+        if (readInPlace && typeof root !== "number") {
+          // Named fields are read where they are, instead of flattening the whole payload to pick them out.
+          for (const field of c.fields) {
+            const value = leafNumber(getPath(root, field));
+            if (value === undefined) continue;
+            points.push({ series: seriesOf(field), time, value, tags });
+            count += 1;
+          }
+        } else {
+          const leaves = typeof root === "number" ? { value: root } : numericLeaves(root);
+          for (const field in leaves) {
+            if (only && !only.has(field)) continue;
+            points.push({ series: seriesOf(field), time, value: leaves[field]!, tags });
+            count += 1;
+          }
         }
         if (count === 0) {
           done(new Error(`no numeric values at ${c.property} to store`));

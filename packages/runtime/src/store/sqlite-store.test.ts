@@ -139,6 +139,35 @@ describe("on disk", () => {
     expect(wal).toBe(true);
     expect(existsSync(join(dir, "wattflow.db-wal"))).toBe(true);
   });
+
+  it("a series created in a transaction that rolled back is created again by the next write, and survives a reopen", () => {
+    const dir = tempDir();
+    store = openStore({ dataDir: dir });
+    expect(() =>
+      store.transaction(() => {
+        store.writePoints([{ series: "s", time: 1, value: 1, tags: { site: "a" } }]);
+        throw new Error("abandoned");
+      }),
+    ).toThrow("abandoned");
+    expect(store.latest("s")).toBeUndefined();
+    store.writePoints([{ series: "s", time: 2, value: 2, tags: { site: "a" } }]);
+    store.close();
+    store = openStore({ dataDir: dir });
+    expect(store.latest("s", { site: "a" })?.value).toBe(2);
+    expect(store.listSeries("s")).toEqual([expect.objectContaining({ series: "s", tags: { site: "a" }, points: 1 })]);
+  });
+
+  it("keys a series by its tags whatever their order", () => {
+    store = openStore({ memory: true });
+    store.writePoints([{ series: "s", time: 1, value: 1, tags: { b: "2", a: "1" } }]);
+    store.writePoints([{ series: "s", time: 2, value: 2, tags: { a: "1", b: "2" } }]);
+    store.writePoints([{ series: "s", time: 3, value: 3, tags: { "10": "x", "9": "y" } }]);
+    const counts = store.listSeries("s").map((x) => [JSON.stringify(x.tags), x.points]);
+    expect(counts.sort()).toEqual([
+      ['{"9":"y","10":"x"}', 1],
+      ['{"a":"1","b":"2"}', 2],
+    ]);
+  });
 });
 
 describe("extremes", () => {

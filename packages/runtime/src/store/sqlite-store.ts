@@ -34,6 +34,19 @@ interface SeriesRow {
 /** Tag sets as canonical JSON (sorted keys), so the same tags always name the same series. */
 function tagKey(tags: Tags | undefined): string {
   if (!tags) return "{}";
+  // Writers usually give tags in sorted order: then the key is built in one pass, without sorting a copy.
+  let key = "";
+  let previous = "";
+  let inOrder = true;
+  for (const k in tags) {
+    if (key !== "" && k <= previous) {
+      inOrder = false;
+      break;
+    }
+    key += `${key === "" ? "{" : ","}${JSON.stringify(k)}:${JSON.stringify(String(tags[k]))}`;
+    previous = k;
+  }
+  if (inOrder) return key === "" ? "{}" : `${key}}`;
   const keys = Object.keys(tags);
   if (keys.length === 0) return "{}";
   keys.sort();
@@ -79,6 +92,8 @@ export function openStore(options: StoreOptions = {}): Store {
 class SqliteStore implements Store {
   /** name → tagKey → series */
   private readonly seriesByName = new Map<string, Map<string, SeriesRow>>();
+  /** Series ids by name and tag values as given, so a write finds its series without building the canonical key. */
+  private readonly idByWrite = new Map<string, Map<string, number>>();
   private readonly stmts;
 
   constructor(private readonly db: Db) {
@@ -103,8 +118,24 @@ class SqliteStore implements Store {
       outSize: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE name = ?"),
       outDrop: db.prepare("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE name = ? ORDER BY id LIMIT ?)"),
     };
-    for (const row of db.prepare("SELECT id, name, tags FROM series").all() as { id: number; name: string; tags: string }[]) {
+    this.loadSeries();
+  }
+
+  /** (Re)reads the series from the database: at open, and after a rollback that may have undone new ones. */
+  private loadSeries(): void {
+    this.seriesByName.clear();
+    this.idByWrite.clear();
+    for (const row of this.db.prepare("SELECT id, name, tags FROM series").all() as { id: number; name: string; tags: string }[]) {
       this.cacheSeries({ id: row.id, name: row.name, tags: JSON.parse(row.tags) as Tags }, row.tags);
+    }
+  }
+
+  private rolledBack<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      this.loadSeries();
+      throw err;
     }
   }
 
@@ -118,6 +149,21 @@ class SqliteStore implements Store {
   }
 
   private seriesId(name: string, tags: Tags | undefined): number {
+    let quick = "";
+    for (const k in tags) quick += `${k}\u0000${tags[k]}\u0001`;
+    let byWrite = this.idByWrite.get(name);
+    const known = byWrite?.get(quick);
+    if (known !== undefined) return known;
+    const id = this.seriesIdByKey(name, tags);
+    if (!byWrite) {
+      byWrite = new Map();
+      this.idByWrite.set(name, byWrite);
+    }
+    if (byWrite.size < 100_000) byWrite.set(quick, id);
+    return id;
+  }
+
+  private seriesIdByKey(name: string, tags: Tags | undefined): number {
     const key = tagKey(tags);
     const hit = this.seriesByName.get(name)?.get(key);
     if (hit) return hit.id;
@@ -142,7 +188,7 @@ class SqliteStore implements Store {
 
   writePoints(points: readonly Point[]): void {
     if (points.length === 0) return;
-    this.db.transaction(this.writeBatch)(points);
+    this.rolledBack(() => this.db.transaction(this.writeBatch)(points));
   }
 
   latest(series: string, tags?: Tags): Point | undefined {
@@ -322,7 +368,7 @@ class SqliteStore implements Store {
   };
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.rolledBack(() => this.db.transaction(fn)());
   }
 
   close(): void {

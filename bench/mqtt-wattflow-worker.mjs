@@ -1,0 +1,87 @@
+// Wattflow side of the MQTT ingest benchmark: mqtt-in → validate → store-write (or influx-write) → a meter,
+// on the built runtime, with a real SQLite store file. Reports when the meter has seen every message.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { Engine, Type, defineNode } from "../packages/runtime/dist/index.js";
+import { compileFlow, diffFlows } from "../packages/runtime/dist/flow/index.js";
+import { openStore } from "../packages/runtime/dist/store/index.js";
+import { RouteTable } from "../packages/runtime/dist/server/route-table.js";
+import { Registry } from "../packages/runtime/dist/registry/registry.js";
+import { nodes, connections } from "../packages/nodes/dist/index.js";
+import { FILTER, SCHEMA } from "./mqtt-scenario.mjs";
+
+const { url, clientId, messages, sink, influx } = JSON.parse(process.argv[2]);
+const dir = mkdtempSync(join(tmpdir(), "wattflow-bench-ingest-"));
+let received = 0;
+let firstAt = 0;
+
+const meter = defineNode({
+  type: "bench-meter",
+  category: "bench",
+  summary: "counts what the sink has written",
+  config: Type.Object({}),
+  inputs: 1,
+  outputs: [],
+  create() {
+    return {
+      input(_msg, _send, done) {
+        if (received === 0) firstAt = performance.now();
+        received += 1;
+        done();
+        if (received === messages) setImmediate(finish);
+      },
+    };
+  },
+});
+
+const registry = new Registry();
+for (const d of [...nodes, meter]) registry.registerNode(d, "bench");
+for (const c of connections) registry.registerConnection(c, "bench");
+const writer =
+  sink === "influx"
+    ? { id: "write", type: "influx-write", config: { server: "influx", measurement: "sensor_reading", fields: ["value"], tags: { location: "payload.location", sensor_type: "payload.sensor_type", sensor_id: "payload.sensor_id" }, batchSize: 1000, flushInterval: "100ms" }, wires: [["meter"]] }
+    : { id: "write", type: "store-write", config: { series: "sensor", fields: ["value"], tags: { location: "payload.location", sensor_type: "payload.sensor_type", sensor_id: "payload.sensor_id" } }, wires: [["meter"]] };
+const doc = {
+  format: "wattflow/flow@1",
+  id: "ingest",
+  connections: [
+    // MQTT 5 with a window of 5,000: acknowledgements wait for the write, so this is how much a batch can gather.
+    { id: "broker", type: "mqtt-broker", config: { url, clientId, clean: false, protocolVersion: 5, receiveMaximum: 5000 } },
+    ...(sink === "influx" ? [{ id: "influx", type: "influxdb", config: { url: influx, version: "v1", database: "bench" } }] : []),
+  ],
+  nodes: [
+    { id: "in", type: "mqtt-in", config: { broker: "broker", topic: FILTER, qos: 1 }, wires: [["check"]] },
+    { id: "check", type: "validate", config: { schema: SCHEMA }, wires: [["write"], []] },
+    writer,
+    { id: "meter", type: "bench-meter" },
+  ],
+};
+const result = compileFlow(doc, { registry, env: {} });
+if (!result.ok) throw new Error(JSON.stringify(result.errors));
+const store = openStore({ dataDir: dir });
+const engine = new Engine({
+  store,
+  log: pino({ level: "silent" }),
+  http: new RouteTable(),
+  ws: { endpoint: () => ({ path: "", broadcast: () => 0, clientCount: 0, onMessage() {}, close() {} }) },
+  freeze: false,
+});
+await engine.deploy(result.flow, diffFlows(undefined, result.flow));
+
+async function finish() {
+  const lastAt = performance.now();
+  // Stored means in the store file, counted there, not at the meter.
+  const stored = sink === "store" ? store.listSeries("sensor.").reduce((n, s) => n + s.points, 0) : null;
+  await engine.stop();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.send?.({ received, stored, ms: lastAt - firstAt });
+  process.exit(0);
+}
+
+setTimeout(() => {
+  process.send?.({ error: `timed out with ${received} of ${messages}` });
+  process.exit(1);
+}, 300_000).unref();
