@@ -2,13 +2,13 @@
 import mqtt from "mqtt";
 import { FILTER } from "./mqtt-scenario.mjs";
 
-const { url, clientId, messages } = JSON.parse(process.argv[2]);
+const { url, clientId, messages, warmup } = JSON.parse(process.argv[2]);
 let received = 0;
 let firstAt = 0;
 const client = mqtt.connect(url, { clientId, clean: false });
 client.on("message", () => {
-  if (received === 0) firstAt = performance.now();
   received += 1;
+  if (received === warmup + 1) firstAt = performance.now();
   if (received === messages) {
     const ms = performance.now() - firstAt;
     client.end(false, () => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import RED from "node-red";
 import { FILTER } from "./mqtt-scenario.mjs";
 
-const { url, clientId, messages, sink, influx } = JSON.parse(process.argv[2]);
+const { url, clientId, messages, warmup, sink, influx } = JSON.parse(process.argv[2]);
 const here = dirname(fileURLToPath(import.meta.url));
 const userDir = mkdtempSync(join(tmpdir(), "wattflow-bench-nr-ingest-"));
 const outFile = join(userDir, "readings.jsonl");
@@ -42,7 +42,8 @@ const writer =
 const flow = [
   { id: "tab", type: "tab", label: "ingest" },
   { id: "broker", type: "mqtt-broker", name: "", broker: broker.hostname, port: broker.port, clientid: clientId, autoConnect: true, usetls: false, protocolVersion: "4", keepalive: "60", cleansession: false, autoUnsubscribe: false },
-  { id: "in", z: "tab", type: "mqtt in", topic: FILTER, qos: "1", datatype: "utf8", broker: "broker", nl: false, rap: true, rh: 0, inputs: 0, x: 100, y: 100, wires: [["json"]] },
+  { id: "in", z: "tab", type: "mqtt in", topic: FILTER, qos: "1", datatype: "utf8", broker: "broker", nl: false, rap: true, rh: 0, inputs: 0, x: 100, y: 100, wires: [["first", "json"]] },
+  { id: "first", z: "tab", type: "bench-first", warmup, x: 100, y: 100, wires: [] },
   { id: "json", z: "tab", type: "json", property: "payload", action: "obj", pretty: false, x: 100, y: 100, wires: [["check"]] },
   { id: "check", z: "tab", type: "function", func: check, outputs: 1, timeout: 0, noerr: 0, initialize: "", finalize: "", libs: [], x: 100, y: 100, wires: [["write"]] },
   { id: "write", z: "tab", ...writer, x: 100, y: 100, wires: [["meter"]] },

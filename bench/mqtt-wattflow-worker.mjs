@@ -12,10 +12,30 @@ import { Registry } from "../packages/runtime/dist/registry/registry.js";
 import { nodes, connections } from "../packages/nodes/dist/index.js";
 import { FILTER, SCHEMA } from "./mqtt-scenario.mjs";
 
-const { url, clientId, messages, sink, influx } = JSON.parse(process.argv[2]);
+const { url, clientId, messages, warmup, sink, influx } = JSON.parse(process.argv[2]);
 const dir = mkdtempSync(join(tmpdir(), "wattflow-bench-ingest-"));
 let received = 0;
 let firstAt = 0;
+
+// The clock starts when the broker hands over the first message after the warm-up, not when one is written.
+let arrived = 0;
+const firstSeen = defineNode({
+  type: "bench-first",
+  category: "bench",
+  summary: "notes when the first measured message arrived",
+  config: Type.Object({}),
+  inputs: 1,
+  outputs: [],
+  create() {
+    return {
+      input(_msg, _send, done) {
+        arrived += 1;
+        if (arrived === warmup + 1) firstAt = performance.now();
+        done();
+      },
+    };
+  },
+});
 
 const meter = defineNode({
   type: "bench-meter",
@@ -27,7 +47,6 @@ const meter = defineNode({
   create() {
     return {
       input(_msg, _send, done) {
-        if (received === 0) firstAt = performance.now();
         received += 1;
         done();
         if (received === messages) setImmediate(finish);
@@ -37,7 +56,7 @@ const meter = defineNode({
 });
 
 const registry = new Registry();
-for (const d of [...nodes, meter]) registry.registerNode(d, "bench");
+for (const d of [...nodes, firstSeen, meter]) registry.registerNode(d, "bench");
 for (const c of connections) registry.registerConnection(c, "bench");
 const writer =
   sink === "influx"
@@ -52,7 +71,8 @@ const doc = {
     ...(sink === "influx" ? [{ id: "influx", type: "influxdb", config: { url: influx, version: "v1", database: "bench" } }] : []),
   ],
   nodes: [
-    { id: "in", type: "mqtt-in", config: { broker: "broker", topic: FILTER, qos: 1 }, wires: [["check"]] },
+    { id: "in", type: "mqtt-in", config: { broker: "broker", topic: FILTER, qos: 1 }, wires: [["first", "check"]] },
+    { id: "first", type: "bench-first" },
     { id: "check", type: "validate", config: { schema: SCHEMA }, wires: [["write"], []] },
     writer,
     { id: "meter", type: "bench-meter" },

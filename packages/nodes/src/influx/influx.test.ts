@@ -115,6 +115,23 @@ describe.skipIf(!influxdAvailable)("influx-write and influx-query against a real
     expect(status()?.text).toBe("1000 written, 0 queued, 0 dropped");
   });
 
+  it("joins batches that queued behind a write in flight into one request", async () => {
+    const db = await createDb();
+    const writeRequests = async (): Promise<number> => {
+      const [httpd] = await select(db, "SHOW STATS FOR 'httpd'");
+      return httpd!.values[0]![httpd!.columns.indexOf("writeReq")] as number;
+    };
+    t = await startTestFlow(flow(v1(influx.url, db), { batchSize: 100, fields: ["v"] }), defs);
+    const before = await writeRequests();
+    const base = Date.parse("2024-01-01T00:00:00Z");
+    // Ten batches fill in one turn: the first is written alone, the nine behind it as one request.
+    const completions = Array.from({ length: 1000 }, (_, i) => t!.injectTracked("w", { payload: { v: i, timestamp: base + i * 1000 } }));
+    expect(new Set((await Promise.all(completions)).map((c) => c.outcome))).toEqual(new Set(["ack"]));
+    expect((await writeRequests()) - before).toBe(2);
+    const [count] = await select(db, "SELECT count(v) FROM m");
+    expect(count!.values[0]![1]).toBe(1000);
+  });
+
   it("keeps points in the outbox while influxd is stopped and writes every one, in order, once it is back", async () => {
     const db = await createDb();
     t = await startTestFlow(flow(v1(influx.url, db), { retries: 0, maxRetryDelay: "1s", batchSize: 5, fields: ["seq"] }), defs);
