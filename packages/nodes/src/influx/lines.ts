@@ -1,6 +1,6 @@
 import { Point } from "@influxdata/influxdb-client";
 import { getPath, parsePath, type Message } from "@wattflow/runtime";
-import { timeOf } from "../shared/flatten.js";
+import { isPlainDottedPath, timeOf } from "../shared/flatten.js";
 
 export type FieldValue = number | boolean | string;
 
@@ -60,7 +60,7 @@ export function pointMapper(m: PointMapping): (msg: Message, now?: number) => st
 
   const tagPaths = Object.entries(m.tags).map(([tag, path]) => [tag, path.replace(/^msg\./, "")] as const);
   // Plain dotted field names are read in place instead of flattening the whole value to pick them out.
-  const readInPlace = only !== null && m.fields.every((f) => /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(f));
+  const readInPlace = only !== null && m.fields.every(isPlainDottedPath);
 
   return (msg, now = Date.now()) => {
     const measurement = template ? stringAt(msg, template[1]!, template[2]) : m.measurement;

@@ -1,7 +1,7 @@
 import { defineNode, Type, getPath, type Done, type Point } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
-import { leafNumber, numericLeaves, timeOf } from "../shared/flatten.js";
+import { isPlainDottedPath, leafNumber, numericLeaves, timeOf } from "../shared/flatten.js";
 
 export default defineNode({
   type: "store-write",
@@ -23,9 +23,8 @@ export default defineNode({
   create(node, c) {
     const only = c.fields.length > 0 ? new Set(c.fields) : null;
     // Plain dotted names can be read in place; anything else is matched against the flattened leaves.
-    const readInPlace = only !== null && c.fields.every((f) => /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(f));
-    // Tag names in sorted order: the store keys a series by its sorted tags, and skips sorting what already is.
-    const tagPaths = Object.entries(c.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const readInPlace = only !== null && c.fields.every(isPlainDottedPath);
+    const tagPaths = Object.entries(c.tags);
     const seriesNames = new Map<string, string>();
     const seriesOf = (field: string): string => {
       let name = seriesNames.get(field);

@@ -162,6 +162,10 @@ describe("on disk", () => {
     store.writePoints([{ series: "s", time: 1, value: 1, tags: { b: "2", a: "1" } }]);
     store.writePoints([{ series: "s", time: 2, value: 2, tags: { a: "1", b: "2" } }]);
     store.writePoints([{ series: "s", time: 3, value: 3, tags: { "10": "x", "9": "y" } }]);
+    // Values that look like the separators of other tags stay their own series.
+    store.writePoints([{ series: "t", time: 1, value: 1, tags: { a: "1:b1:2" } }]);
+    store.writePoints([{ series: "t", time: 1, value: 2, tags: { a: "1", b: "2" } }]);
+    expect(store.listSeries("t")).toHaveLength(2);
     const counts = store.listSeries("s").map((x) => [JSON.stringify(x.tags), x.points]);
     expect(counts.sort()).toEqual([
       ['{"9":"y","10":"x"}', 1],

@@ -34,19 +34,6 @@ interface SeriesRow {
 /** Tag sets as canonical JSON (sorted keys), so the same tags always name the same series. */
 function tagKey(tags: Tags | undefined): string {
   if (!tags) return "{}";
-  // Writers usually give tags in sorted order: then the key is built in one pass, without sorting a copy.
-  let key = "";
-  let previous = "";
-  let inOrder = true;
-  for (const k in tags) {
-    if (key !== "" && k <= previous) {
-      inOrder = false;
-      break;
-    }
-    key += `${key === "" ? "{" : ","}${JSON.stringify(k)}:${JSON.stringify(String(tags[k]))}`;
-    previous = k;
-  }
-  if (inOrder) return key === "" ? "{}" : `${key}}`;
   const keys = Object.keys(tags);
   if (keys.length === 0) return "{}";
   keys.sort();
@@ -149,8 +136,12 @@ class SqliteStore implements Store {
   }
 
   private seriesId(name: string, tags: Tags | undefined): number {
+    // Length-prefixed, so no tag name or value can run into the next one.
     let quick = "";
-    for (const k in tags) quick += `${k}\u0000${tags[k]}\u0001`;
+    for (const k in tags) {
+      const v = String(tags[k]);
+      quick += `${k.length}:${k}${v.length}:${v}`;
+    }
     let byWrite = this.idByWrite.get(name);
     const known = byWrite?.get(quick);
     if (known !== undefined) return known;
