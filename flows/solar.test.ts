@@ -123,9 +123,9 @@ describe("POST /solar/upload/", () => {
 
 describe("history and stats", () => {
   it("history averages per interval with hours and interval (a bare number is minutes)", async () => {
-    const { status, body: b } = await get<{ hours: number; interval: string; count: number; data: Record<string, unknown>[] }>("/solar/data/history/?hours=36&interval=60");
+    const { status, body: b } = await get<{ hours: number; interval: string; count: number; data: Record<string, unknown>[] }>("/solar/data/history/?hours=48&interval=60");
     expect(status).toBe(200);
-    expect(b).toMatchObject({ hours: 36, interval: "60m" });
+    expect(b).toMatchObject({ hours: 48, interval: "60m" });
     expect(b.count).toBe(b.data.length);
     expect(b.count).toBeGreaterThanOrEqual(24);
     expect(Object.keys(b.data[0]!)).toEqual(["timestamp", "pv_array", "battery", "load", "controller"]);
