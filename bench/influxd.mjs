@@ -1,18 +1,9 @@
 // Starts a throwaway InfluxDB 1.x (`influxd` from Debian) on loopback for the store benchmark.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./ports.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 export async function startInflux() {
   if (spawnSync("sh", ["-c", "command -v influxd"]).status !== 0) return null;

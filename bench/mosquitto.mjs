@@ -1,20 +1,12 @@
 // Starts a throwaway Mosquitto (Debian's `mosquitto`) on loopback for the MQTT ingest benchmark.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
+import { freePort } from "./ports.mjs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 
 const BINARY = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].find((p) => existsSync(p));
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 const listening = (port) =>
   new Promise((resolve) => {

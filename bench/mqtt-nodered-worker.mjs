@@ -1,15 +1,12 @@
 // Node-RED 4 side of the MQTT ingest benchmark: mqtt in → json → a function that checks the fields →
 // file (one JSON line per reading) or http request (one InfluxDB /write per reading) → a meter.
-import http from "node:http";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import RED from "node-red";
+import { join } from "node:path";
+import { startNodeRed } from "./nodered-start.mjs";
 import { FILTER } from "./mqtt-scenario.mjs";
 
 const { url, clientId, messages, warmup, sink, influx } = JSON.parse(process.argv[2]);
-const here = dirname(fileURLToPath(import.meta.url));
 const userDir = mkdtempSync(join(tmpdir(), "wattflow-bench-nr-ingest-"));
 const outFile = join(userDir, "readings.jsonl");
 const broker = new URL(url);
@@ -62,19 +59,4 @@ globalThis.__benchMeter = ({ received, ms }) => {
   }, 10);
 };
 
-const server = http.createServer();
-RED.init(server, {
-  userDir,
-  flowFile,
-  httpAdminRoot: false,
-  httpNodeRoot: false,
-  nodesDir: [join(here, "nodered-nodes")],
-  logging: { console: { level: "off", metrics: false, audit: false } },
-  editorTheme: { tours: false },
-  externalModules: { autoInstall: false },
-});
-await RED.start();
-setTimeout(() => {
-  process.send?.({ error: "timed out" });
-  process.exit(1);
-}, 300_000).unref();
+await startNodeRed({ userDir, flowFile, timeoutMs: 300_000, onTimeout: () => process.send?.({ error: "timed out" }) });

@@ -3,13 +3,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
-import { Engine, Type, defineNode } from "../packages/runtime/dist/index.js";
-import { compileFlow, diffFlows } from "../packages/runtime/dist/flow/index.js";
+import { Type, defineNode } from "../packages/runtime/dist/index.js";
 import { openStore } from "../packages/runtime/dist/store/index.js";
-import { RouteTable } from "../packages/runtime/dist/server/route-table.js";
-import { Registry } from "../packages/runtime/dist/registry/registry.js";
-import { nodes, connections } from "../packages/nodes/dist/index.js";
+import { deployBenchFlow } from "./wattflow-engine.mjs";
 import { FILTER, SCHEMA } from "./mqtt-scenario.mjs";
 
 const { url, clientId, messages, warmup, sink, influx } = JSON.parse(process.argv[2]);
@@ -55,9 +51,6 @@ const meter = defineNode({
   },
 });
 
-const registry = new Registry();
-for (const d of [...nodes, firstSeen, meter]) registry.registerNode(d, "bench");
-for (const c of connections) registry.registerConnection(c, "bench");
 const writer =
   sink === "influx"
     ? { id: "write", type: "influx-write", config: { server: "influx", measurement: "sensor_reading", fields: ["value"], tags: { location: "payload.location", sensor_type: "payload.sensor_type", sensor_id: "payload.sensor_id" }, batchSize: 1000, flushInterval: "100ms" }, wires: [["meter"]] }
@@ -78,17 +71,8 @@ const doc = {
     { id: "meter", type: "bench-meter" },
   ],
 };
-const result = compileFlow(doc, { registry, env: {} });
-if (!result.ok) throw new Error(JSON.stringify(result.errors));
 const store = openStore({ dataDir: dir });
-const engine = new Engine({
-  store,
-  log: pino({ level: "silent" }),
-  http: new RouteTable(),
-  ws: { endpoint: () => ({ path: "", broadcast: () => 0, clientCount: 0, onMessage() {}, close() {} }) },
-  freeze: false,
-});
-await engine.deploy(result.flow, diffFlows(undefined, result.flow));
+const engine = await deployBenchFlow(doc, [firstSeen, meter], store);
 
 async function finish() {
   const lastAt = performance.now();

@@ -1,16 +1,13 @@
 // Runs one scenario on an embedded Node-RED 4 with its own `change` nodes and reports the time.
-import http from "node:http";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import RED from "node-red";
+import { join } from "node:path";
+import { startNodeRed } from "./nodered-start.mjs";
 import { scenario } from "./scenarios.mjs";
 
 const name = process.argv[2];
 const { nodes, expected } = scenario(name);
 const userDir = mkdtempSync(join(tmpdir(), "wattflow-bench-nr-"));
-const here = dirname(fileURLToPath(import.meta.url));
 
 const flow = [
   { id: "tab", type: "tab", label: "bench" },
@@ -32,19 +29,4 @@ globalThis.__benchReport = (report) => {
   }, 10);
 };
 
-const server = http.createServer();
-RED.init(server, {
-  userDir,
-  flowFile,
-  httpAdminRoot: false,
-  httpNodeRoot: false,
-  nodesDir: [join(here, "nodered-nodes")],
-  logging: { console: { level: "off", metrics: false, audit: false } },
-  editorTheme: { tours: false },
-  externalModules: { autoInstall: false },
-});
-await RED.start();
-setTimeout(() => {
-  process.send?.({ system: "nodered", scenario: name, error: "timed out" });
-  process.exit(1);
-}, 120_000).unref();
+await startNodeRed({ userDir, flowFile, timeoutMs: 120_000, onTimeout: () => process.send?.({ system: "nodered", scenario: name, error: "timed out" }) });

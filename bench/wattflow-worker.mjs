@@ -1,11 +1,7 @@
 // Runs one scenario on Wattflow's engine (the built runtime and node library) and reports the time.
-import pino from "pino";
-import { Engine, Type, defineNode } from "../packages/runtime/dist/index.js";
-import { compileFlow, diffFlows } from "../packages/runtime/dist/flow/index.js";
+import { Type, defineNode } from "../packages/runtime/dist/index.js";
 import { openStore } from "../packages/runtime/dist/store/index.js";
-import { RouteTable } from "../packages/runtime/dist/server/route-table.js";
-import { Registry } from "../packages/runtime/dist/registry/registry.js";
-import { nodes as standardNodes } from "../packages/nodes/dist/index.js";
+import { deployBenchFlow } from "./wattflow-engine.mjs";
 import { BATCH, MESSAGES, scenario } from "./scenarios.mjs";
 
 const name = process.argv[2];
@@ -56,8 +52,6 @@ const sink = defineNode({
   },
 });
 
-const registry = new Registry();
-for (const d of [...standardNodes, source, sink]) registry.registerNode(d, "bench");
 const doc = {
   format: "wattflow/flow@1",
   id: "bench",
@@ -68,17 +62,7 @@ const doc = {
     wires: n.wires.length ? [n.wires] : [],
   })),
 };
-const result = compileFlow(doc, { registry, env: {} });
-if (!result.ok) throw new Error(JSON.stringify(result.errors));
-const store = openStore({ memory: true });
-const engine = new Engine({
-  store,
-  log: pino({ level: "silent" }),
-  http: new RouteTable(),
-  ws: { endpoint: () => ({ path: "", broadcast: () => 0, clientCount: 0, onMessage() {}, close() {} }) },
-  freeze: false,
-});
-await engine.deploy(result.flow, diffFlows(undefined, result.flow));
+const engine = await deployBenchFlow(doc, [source, sink], openStore({ memory: true }));
 
 function finish() {
   const ms = performance.now() - startedAt;
