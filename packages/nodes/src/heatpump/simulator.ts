@@ -88,8 +88,12 @@ export async function startHeatpumpSimulator(o: HeatpumpSimulatorOptions): Promi
     publishReading,
     async close() {
       clearInterval(timer);
-      await client.publishAsync(`${base}/status/state`, "offline", { qos: 1, retain: true }).catch(() => undefined);
-      await client.endAsync();
+      // The goodbye is best effort: with the broker gone it would wait for a reconnect that never comes.
+      if (client.connected) {
+        const goodbye = client.publishAsync(`${base}/status/state`, "offline", { qos: 1, retain: true }).catch(() => undefined);
+        await Promise.race([goodbye, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      }
+      await client.endAsync(true);
     },
   };
 }
