@@ -5,19 +5,14 @@
  * rollup tiers and retention, health, readiness and the OpenAPI document.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
 import mqtt, { type MqttClient } from "mqtt";
-import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import { startShippedFlow, until, type ShippedFlow } from "../test/shipped-flow.js";
 import { freePort } from "../test/services/ports.js";
 
 type Page<T = Record<string, unknown>> = { count: number; next: string | null; previous: string | null; results: T[] };
 
-let rt: RunningRuntime;
-let root: string;
+let flow: ShippedFlow;
 let http: string;
 let device: MqttClient;
 let access = "";
@@ -41,16 +36,9 @@ const call = async <T = Record<string, unknown>>(path: string, init: RequestInit
 };
 const get = <T = Record<string, unknown>>(path: string, token = access) => call<T>(path, { token });
 const post = <T = Record<string, unknown>>(path: string, body: unknown) => call<T>(path, { method: "POST", body: JSON.stringify(body) });
-const until = async (check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 /** ISO 8601 as the API writes it (no milliseconds when there are none). */
 const iso = (t: number) => new Date(t).toISOString().replace(".000Z", "Z");
-const qs = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+const qs = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
 const publish = (topic: string, payload: unknown) => device.publishAsync(topic, typeof payload === "string" ? payload : JSON.stringify(payload), { qos: 1 });
 /** Sends lines over one TCP connection and waits until the server has read them (the connection is closed). */
 const sendTcp = (lines: string[]) =>
@@ -66,23 +54,17 @@ const base = Math.floor(Date.now() / 1000) * 1000 - 15 * 60_000;
 const rtReading = (i: number) => ({ voltage_l1: 230 + i, voltage_l2: 231, voltage_l3: 229.5, current_l1: 10 + i, power_total: 6.9 + i, frequency: 50.01, power_factor: 0.98 });
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "wattflow-greenpower-"));
-  mkdirSync(join(root, "flows"));
-  copyFileSync(new URL("./greenpower.json", import.meta.url), join(root, "flows", "greenpower.json"));
   env.MQTT_PORT = String(await freePort());
   env.GREENPOWER_TCP_PORT = String(await freePort());
-  Object.assign(process.env, env);
-  rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
-  http = rt.httpUrl;
+  flow = await startShippedFlow(new URL("./greenpower.json", import.meta.url), env);
+  http = flow.http;
   device = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`);
   await until(async () => (await call("/api/ready/")).status === 200);
 }, 30_000);
 
 afterAll(async () => {
   await device?.endAsync();
-  await rt?.stop();
-  for (const k of Object.keys(env)) delete process.env[k];
-  rmSync(root, { recursive: true, force: true });
+  await flow?.stop();
 });
 
 describe("health and authentication", () => {
@@ -268,7 +250,7 @@ describe("ingestion and the telemetry endpoints", () => {
     expect((await get<Page>(`/api/telemetry/rt-data/?${qs({ ...window, device_id: "gp-005" })}`)).body.results).toEqual([{ device_id: "gp-005", timestamp: iso(base + 56_000), voltage_l1: 233 }]);
     expect((await get<Page>(`/api/telemetry/rt-data/?${qs(window)}`)).body.count).toBe(7);
     // The listener counts the unreadable line in its status too.
-    await until(() => /1 invalid/.test(rt.engine.statuses().find((s) => s.nodeId === "tcp-telemetry")?.status?.text ?? ""), 5000);
+    await until(() => /1 invalid/.test(flow.rt.engine.statuses().find((s) => s.nodeId === "tcp-telemetry")?.status?.text ?? ""), 5000);
   });
 });
 
@@ -328,7 +310,7 @@ describe("rollups and retention tiers", () => {
     const span = { start_time: iso(old - 60_000), end_time: iso(old + 600_000), device_id: "old-1" };
     await until(async () => (await get<Page>(`/api/telemetry/rt-data/?${qs({ ...span, interval: "1m" })}`)).body.count === 1);
     expect((await get<Page>(`/api/telemetry/rt-data/?${qs({ ...span, interval: "raw" })}`)).body.count).toBe(2);
-    expect(await rt.engine.trigger("greenpower", "retention")).toBe(true);
+    expect(await flow.rt.engine.trigger("greenpower", "retention")).toBe(true);
     await until(async () => (await get<Page>(`/api/telemetry/rt-data/?${qs({ ...span, interval: "raw" })}`)).body.count === 0);
     const tier = await get<Page>(`/api/telemetry/rt-data/?${qs(span)}`);
     expect(tier.headers.get("x-telemetry-tier")).toBe("1m");

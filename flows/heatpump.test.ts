@@ -4,18 +4,13 @@
  * the heat pump simulator as the device.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
 import WebSocket from "ws";
 import mqtt, { type MqttClient } from "mqtt";
-import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import { startShippedFlow, until, type ShippedFlow } from "../test/shipped-flow.js";
 import { startHeatpumpSimulator, type RunningHeatpumpSimulator } from "../packages/nodes/src/heatpump/simulator.js";
 import { freePort } from "../test/services/ports.js";
 
-let rt: RunningRuntime;
-let root: string;
+let flow: ShippedFlow;
 let http: string;
 let sim: RunningHeatpumpSimulator;
 let device: MqttClient;
@@ -26,22 +21,11 @@ const get = async <T = Record<string, unknown>>(path: string): Promise<{ status:
   const text = await res.text();
   return { status: res.status, body: (res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text) as T };
 };
-const until = async (check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "wattflow-heatpump-"));
-  mkdirSync(join(root, "flows"));
-  copyFileSync(new URL("./heatpump.json", import.meta.url), join(root, "flows", "heatpump.json"));
   env.MQTT_PORT = String(await freePort());
-  Object.assign(process.env, env);
-  rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
-  http = rt.httpUrl;
+  flow = await startShippedFlow(new URL("./heatpump.json", import.meta.url), env);
+  http = flow.http;
   const url = `mqtt://127.0.0.1:${env.MQTT_PORT}`;
   sim = await startHeatpumpSimulator({ url, deviceId: "site1", interval: 3600 });
   device = await mqtt.connectAsync(url);
@@ -51,9 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.close();
   await device?.endAsync();
-  await rt?.stop();
-  for (const k of Object.keys(env)) delete process.env[k];
-  rmSync(root, { recursive: true, force: true });
+  await flow?.stop();
 });
 
 describe("devices and readings", () => {
@@ -87,8 +69,8 @@ describe("devices and readings", () => {
     expect((await get("/api/devices/test/readings/latest")).body).toMatchObject({ device_id: "test", temperature: { inlet: 45 }, electrical: { voltage: 230 } });
     const stats = (await get<Record<string, number>>("/api/stats")).body;
     expect(stats).toMatchObject({ total_devices: 2 });
-    const statuses = rt.engine.statuses().find((s) => s.nodeId === "data-in")?.status;
-    await until(() => /refused/.test(rt.engine.statuses().find((s) => s.nodeId === "data-in")?.status?.text ?? ""), 5000);
+    const statuses = flow.rt.engine.statuses().find((s) => s.nodeId === "data-in")?.status;
+    await until(() => /refused/.test(flow.rt.engine.statuses().find((s) => s.nodeId === "data-in")?.status?.text ?? ""), 5000);
     expect(statuses).toBeDefined();
   });
 });

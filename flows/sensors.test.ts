@@ -5,19 +5,14 @@
  * speaking their documented APIs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
 import WebSocket from "ws";
 import mqtt, { type MqttClient } from "mqtt";
-import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import { startShippedFlow, until, type ShippedFlow } from "../test/shipped-flow.js";
 import { freePort } from "../test/services/ports.js";
 
-let rt: RunningRuntime;
-let root: string;
+let flow: ShippedFlow;
 let http: string;
 let pi: MqttClient;
 let apis: Server;
@@ -30,13 +25,6 @@ const call = async <T = unknown>(method: string, path: string, body?: unknown): 
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 };
 const get = <T = unknown>(path: string) => call<T>("GET", path);
-const until = async (check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 const reading = (o: Record<string, unknown> = {}) => ({ sensor_type: "ldr", sensor_id: "ldr_1", value: 750, unit: "lux", location: "living_room", timestamp: "2026-01-26T08:00:00Z", ...o });
 
 beforeAll(async () => {
@@ -56,21 +44,15 @@ beforeAll(async () => {
   await new Promise<void>((r) => apis.listen(0, "127.0.0.1", r));
   const base = `http://127.0.0.1:${(apis.address() as AddressInfo).port}`;
   Object.assign(env, { MQTT_PORT: String(await freePort()), ELECTRICITY_MAPS_URL: base, OPENWEATHER_URL: base });
-  Object.assign(process.env, env);
-  root = mkdtempSync(join(tmpdir(), "wattflow-sensors-"));
-  mkdirSync(join(root, "flows"));
-  copyFileSync(new URL("./sensors.json", import.meta.url), join(root, "flows", "sensors.json"));
-  rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
-  http = rt.httpUrl;
+  flow = await startShippedFlow(new URL("./sensors.json", import.meta.url), env);
+  http = flow.http;
   pi = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`);
 }, 30_000);
 
 afterAll(async () => {
   await pi?.endAsync();
-  await rt?.stop();
+  await flow?.stop();
   apis?.close();
-  for (const k of Object.keys(env)) delete process.env[k];
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe("sensor data", () => {
@@ -96,8 +78,8 @@ describe("sensor data", () => {
     await until(async () => (await get<{ sensor_id: string }[]>("/api/sensor-readings/latest/")).body.some((r) => r.sensor_id === "t_1"));
     const latest = (await get<Record<string, unknown>[]>("/api/sensor-readings/latest/")).body.find((r) => r.sensor_id === "t_1");
     expect(latest).toMatchObject({ sensor_type: "temperature", location: "kitchen", value: 21.5, unit: "celsius" });
-    await until(() => /1 rejected; last: \/value must be number/.test(rt.engine.statuses().find((s) => s.nodeId === "rejected")?.status?.text ?? ""));
-    await until(() => /1 refused/.test(rt.engine.statuses().find((s) => s.nodeId === "sensors-in")?.status?.text ?? ""));
+    await until(() => /1 rejected; last: \/value must be number/.test(flow.rt.engine.statuses().find((s) => s.nodeId === "rejected")?.status?.text ?? ""));
+    await until(() => /1 refused/.test(flow.rt.engine.statuses().find((s) => s.nodeId === "sensors-in")?.status?.text ?? ""));
   });
 
   it("keeps the last 60 readings of each sensor in the hot path, oldest first", async () => {

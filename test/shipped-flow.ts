@@ -1,0 +1,45 @@
+/**
+ * Runs one shipped flow file for a contract test: the real runtime, in a
+ * throwaway folder, with the test's environment variables set while it runs.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+
+export interface ShippedFlow {
+  rt: RunningRuntime;
+  /** Base URL of the flow endpoints. */
+  http: string;
+  /** Stops the runtime, unsets the environment and removes the folder. */
+  stop(): Promise<void>;
+}
+
+export async function startShippedFlow(flowFile: URL, env: Record<string, string>): Promise<ShippedFlow> {
+  const name = basename(fileURLToPath(flowFile));
+  const root = mkdtempSync(join(tmpdir(), `wattflow-${name.replace(/\.json$/, "")}-`));
+  mkdirSync(join(root, "flows"));
+  copyFileSync(flowFile, join(root, "flows", name));
+  Object.assign(process.env, env);
+  const rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
+  return {
+    rt,
+    http: rt.httpUrl,
+    async stop() {
+      await rt.stop();
+      for (const k of Object.keys(env)) delete process.env[k];
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` every 50 ms until it holds; throws after `ms`. */
+export async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
