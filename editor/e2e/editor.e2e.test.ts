@@ -132,6 +132,8 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     await page.getByRole("button", { name: "Reload theirs (drop my edit)" }).click();
     expect(rt.engine.running("hello")?.nodes.find((n) => n.id === "inject1")?.config.interval).toBe("1s");
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+    // The reloaded flow's wire is drawn too (its ports are measured again).
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
   });
 
   it("copies, pastes, deletes and undoes with the keyboard", async () => {

@@ -6,6 +6,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  useUpdateNodeInternals,
   type Connection,
   type Edge as RfEdge,
   type Node as RfNode,
@@ -50,6 +51,7 @@ function describeDiff(d: FlowDiff): string[] {
 
 function Editor() {
   const rf = useReactFlow();
+  const updateNodeInternals = useUpdateNodeInternals();
   const [catalog, setCatalog] = useState<NodeCatalog>({ nodes: [], connections: [], failedPlugins: [] });
   const [flows, setFlows] = useState<FlowSummary[]>([]);
   const [current, setCurrent] = useState<string | null>(null);
@@ -92,10 +94,15 @@ function Editor() {
       setHistory(S.start(res.body.flow));
       setErrors({});
       setSelected([]);
-      // Fit the new flow once its nodes are on the canvas (the initial fit ran before any were loaded).
-      window.setTimeout(() => void rf.fitView(FIT_VIEW), 50);
+      // Once the new flow's nodes are on the canvas: measure their ports again (a reloaded node keeps its
+      // size, so nothing else would, and its wires stay hidden), and fit it (the first fit ran before any were loaded).
+      const ids = res.body.flow.nodes.map((n) => n.id);
+      window.setTimeout(() => {
+        updateNodeInternals(ids);
+        void rf.fitView(FIT_VIEW);
+      }, 50);
     },
-    [guard, rf],
+    [guard, rf, updateNodeInternals],
   );
 
   const refresh = useCallback(async () => {
