@@ -19,6 +19,7 @@ import { FlowNodeView, type FlowNodeData } from "./components/FlowNode.js";
 import { Palette } from "./components/Palette.js";
 import { NodeForm } from "./components/NodeForm.js";
 import { DebugPanel } from "./components/DebugPanel.js";
+import { DeadLetterPanel } from "./components/DeadLetterPanel.js";
 import * as S from "./state/flow-state.js";
 import { convertNodeRed } from "../../packages/runtime/src/flow/node-red/convert.js";
 import type { FlowDocument, FlowNode } from "./state/flow-state.js";
@@ -64,7 +65,7 @@ function Editor() {
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [debug, setDebug] = useState<DebugEvent[]>([]);
   const [paused, setPaused] = useState(false);
-  const [panel, setPanel] = useState<"node" | "debug" | "history">("debug");
+  const [panel, setPanel] = useState<"node" | "debug" | "history" | "parked">("debug");
   const [dialog, setDialog] = useState<null | { kind: "deploy"; lines: string[]; problems: string[] } | { kind: "conflict"; current: number; lines: string[] } | { kind: "import" } | { kind: "message"; text: string }>(null);
   const [revisions, setRevisions] = useState<RevisionSummary[]>([]);
   const [diffText, setDiffText] = useState<string[]>([]);
@@ -427,7 +428,7 @@ function Editor() {
       </main>
       <aside className="side">
         <nav className="side-tabs">
-          {(["node", "debug", "history"] as const).map((p) => (
+          {(["node", "debug", "history", "parked"] as const).map((p) => (
             <button key={p} aria-selected={panel === p} onClick={() => setPanel(p)}>
               {p}
             </button>
@@ -453,6 +454,7 @@ function Editor() {
             <p className="muted">Select one node to edit it.</p>
           ))}
         {panel === "debug" && <DebugPanel messages={debug} onClear={() => setDebug([])} paused={paused} onPause={setPaused} />}
+        {panel === "parked" && <DeadLetterPanel flowId={doc.id} />}
         {panel === "history" && (
           <div className="history" data-testid="history">
             {revisions.map((r, i) => (

@@ -15,6 +15,10 @@ export function truncateForDisplay(value: unknown, depth = 0): unknown {
   }
   if (value instanceof Date) return value.toISOString();
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = truncateForDisplay(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) {
+    // A parsed "__proto__" key is shown as data; assigning it would set the copy's prototype.
+    if (k === "__proto__") Object.defineProperty(out, k, { value: truncateForDisplay(v, depth + 1), enumerable: true, writable: true, configurable: true });
+    else out[k] = truncateForDisplay(v, depth + 1);
+  }
   return out;
 }

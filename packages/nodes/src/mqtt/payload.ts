@@ -1,26 +1,25 @@
+import { DEFAULT_MAX_JSON_DEPTH, decodeUtf8Strict, jsonNestsDeeperThan, type RefusalKind } from "@wattflow/runtime";
+
 /** How `mqtt-in` turns a payload's bytes into `msg.payload`. */
 export type PayloadFormat = "auto" | "json" | "text" | "bytes";
 
-export type Decoded = { ok: true; value: unknown } | { ok: false; reason: string };
+export type Decoded = { ok: true; value: unknown } | { ok: false; kind: RefusalKind; reason: string };
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-export function decodePayload(bytes: Uint8Array, format: PayloadFormat, maxBytes: number): Decoded {
-  if (bytes.length > maxBytes) return { ok: false, reason: `payload is ${bytes.length} bytes, over the ${maxBytes}-byte limit` };
+/** Bytes are checked for size, then UTF-8, then (for JSON) nesting depth, before anything parses them. */
+export function decodePayload(bytes: Uint8Array, format: PayloadFormat, maxBytes: number, maxDepth: number = DEFAULT_MAX_JSON_DEPTH): Decoded {
+  if (bytes.length > maxBytes) return { ok: false, kind: "too-large", reason: `payload is ${bytes.length} bytes, over the ${maxBytes}-byte limit` };
   if (format === "bytes") return { ok: true, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) };
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { ok: false, reason: "payload is not valid UTF-8" };
-  }
+  const text = decodeUtf8Strict(bytes);
+  if (text === undefined) return { ok: false, kind: "invalid-utf8", reason: "payload is not valid UTF-8" };
   if (format === "text") return { ok: true, value: text };
+  // Checked first in auto mode too: text that nests this deep is no status word.
+  if (jsonNestsDeeperThan(text, maxDepth)) return { ok: false, kind: "too-deep", reason: `payload nests deeper than ${maxDepth} levels` };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
     // auto: a payload that does not look like JSON is plain text (a status word, a number with a unit)
     if (format === "auto" && !looksLikeJson(text)) return { ok: true, value: text };
-    return { ok: false, reason: `payload is not JSON (${err instanceof Error ? err.message : String(err)}): ${preview(text)}` };
+    return { ok: false, kind: "invalid-json", reason: `payload is not JSON (${err instanceof Error ? err.message : String(err)}): ${preview(text)}` };
   }
 }
 

@@ -65,8 +65,8 @@ describe("payloads", () => {
     expect(decodePayload(bytes('{"a":'), "auto", 100).ok).toBe(false);
   });
   it("refuses invalid UTF-8 and oversize payloads", () => {
-    expect(decodePayload(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), "json", 100)).toEqual({ ok: false, reason: "payload is not valid UTF-8" });
-    expect(decodePayload(new Uint8Array(101), "bytes", 100)).toEqual({ ok: false, reason: "payload is 101 bytes, over the 100-byte limit" });
+    expect(decodePayload(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), "json", 100)).toEqual({ ok: false, kind: "invalid-utf8", reason: "payload is not valid UTF-8" });
+    expect(decodePayload(new Uint8Array(101), "bytes", 100)).toEqual({ ok: false, kind: "too-large", reason: "payload is 101 bytes, over the 100-byte limit" });
   });
   it("encodes objects as JSON and leaves strings and bytes alone", () => {
     expect(encodePayload({ a: 1 })).toBe('{"a":1}');

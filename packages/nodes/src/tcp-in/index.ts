@@ -17,6 +17,7 @@ export default defineNode({
     format: Type.Union([Type.Literal("json"), Type.Literal("text")], { default: "json", description: "json: each line is one JSON value; text: each line is sent as a string" }),
     topic: Type.String({ default: "tcp", description: "msg.topic of every message" }),
     maxLineBytes: Type.Integer({ minimum: 1, default: 65_536, description: "longer lines are discarded and reported" }),
+    maxDepth: Type.Integer({ minimum: 1, maximum: 1000, default: 64, description: "JSON lines nested deeper than this many arrays/objects are refused and reported" }),
     closeOnOversize: Type.Boolean({ default: false, description: "close a connection that sends an oversize line (default: skip the line, keep the connection)" }),
     maxConnections: Type.Integer({ minimum: 1, default: 100, description: "further connections are closed at once" }),
   }),
@@ -66,10 +67,12 @@ export default defineNode({
       { host: c.host, port: c.port, maxLineBytes: c.maxLineBytes, closeOnOversize: c.closeOnOversize, maxConnections: c.maxConnections },
       {
         line(client, label, bytes, lineNo) {
-          const decoded = decodeLine(bytes, format);
+          const decoded = decodeLine(bytes, format, c.maxDepth);
           if (decoded.kind === "blank") return;
           if (decoded.kind === "invalid") {
             counts.invalid += 1;
+            node.countRejected();
+            node.deadLetter({ reason: decoded.reason, source: `${label} line ${lineNo}`, payload: bytes });
             node.error(new Error(`line ${lineNo} from ${label} ${decoded.reason}`), node.newMessage({ topic: c.topic, client, line: lineNo }));
             statusSoon();
             return;
@@ -81,6 +84,9 @@ export default defineNode({
         },
         oversize(client, label, bytes, lineNo, complete) {
           counts.oversize += 1;
+          node.countRejected();
+          // The line was never buffered: only its size is known.
+          node.deadLetter({ reason: `is ${complete ? "" : "at least "}${bytes} bytes, more than maxLineBytes (${c.maxLineBytes})`, source: `${label} line ${lineNo}`, size: bytes });
           const size = complete ? `${bytes} bytes` : `at least ${bytes} bytes`;
           const outcome = c.closeOnOversize ? "; connection closed" : "; line skipped";
           node.error(new Error(`line ${lineNo} from ${label} is ${size}, more than maxLineBytes (${c.maxLineBytes})${outcome}`), node.newMessage({ topic: c.topic, client, line: lineNo }));

@@ -23,21 +23,47 @@ export function newMessageId(): string {
 
 export function createMessage(init: MessageInit): Message {
   if (typeof init._msgid === "string") return init as Message;
-  // Object.assign, not spread: several times faster on this hot path.
-  const msg = Object.assign({}, init);
+  // Object.assign, not spread: several times faster on this hot path. Spread only when a
+  // "__proto__" own key (from parsed JSON) would otherwise become the copy's prototype.
+  const msg = Object.hasOwn(init, "__proto__") ? { ...init } : Object.assign({}, init);
   msg._msgid = newMessageId();
   return msg as Message;
 }
 
+const isFreezable = (value: unknown): value is object =>
+  value !== null && typeof value === "object" && !Object.isFrozen(value) && !ArrayBuffer.isView(value); // typed arrays and Buffers cannot be frozen
+
 /**
  * Freezes a message and everything reachable from it so a node that mutates
  * its input fails loudly. Only done in development and test: it costs time.
+ * Walks with an explicit stack, so a payload nested any number of levels
+ * deep cannot overflow the call stack.
  */
 export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return value;
-  if (ArrayBuffer.isView(value)) return value; // typed arrays and Buffers cannot be frozen
+  if (!isFreezable(value)) return value;
   Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  const pending: object[] = [value];
+  while (pending.length > 0) {
+    const obj = pending.pop()!;
+    if (Array.isArray(obj)) {
+      for (let i = 0; i < obj.length; i++) {
+        const child: unknown = obj[i];
+        if (isFreezable(child)) {
+          Object.freeze(child);
+          pending.push(child);
+        }
+      }
+    } else {
+      const keys = Object.keys(obj);
+      for (let i = 0; i < keys.length; i++) {
+        const child: unknown = (obj as Record<string, unknown>)[keys[i]!];
+        if (isFreezable(child)) {
+          Object.freeze(child);
+          pending.push(child);
+        }
+      }
+    }
+  }
   return value;
 }
 

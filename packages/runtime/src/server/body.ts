@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { DEFAULT_MAX_JSON_DEPTH, decodeUtf8Strict, parseUntrustedJson } from "../limits/untrusted-json.js";
 
 export class HttpError extends Error {
   constructor(
@@ -10,8 +11,13 @@ export class HttpError extends Error {
   }
 }
 
-/** Reads a request body up to a limit; JSON is parsed, text stays text, anything else stays bytes. */
-export async function readBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+/**
+ * Reads a request body up to a limit; JSON is parsed (nested at most
+ * `maxDepth` levels), text stays text, anything else stays bytes. JSON and
+ * text must be valid UTF-8: a body that is not is refused (400), never
+ * decoded with replacement characters.
+ */
+export async function readBody(req: IncomingMessage, limitBytes: number, maxDepth: number = DEFAULT_MAX_JSON_DEPTH): Promise<unknown> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limitBytes) {
     req.resume();
@@ -30,14 +36,12 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
   if (size === 0) return undefined;
   const raw = Buffer.concat(chunks);
   const type = String(req.headers["content-type"] ?? "").toLowerCase();
-  if (type.includes("json")) {
-    const text = raw.toString("utf8");
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (err) {
-      throw new HttpError(400, "invalid JSON body", err instanceof Error ? err.message : String(err));
-    }
-  }
-  if (type.startsWith("text/") || type.includes("urlencoded") || type === "") return raw.toString("utf8");
-  return raw;
+  const json = type.includes("json");
+  if (!json && !(type.startsWith("text/") || type.includes("urlencoded") || type === "")) return raw;
+  const text = decodeUtf8Strict(raw);
+  if (text === undefined) throw new HttpError(400, "invalid body", `request body (${json ? "JSON" : "text"}, ${size} bytes) is not valid UTF-8`);
+  if (!json) return text;
+  const parsed = parseUntrustedJson(text, maxDepth);
+  if (!parsed.ok) throw new HttpError(400, parsed.kind === "too-deep" ? "body too deep" : "invalid JSON body", `request body ${parsed.reason}`);
+  return parsed.value;
 }

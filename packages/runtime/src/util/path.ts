@@ -46,8 +46,17 @@ export function getPath(root: unknown, path: string | PathSegment[]): unknown {
 
 function shallowCopy(value: unknown, nextSeg: PathSegment | undefined): Record<string | number, unknown> | unknown[] {
   if (Array.isArray(value)) return value.slice();
-  if (value !== null && typeof value === "object") return Object.assign({}, value as Record<string, unknown>);
+  if (value !== null && typeof value === "object") {
+    // Assigning an own "__proto__" key (parsed JSON has them) would set the copy's prototype; spread defines it.
+    return Object.hasOwn(value, "__proto__") ? { ...(value as Record<string, unknown>) } : Object.assign({}, value as Record<string, unknown>);
+  }
   return typeof nextSeg === "number" ? [] : {};
+}
+
+/** `obj[key] = value`, except that a "__proto__" key stays an own property instead of replacing the prototype. */
+function put(obj: Record<string | number, unknown>, key: PathSegment, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
 }
 
 export function setPath<T extends object>(root: T, path: string | PathSegment[], value: unknown): T {
@@ -59,10 +68,10 @@ export function setPath<T extends object>(root: T, path: string | PathSegment[],
     const seg = segments[i]!;
     src = src !== null && typeof src === "object" ? (src as Record<string | number, unknown>)[seg] : undefined;
     const copy = shallowCopy(src, segments[i + 1]) as Record<string | number, unknown>;
-    dst[seg] = copy;
+    put(dst, seg, copy);
     dst = copy;
   }
-  dst[segments[segments.length - 1]!] = value;
+  put(dst, segments[segments.length - 1]!, value);
   return out as T;
 }
 
