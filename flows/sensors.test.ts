@@ -17,10 +17,13 @@ let http: string;
 let pi: MqttClient;
 let apis: Server;
 const calls: { path: string; headers: Record<string, string | string[] | undefined> }[] = [];
-const env: Record<string, string> = { MQTT_WS_PORT: "off", ELECTRICITY_MAPS_API_KEY: "em-key", OPENWEATHER_API_KEY: "ow-key", LOCATION_ZONE: "IN-KA", GRID_FETCH_INTERVAL: "1h" };
+const TOKEN = "sensors-test-token-0123456789";
+const env: Record<string, string> = { SENSORS_API_TOKEN: TOKEN, MQTT_WS_PORT: "off", ELECTRICITY_MAPS_API_KEY: "em-key", OPENWEATHER_API_KEY: "ow-key", LOCATION_ZONE: "IN-KA", GRID_FETCH_INTERVAL: "1h" };
 
-const call = async <T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-  const res = await fetch(new URL(path, http), { method, headers: body ? { "content-type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
+/** Calls the flow; requests that change something carry the token unless `token` says otherwise. */
+const call = async <T = unknown>(method: string, path: string, body?: unknown, token: string | null = method === "GET" ? null : TOKEN): Promise<{ status: number; body: T }> => {
+  const headers = { ...(body ? { "content-type": "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const res = await fetch(new URL(path, http), { method, headers, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 };
@@ -136,6 +139,30 @@ describe("preferences, AI decisions, energy sources and commands", () => {
     expect((await get<unknown[]>("/api/ai-decisions/recent/?hours=24")).body).toHaveLength(1);
     expect((await get<{ count: number }>("/api/ai-decisions/")).body.count).toBe(1);
     expect((await call("POST", "/api/ai-decisions/", { confidence: 3 })).body).toEqual({ decision_type: ["This field is required."], confidence: ["Ensure this value is between 0 and 1."] });
+  });
+
+  it("refuses every request that changes something without the token, and publishes nothing", async () => {
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`);
+    const published: string[] = [];
+    device.on("message", (topic) => published.push(topic));
+    await device.subscribeAsync("HyperVolt/commands/#", { qos: 1 });
+    const command = { device_id: "main_breaker", command: "switch", value: "off" };
+    const changes: [string, string, unknown][] = [
+      ["POST", "/api/commands/", command],
+      ["POST", "/api/ai-decisions/", { decision_type: "source_switch", recommended_source: "grid", confidence: 0.9, reasoning: "x", command }],
+      ["POST", "/api/preferences/", { key: "sneaky", value: 1 }],
+      ["PUT", "/api/preferences/brightness_threshold/", { value: 1 }],
+      ["PUT", "/api/energy-sources/1/", { is_available: false }],
+    ];
+    for (const [method, path, body] of changes) {
+      expect((await call(method, path, body, null)).status, `${method} ${path}`).toBe(401);
+      expect((await call(method, path, body, "wrong-token-0123456789")).status, `${method} ${path} with a wrong token`).toBe(401);
+    }
+    expect((await call("POST", "/api/commands/", command)).status).toBe(202);
+    await until(() => published.length === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(published).toEqual(["HyperVolt/commands/main_breaker"]);
+    await device.endAsync();
   });
 
   it("lists energy sources, filters the available ones and updates one", async () => {

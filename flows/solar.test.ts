@@ -54,7 +54,9 @@ const get = async <T = Record<string, unknown>>(path: string): Promise<{ status:
   const res = await fetch(new URL(path, http));
   return { status: res.status, body: (await res.json()) as T };
 };
-const post = (path: string, data: string, type = "application/json") => fetch(new URL(path, http), { method: "POST", headers: { "content-type": type }, body: data });
+const TOKEN = "solar-test-token-0123456789";
+const post = (path: string, data: string | Buffer, type = "application/json", token: string | null = TOKEN) =>
+  fetch(new URL(path, http), { method: "POST", headers: { "content-type": type, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: data });
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "wattflow-solar-"));
@@ -62,6 +64,7 @@ beforeAll(async () => {
   copyFileSync(new URL("./solar.json", import.meta.url), join(root, "flows", "solar.json"));
   // No controller in this test: the poller fails fast and the data comes from uploads.
   process.env.MODBUS_URL = "tcp://127.0.0.1:1";
+  process.env.SOLAR_API_TOKEN = TOKEN;
   rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
   http = rt.httpUrl;
   for (const r of readings) {
@@ -75,6 +78,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await rt?.stop();
   delete process.env.MODBUS_URL;
+  delete process.env.SOLAR_API_TOKEN;
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -99,6 +103,17 @@ describe("POST /solar/upload/", () => {
     expect(await res.json()).toEqual({ status: "stored", timestamp: new Date(today - 5 * DAY).toISOString() });
   });
 
+  it("answers 401 without the token, or with another one, and stores nothing", async () => {
+    const before = await get<{ count: number }>("/solar/data/history/?hours=240&interval=1");
+    const reading = JSON.stringify(body({ time: today - 6 * DAY, pv: 1, load: 1 }));
+    for (const token of [null, "another-token-0123456789"]) {
+      const res = await post("/solar/upload/", reading, "application/json", token);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    }
+    expect((await get<{ count: number }>("/solar/data/history/?hours=240&interval=1")).body.count).toBe(before.body.count);
+  });
+
   it("refuses bad input with a 4xx JSON error and stores nothing", async () => {
     const before = await get<{ count: number }>("/solar/data/history/?hours=240&interval=1");
     const cases: [string, string, number, RegExp][] = [
@@ -114,7 +129,7 @@ describe("POST /solar/upload/", () => {
       expect(res.status).toBe(status);
       expect(JSON.stringify(await res.json())).toMatch(message);
     }
-    const bad = await fetch(new URL("/solar/upload/", http), { method: "POST", headers: { "content-type": "application/json" }, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
+    const bad = await post("/solar/upload/", Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
     expect(bad.status).toBe(400);
     const after = await get<{ count: number }>("/solar/data/history/?hours=240&interval=1");
     expect(after.body.count).toBe(before.body.count);

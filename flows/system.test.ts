@@ -15,6 +15,14 @@ let root: string;
 let http: string;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+const TOKEN = "system-test-token-0123456789";
+const report = (data: unknown, token: string | null = TOKEN) =>
+  fetch(new URL("/system/api/report/", http), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(data),
+  });
+
 const get = async <T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }> => {
   const res = await fetch(new URL(path, http));
   return { status: res.status, body: (await res.json()) as T };
@@ -25,6 +33,7 @@ beforeAll(async () => {
   mkdirSync(join(root, "flows"));
   copyFileSync(new URL("./system.json", import.meta.url), join(root, "flows", "system.json"));
   process.env.SYSTEM_INTERVAL = "1s";
+  process.env.SYSTEM_API_TOKEN = TOKEN;
   rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
   http = rt.httpUrl;
   for (let i = 0; i < 100; i++) {
@@ -37,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await rt?.stop();
   delete process.env.SYSTEM_INTERVAL;
+  delete process.env.SYSTEM_API_TOKEN;
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -85,7 +95,10 @@ describe("agents", () => {
   };
 
   it("an agent's report registers its host", async () => {
-    const res = await fetch(new URL("/system/api/report/", http), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(agent) });
+    expect((await report(agent, null)).status).toBe(401);
+    expect((await report(agent, "another-token-0123456789")).status).toBe(401);
+    expect((await get<{ hostname: string }[]>("/system/api/hosts/")).body.map((h) => h.hostname)).not.toContain("dbserver01");
+    const res = await report(agent);
     expect(res.status).toBe(202);
     const hosts = (await get<{ hostname: string }[]>("/system/api/hosts/")).body;
     expect(hosts.map((h) => h.hostname)).toContain("dbserver01");
@@ -93,9 +106,34 @@ describe("agents", () => {
   });
 
   it("refuses a malformed report with every problem", async () => {
-    const res = await fetch(new URL("/system/api/report/", http), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ host: { id: "nope" }, metrics: { cpu: { value: "hot" } } }) });
+    const res = await report({ host: { id: "nope" }, metrics: { cpu: { value: "hot" } } });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: "invalid report", details: ["host.id must be a UUID", "host.hostname is required", "metrics.cpu.value must be a number"] });
+  });
+});
+
+describe("the agent flow", () => {
+  it("sends its reports with the token, and they are accepted", async () => {
+    const agentRoot = mkdtempSync(join(tmpdir(), "wattflow-agent-"));
+    mkdirSync(join(agentRoot, "flows"));
+    copyFileSync(new URL("./agents/system-agent.json", import.meta.url), join(agentRoot, "flows", "system-agent.json"));
+    process.env.CENTRAL_URL = http.replace(/\/$/, "");
+    process.env.AGENT_INTERVAL = "200ms";
+    const accepted = () => rt.engine.stats().find((st) => st.flowId === "system" && st.nodeId === "check-report")?.received ?? 0;
+    const before = accepted();
+    let agent: RunningRuntime | undefined;
+    try {
+      agent = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(agentRoot, "data"), flowsDir: join(agentRoot, "flows"), watch: false, logger: pino({ level: "silent" }) });
+      expect(agent.manager.list().find((f) => f.id === "system-agent")?.state).toBe("running");
+      const end = Date.now() + 10_000;
+      while (accepted() === before && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(accepted()).toBeGreaterThan(before);
+    } finally {
+      await agent?.stop();
+      delete process.env.CENTRAL_URL;
+      delete process.env.AGENT_INTERVAL;
+      rmSync(agentRoot, { recursive: true, force: true });
+    }
   });
 });
 

@@ -23,6 +23,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
+function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
 /** The live event stream; reconnects when the runtime restarts. */
 export function subscribe(onEvent: (e: RuntimeEvent) => void): () => void {
   let socket: WebSocket | null = null;
@@ -30,9 +35,10 @@ export function subscribe(onEvent: (e: RuntimeEvent) => void): () => void {
   let retry: number | undefined;
   const open = (): void => {
     const token = localStorage.getItem(TOKEN_KEY);
-    const url = new URL(`/api/events${token ? `?access_token=${encodeURIComponent(token)}` : ""}`, location.href);
+    const url = new URL("/api/events", location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(url);
+    // A WebSocket cannot carry an Authorization header, and a token in the URL would land in logs: it goes as a subprotocol.
+    socket = new WebSocket(url, token ? ["wattflow.events", `wattflow.bearer.${base64url(token)}`] : []);
     socket.onmessage = (m) => onEvent(JSON.parse(String(m.data)) as RuntimeEvent);
     socket.onclose = () => {
       if (!stopped) retry = window.setTimeout(open, 1000);

@@ -20,6 +20,8 @@ export interface RuntimeOptions {
   flowsDir: string;
   nodesDir?: string;
   token?: string;
+  /** Host names the admin API answers to besides loopback and `host` (for DNS names and LAN addresses). */
+  allowedHosts?: string[];
   users?: AdminUser[];
   logLevel?: string;
   watch?: boolean;
@@ -32,6 +34,9 @@ export interface RuntimeOptions {
 export interface RunningRuntime {
   adminUrl: string;
   httpUrl: string;
+  /** Where the servers really listen, as URLs (`http://0.0.0.0:8000/` when on every interface). */
+  adminListening: string;
+  httpListening: string;
   adminPort: number;
   httpPort: number;
   readyMs: number;
@@ -51,8 +56,12 @@ function defaultEditorDir(): string | undefined {
   return undefined;
 }
 
+const isWildcard = (host: string): boolean => host === "0.0.0.0" || host === "::";
+const bracketed = (host: string): string => (host.includes(":") ? `[${host}]` : host);
+
+/** A URL to reach a server from this machine. */
 function urlHost(host: string): string {
-  return host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return isWildcard(host) ? "127.0.0.1" : bracketed(host);
 }
 
 /** Starts a whole runtime: store, plugins, engine, flows, flow server and admin server. */
@@ -81,7 +90,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     onEvent: (e) => events.publish(e),
   });
   const manager = new FlowManager({ engine, registry, store, flowsDir: options.flowsDir, log, onEvent: (e) => events.publish(e) });
-  const metrics = createMetrics(() => engine.stats());
+  const metrics = createMetrics(() => engine.stats(), { outboxes: () => store.outbox.summary(), connections: () => engine.connectionStats() });
   let ready = false;
   const admin = createAdminServer({
     host: options.host,
@@ -92,13 +101,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     events,
     metrics,
     auth: new AdminAuth(auth),
+    allowedHosts: options.allowedHosts,
     log: log.child({ server: "admin" }),
     editorDir: options.editorDir ?? defaultEditorDir(),
     isReady: () => ready,
   });
 
-  const { port: httpPort } = await flowServer.listen();
-  const { port: adminPort } = await admin.listen();
+  const { port: httpPort, address: httpAddress } = await flowServer.listen();
+  const { port: adminPort, address: adminAddress } = await admin.listen();
+  if (isWildcard(options.host) && (options.allowedHosts ?? []).length === 0) {
+    log.warn(`the admin API listens on ${options.host} but answers only to loopback host names: list the names and addresses clients use with --allowed-hosts (WATTFLOW_ALLOWED_HOSTS)`);
+  }
   await manager.loadAll();
   if (options.watch !== false) await manager.watch();
   events.startCounts(() => engine.stats());
@@ -107,6 +120,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   return {
     adminUrl: `http://${urlHost(options.host)}:${adminPort}/`,
     httpUrl: `http://${urlHost(options.httpHost)}:${httpPort}/`,
+    adminListening: `http://${bracketed(adminAddress)}:${adminPort}/`,
+    httpListening: `http://${bracketed(httpAddress)}:${httpPort}/`,
     adminPort,
     httpPort,
     readyMs: Math.round(performance.now() - began),

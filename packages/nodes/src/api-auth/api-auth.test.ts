@@ -169,6 +169,43 @@ describe("http-in with auth", () => {
   });
 });
 
+describe("static tokens", () => {
+  const STATIC = "static-token-0123456789abcdef";
+  const tokenOnly = (tokens: string[]) => ({
+    connections: [{ id: "auth", type: "api-auth", config: { tokens } }],
+    nodes: flow().nodes.filter((n) => n.id !== "tokens"),
+  });
+
+  it("accepts a token from the environment beside login tokens, and refuses others", async () => {
+    t = await startTestFlow(flow({ tokens: ["${UNSET_API_TOKEN:-}", "${DEVICE_API_TOKEN}"] }), { ...defs, env: { ...env, DEVICE_API_TOKEN: STATIC } });
+    const r = await t.request("GET", "/api/devices/pv1/", bearer(STATIC));
+    expect(r.status).toBe(200);
+    // Empty entries are skipped, so the environment's token is the first one.
+    expect(body(r)).toMatchObject({ user: { token_type: "static", sub: "token-1", user_id: "token-1" }, authorization: null });
+    const { access } = await tokens();
+    expect((await t.request("GET", "/api/devices/pv1/", bearer(access))).status).toBe(200);
+    for (const wrong of [STATIC.slice(0, -1), `${STATIC}x`, "${DEVICE_API_TOKEN}"]) {
+      expect(await t.request("GET", "/api/devices/pv1/", bearer(wrong))).toMatchObject({ status: 401, body: { code: "token_not_valid" } });
+    }
+  });
+
+  it("needs no signing key without users, and answers 401 to everyone when no token is set", async () => {
+    t = await startTestFlow(tokenOnly(["${DEVICE_API_TOKEN:-}"]), { ...defs, env: { DEVICE_API_TOKEN: STATIC } });
+    expect((await t.request("GET", "/api/devices/pv1/", bearer(STATIC))).status).toBe(200);
+    await t.stop();
+    t = await startTestFlow(tokenOnly(["${DEVICE_API_TOKEN:-}"]), { ...defs, env: {} });
+    expect(t.engine.statuses().find((s) => s.nodeId === "device")?.status.fill).not.toBe("red");
+    expect(await t.request("GET", "/api/devices/pv1/")).toMatchObject({ status: 401, body: { detail: "Authentication credentials were not provided." } });
+    expect((await t.request("GET", "/api/devices/pv1/", bearer(STATIC))).status).toBe(401);
+  });
+
+  it("refuses a short token, naming its entry, and the route is not served open", async () => {
+    t = await startTestFlow(tokenOnly(["", "short-token"]), defs);
+    expect(errorOf("device")).toMatch(/tokens\[1\] is 11 characters; use at least 16/);
+    expect((await t.request("GET", "/api/devices/pv1/")).status).toBe(404);
+  });
+});
+
 describe("refresh and logout", () => {
   it("refreshes an access token that opens the route; an access token cannot refresh", async () => {
     await start();

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { defineConnection, hashPassword, Secret, Type, type ConnectionHandle, type ConnectionInstance, type Static } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
@@ -7,6 +7,17 @@ import { Revocations } from "./revocations.js";
 import { Tokens, type RefreshCheck, type TokenClaims } from "./tokens.js";
 
 export type { TokenClaims };
+
+/** A request that carried one of the connection's static tokens (`msg.req.user`); never the token itself. */
+export interface StaticTokenUser {
+  token_type: "static";
+  /** `token-1`, `token-2`, …: which entry of `tokens` matched, counting the non-empty ones. */
+  sub: string;
+  user_id: string;
+}
+
+/** Who a request is: the claims of an access token, or a static token. */
+export type RequestUser = TokenClaims | StaticTokenUser;
 
 /** What nodes get from `node.connection<ApiAuth>(id)`. */
 export interface ApiAuth {
@@ -17,13 +28,15 @@ export interface ApiAuth {
   refresh(refreshToken: string): Promise<{ ok: true; access: string } | Extract<RefreshCheck, { ok: false }>>;
   /** Revokes a refresh token until it expires. */
   logout(refreshToken: string): Promise<{ ok: true } | Extract<RefreshCheck, { ok: false }>>;
-  /** The claims of a valid access token; null when it is invalid, expired or not an access token. */
-  authenticate(accessToken: string): Promise<TokenClaims | null>;
+  /** A static token's user, or the claims of a valid access token; null when it is neither. */
+  authenticate(bearerToken: string): Promise<RequestUser | null>;
 }
 
 /** 256 bits: HS256's key should be at least as long as its hash (RFC 7518 §3.2). */
 const MIN_KEY_BYTES = 32;
 const GENERATE = "generate";
+/** Static tokens are compared, not derived: they need enough entropy of their own. */
+const MIN_STATIC_TOKEN_CHARS = 16;
 
 const User = Type.Object({
   username: Type.String({ minLength: 1 }),
@@ -34,6 +47,13 @@ const User = Type.Object({
 
 const config = Type.Object({
   users: Type.Array(User, { default: [], description: "who may log in" }),
+  tokens: Type.Array(Secret({ description: "a bearer token from the environment, e.g. ${SENSORS_API_TOKEN:-}" }), {
+    default: [],
+    description: `static bearer tokens accepted besides login tokens (for devices, agents and scripts); empty entries are ignored, others need at least ${MIN_STATIC_TOKEN_CHARS} characters`,
+  }),
+  tokenHint: Type.Optional(
+    Type.String({ description: "what the warning tells the operator to set when neither users nor tokens are configured, e.g. SENSORS_API_TOKEN" }),
+  ),
   signingKey: Secret({
     default: "",
     description: `HS256 key, at least ${MIN_KEY_BYTES} bytes: use \${JWT_SIGNING_KEY}; "${GENERATE}" makes a random one per start (tokens die with every restart)`,
@@ -48,6 +68,28 @@ const config = Type.Object({
 });
 
 type Config = Static<typeof config>;
+
+/** The non-empty tokens as SHA-256 digests: equal lengths, so they compare in constant time. */
+function staticTokens(tokens: readonly string[]): Buffer[] {
+  tokens.forEach((t, i) => {
+    if (t !== "" && t.length < MIN_STATIC_TOKEN_CHARS) {
+      throw new Error(`tokens[${i}] is ${t.length} characters; use at least ${MIN_STATIC_TOKEN_CHARS} random ones (e.g. openssl rand -hex 32)`);
+    }
+  });
+  return tokens.filter((t) => t !== "").map(digest);
+}
+
+const digest = (text: string): Buffer => createHash("sha256").update(text).digest();
+
+/** Which static token matches, 1-based, or 0; every entry is compared so timing does not tell which. */
+function matchStatic(digests: readonly Buffer[], candidate: string): number {
+  const d = digest(candidate);
+  let found = 0;
+  digests.forEach((t, i) => {
+    if (timingSafeEqual(t, d) && found === 0) found = i + 1;
+  });
+  return found;
+}
 
 function signingKey(handle: ConnectionHandle, value: string, whenUnset: Config["whenKeyUnset"]): Uint8Array {
   if (value === GENERATE || (value === "" && whenUnset === "generate")) {
@@ -96,9 +138,16 @@ export default defineConnection({
   docs: readDocs(import.meta.url),
   config,
   create(handle, c): ConnectionInstance<ApiAuth> {
-    const key = signingKey(handle, c.signingKey, c.whenKeyUnset);
+    const statics = staticTokens(c.tokens);
+    // Without users no token is ever issued, so a token-only connection needs no key of its own.
+    const key = c.users.length === 0 && c.signingKey === "" ? randomBytes(MIN_KEY_BYTES) : signingKey(handle, c.signingKey, c.whenKeyUnset);
     const table = passwords(handle, c.users);
-    if (table.size === 0) handle.log.warn(`api-auth ${handle.id}: no users configured: nobody can log in`);
+    if (table.size === 0 && statics.length === 0) {
+      const what = c.tokenHint ? `set ${c.tokenHint} (e.g. openssl rand -hex 32)` : 'add a token (tokens: ["${MY_API_TOKEN}"]) or users';
+      handle.log.warn(`api-auth ${handle.id}: no users and no tokens configured, so every route it protects answers 401: ${what}`);
+    } else if (table.size === 0 && c.users.length > 0) {
+      handle.log.warn(`api-auth ${handle.id}: no users configured: nobody can log in`);
+    }
     // Connections sharing a key share logouts; the scope names the key by an HMAC, never the key itself.
     const scope = `api-auth:revoked:${createHmac("sha256", key).update("api-auth revocations").digest("hex").slice(0, 24)}`;
     const tokens = new Tokens({
@@ -127,8 +176,10 @@ export default defineConnection({
         tokens.revoke(check.claims);
         return { ok: true };
       },
-      async authenticate(accessToken) {
-        const claims = await tokens.verify(accessToken, "access");
+      async authenticate(bearerToken) {
+        const which = matchStatic(statics, bearerToken);
+        if (which > 0) return { token_type: "static", sub: `token-${which}`, user_id: `token-${which}` };
+        const claims = await tokens.verify(bearerToken, "access");
         // As SimpleJWT looks the user up: a user removed from the config is locked out at once.
         return claims && table.has(claims.sub) ? claims : null;
       },

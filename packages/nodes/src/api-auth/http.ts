@@ -1,5 +1,5 @@
 import type { HttpReply, HttpRequest } from "@wattflow/runtime";
-import type { ApiAuth, TokenClaims } from "./connection.js";
+import type { ApiAuth, RequestUser } from "./connection.js";
 
 /**
  * The answers Django REST framework with SimpleJWT gives, word for word:
@@ -29,8 +29,8 @@ export function header(headers: HttpRequest["headers"], name: string): string | 
   return undefined;
 }
 
-/** The verified access-token claims of a request, or the 401 to answer it with. */
-export async function authenticate(auth: ApiAuth, headers: HttpRequest["headers"]): Promise<{ user: TokenClaims } | { reply: HttpReply }> {
+/** Who a request is (a static token or verified access-token claims), or the 401 to answer it with. */
+export async function authenticate(auth: ApiAuth, headers: HttpRequest["headers"]): Promise<{ user: RequestUser } | { reply: HttpReply }> {
   const value = header(headers, "authorization");
   const parts = value?.trim().split(/\s+/) ?? [];
   // Another scheme (Basic, Token) is "no credentials" for this authenticator, as in SimpleJWT.

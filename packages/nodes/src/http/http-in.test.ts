@@ -35,14 +35,20 @@ describe("http-in", () => {
         id: "solar",
         nodes: [
           { id: "a", type: "http-in", config: { path: "/a/", summary: "A", query: [{ name: "hours", required: true }], tags: ["energy"] } },
-          { id: "b", type: "http-in", config: { method: "DELETE", path: "/b/:id" } },
+          { id: "b", type: "http-in", config: { method: "DELETE", path: "/b/:id", cors: ["https://dash.example", "http://localhost:5173"] } },
         ],
       },
       defs,
     );
     expect(t.routes.routes()).toEqual([
       { method: "GET", path: "/a/", meta: { summary: "A", auth: false, query: [{ name: "hours", required: true }], tags: ["energy"] } },
-      { method: "DELETE", path: "/b/:id", meta: { auth: false, tags: ["solar"] } },
+      { method: "DELETE", path: "/b/:id", meta: { auth: false, tags: ["solar"], cors: ["https://dash.example", "http://localhost:5173"] } },
     ]);
+  });
+
+  it("refuses a cors entry that is not an origin, naming the node and field", async () => {
+    await expect(startTestFlow({ id: "dash", nodes: [{ id: "in", type: "http-in", config: { path: "/x/", cors: ["https://dash.example/app"] } }] }, defs)).rejects.toThrow(
+      /dash\/in .*\/config\/cors\/0/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { Connection, defineNode, Type, type HttpRequest, type HttpReply, type RouteMeta } from "@wattflow/runtime";
-import type { ApiAuth, TokenClaims } from "../api-auth/connection.js";
+import type { ApiAuth, RequestUser } from "../api-auth/connection.js";
 import { authenticate } from "../api-auth/http.js";
 import { readDocs } from "../shared/docs.js";
 import { awaitReply, reply } from "./pending-replies.js";
@@ -27,6 +27,11 @@ export default defineNode({
       ),
     ),
     tags: Type.Optional(Type.Array(Type.String(), { description: "groups in the generated API docs; default: the flow id" })),
+    cors: Type.Optional(
+      Type.Array(Type.String({ pattern: "^https?://[^/\\s]+$", description: "an origin: scheme, host and port, no path" }), {
+        description: 'origins whose browser pages may call this route, matched exactly, e.g. ["https://dash.example"]; none by default',
+      }),
+    ),
   }),
   inputs: 0,
   outputs: ["request"],
@@ -39,9 +44,10 @@ export default defineNode({
       auth: guard !== undefined,
       ...(c.query ? { query: c.query } : {}),
       tags: c.tags ?? [node.flowId],
+      ...(c.cors && c.cors.length > 0 ? { cors: c.cors } : {}),
     };
 
-    const serve = async (req: HttpRequest, user: TokenClaims | undefined): Promise<HttpReply> => {
+    const serve = async (req: HttpRequest, user: RequestUser | undefined): Promise<HttpReply> => {
       if (node.isBlocked()) return { status: 503, body: { error: "busy", message: "the flow is overloaded; retry shortly" } };
       const { id, reply: answer } = awaitReply(c.timeout);
       node.send(

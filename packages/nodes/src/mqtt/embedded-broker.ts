@@ -4,7 +4,7 @@
  * `mqtt-broker` connection set to "embedded" shares the one broker of the
  * process; it stops when the last of them closes.
  */
-import { createServer, type Server } from "node:net";
+import { createServer, isIP, type Server } from "node:net";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { timingSafeEqual } from "node:crypto";
 import { Aedes } from "aedes";
@@ -63,6 +63,21 @@ function listen(server: Server | HttpServer, port: number, host: string, what: s
   });
 }
 
+function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1" || host === "[::1]";
+}
+
+/** Anyone on the network could publish commands to an open broker, so beyond loopback it needs credentials. */
+function assertSafeBroker(o: EmbeddedBrokerOptions): void {
+  if (isLoopback(o.host) || (o.username && o.password)) return;
+  throw new Error(
+    `refusing to start the embedded MQTT broker on ${o.host} (MQTT_HOST) without a user name and password: anyone on the network could publish to it. ` +
+      `Set MQTT_USER and MQTT_PASSWORD (the mqtt-broker connection's username and password), or keep MQTT_HOST=127.0.0.1`,
+  );
+}
+
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -119,6 +134,7 @@ async function stop(r: Running): Promise<void> {
 
 /** Starts the process's embedded broker, or joins the running one. */
 export async function acquireEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  assertSafeBroker(o);
   while (starting) await starting.catch(() => undefined);
   if (running && running.key !== keyOf(o)) {
     throw new Error(`the embedded broker already runs on port ${running.port} with other settings; flows sharing it must agree on MQTT_PORT, MQTT_WS_PORT and credentials`);

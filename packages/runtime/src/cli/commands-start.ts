@@ -1,12 +1,19 @@
 import type { Command } from "commander";
 import pino from "pino";
 import { startRuntime } from "../start.js";
+import { parseAllowedHosts } from "../server/host-guard.js";
 import type { CliIo } from "./io.js";
 
 function intOption(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`"${value}" is not a port number`);
   return n;
+}
+
+/** Says so when a server listens on every interface, where a URL alone reads like a typo. */
+function everyInterface(url: string): string {
+  const host = new URL(url).hostname;
+  return host === "0.0.0.0" || host === "[::]" ? " (every network interface)" : "";
 }
 
 export function registerStartCommand(program: Command, io: CliIo): void {
@@ -16,7 +23,8 @@ export function registerStartCommand(program: Command, io: CliIo): void {
     .option("--port <port>", "admin API and editor port (env WATTFLOW_PORT)", intOption, Number(process.env.WATTFLOW_PORT ?? 1880))
     .option("--host <host>", "admin API address; beyond loopback a token is required (env WATTFLOW_HOST)", process.env.WATTFLOW_HOST ?? "127.0.0.1")
     .option("--http-port <port>", "port of the flows' HTTP and WebSocket endpoints (env WATTFLOW_HTTP_PORT)", intOption, Number(process.env.WATTFLOW_HTTP_PORT ?? 8000))
-    .option("--http-host <host>", "address of the flows' endpoints (env WATTFLOW_HTTP_HOST)", process.env.WATTFLOW_HTTP_HOST ?? "0.0.0.0")
+    .option("--allowed-hosts <names>", "comma-separated host names the admin API answers to besides loopback and --host, e.g. wattflow.lan,192.168.1.5 (env WATTFLOW_ALLOWED_HOSTS)", process.env.WATTFLOW_ALLOWED_HOSTS)
+    .option("--http-host <host>", "address of the flows' endpoints; 0.0.0.0 for devices on the network (env WATTFLOW_HTTP_HOST)", process.env.WATTFLOW_HTTP_HOST ?? "127.0.0.1")
     .option("--data <dir>", "data folder: the store lives here (env WATTFLOW_DATA)", process.env.WATTFLOW_DATA ?? ".wattflow")
     .option("--flows <dir>", "folder of flow files (env WATTFLOW_FLOWS)", process.env.WATTFLOW_FLOWS ?? "flows")
     .option("--nodes <dir>", "folder of extra node plugins (env WATTFLOW_NODES)", process.env.WATTFLOW_NODES)
@@ -24,7 +32,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
     .option("--log-level <level>", "trace, debug, info, warn, error (env WATTFLOW_LOG_LEVEL)", process.env.WATTFLOW_LOG_LEVEL ?? "info")
     .option("--no-watch", "do not redeploy when flow files change on disk")
     .action(
-      async (o: { port: number; host: string; httpPort: number; httpHost: string; data: string; flows: string; nodes?: string; token?: string; logLevel: string; watch: boolean }) => {
+      async (o: { port: number; host: string; allowedHosts?: string; httpPort: number; httpHost: string; data: string; flows: string; nodes?: string; token?: string; logLevel: string; watch: boolean }) => {
         const logger = pino({
           level: o.logLevel,
           base: undefined,
@@ -34,6 +42,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         const runtime = await startRuntime({
           port: o.port,
           host: o.host,
+          allowedHosts: parseAllowedHosts(o.allowedHosts),
           httpPort: o.httpPort,
           httpHost: o.httpHost,
           dataDir: o.data,
@@ -45,8 +54,8 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           logger,
         });
         io.out(`Wattflow ready in ${runtime.readyMs} ms`);
-        io.out(`  editor and admin API: ${runtime.adminUrl}`);
-        io.out(`  flow endpoints:       ${runtime.httpUrl}`);
+        io.out(`  editor and admin API: ${runtime.adminListening}${everyInterface(runtime.adminListening)}`);
+        io.out(`  flow endpoints:       ${runtime.httpListening}${everyInterface(runtime.httpListening)}`);
         let stopping = false;
         const stop = (signal: string): void => {
           if (stopping) return;

@@ -11,8 +11,10 @@ import type { FlowManagerApi, DeployOutcome } from "../manager/types.js";
 import type { Health } from "../api/types.js";
 import { flowFileJsonSchema } from "../flow/index.js";
 import type { AdminAuth } from "./auth.js";
-import type { EventHub } from "./events.js";
+import { bearerFromProtocols, type EventHub } from "./events.js";
+import { HostGuard } from "./host-guard.js";
 import type { RuntimeMetrics } from "./metrics.js";
+import { eventLoopDelay } from "../engine/stall-monitor.js";
 import { openApiDocument, type RouteDoc } from "./openapi.js";
 
 export interface AdminServerOptions {
@@ -24,6 +26,8 @@ export interface AdminServerOptions {
   events: EventHub;
   metrics: RuntimeMetrics;
   auth: AdminAuth;
+  /** Host names the admin API answers to besides loopback and the bound address (`--allowed-hosts`). */
+  allowedHosts?: readonly string[];
   log: Logger;
   /** Built editor (index.html and assets); a hint page is served when it is missing. */
   editorDir?: string;
@@ -32,17 +36,22 @@ export interface AdminServerOptions {
 }
 
 export interface AdminServer {
-  listen(): Promise<{ port: number }>;
+  /** The port and address really bound. */
+  listen(): Promise<{ port: number; address: string }>;
   close(): Promise<void>;
 }
 
 type Handler = (req: Request, res: Response) => void | Promise<void>;
 
+/** The token of `Authorization: Bearer …` only: a token in the URL ends up in logs and browser history. */
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
-  if (header?.startsWith("Bearer ")) return header.slice(7);
-  const url = new URL(req.url ?? "/", "http://localhost");
-  return url.searchParams.get("access_token") ?? undefined;
+  return header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+}
+
+function refuseUpgrade(socket: Duplex, status: string, body: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
 }
 
 function revisionParam(value: unknown): number | undefined {
@@ -55,6 +64,13 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
   const app = express();
   app.disable("x-powered-by");
   app.set("strict routing", true);
+  const hosts = new HostGuard({ boundHost: o.host, allowedHosts: o.allowedHosts });
+  // Before anything else, the editor's files included: a rebound or foreign page gets nothing at all.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const checked = hosts.check(req);
+    if (checked.ok) return next();
+    res.status(403).json({ error: "forbidden", message: checked.message });
+  });
   app.use(express.json({ limit: "5mb" }));
   const startedAt = Date.now();
 
@@ -79,7 +95,7 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
 
   const health = (): Health => {
     const flows = o.manager.list().map((f) => ({ id: f.id, state: f.state }));
-    return { status: flows.some((f) => f.state === "failed") ? "degraded" : "ok", uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), flows };
+    return { status: flows.some((f) => f.state === "failed") ? "degraded" : "ok", uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), flows, eventLoop: eventLoopDelay() };
   };
 
   const routes: (RouteDoc & { handler: Handler })[] = [
@@ -214,6 +230,31 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
     { method: "get", path: "/api/nodes", summary: "Node and connection catalog with schemas and docs", responses: { 200: "NodeCatalog" }, handler: (_q, r) => void r.json(o.registry.catalog()) },
     { method: "get", path: "/api/status", summary: "Current node statuses", responses: { 200: "NodeStatusEntry[]" }, handler: (_q, r) => void r.json(o.engine.statuses()) },
     { method: "get", path: "/api/stats", summary: "Per-node message counters", responses: { 200: "NodeStats[]" }, handler: (_q, r) => void r.json(o.engine.stats()) },
+    {
+      method: "get",
+      path: "/api/dead-letters",
+      summary: "Messages refused at ingress or whose handling failed, newest first",
+      query: ["flow", "limit"],
+      responses: { 200: "{ total, deadLetters: DeadLetter[] }", 400: "bad limit" },
+      handler: (q, r) => {
+        const flowId = typeof q.query.flow === "string" && q.query.flow !== "" ? q.query.flow : undefined;
+        const limit = q.query.limit === undefined ? 100 : Number(q.query.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return void r.status(400).json({ error: "bad request", message: "limit must be a whole number from 1 to 10000" });
+        const letters = o.engine.store.deadLetters;
+        r.json({ total: letters.count(flowId), deadLetters: letters.list({ flowId, limit }) });
+      },
+    },
+    {
+      method: "delete",
+      path: "/api/dead-letters",
+      summary: "Delete dead letters (of one flow with ?flow=)",
+      query: ["flow"],
+      responses: { 200: "{ deleted }" },
+      handler: (q, r) => {
+        const flowId = typeof q.query.flow === "string" && q.query.flow !== "" ? q.query.flow : undefined;
+        r.json({ deleted: o.engine.store.deadLetters.clear(flowId) });
+      },
+    },
     { method: "get", path: "/api/schema/flow.json", summary: "JSON Schema of flow files", responses: { 200: "JSON Schema" }, open: true, handler: (_q, r) => void r.json(flowFileJsonSchema()) },
     {
       method: "post",
@@ -285,8 +326,13 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
   const server: Server = createServer(app);
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const checked = hosts.check(req);
+    if (!checked.ok) return void refuseUpgrade(socket, "403 Forbidden", { error: "forbidden", message: checked.message });
     if (path !== "/api/events") return void socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
-    if (!o.auth.check(bearer(req))) return void socket.end("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n");
+    // Browsers cannot set headers on a WebSocket: the editor offers its token as a subprotocol instead.
+    if (!o.auth.check(bearer(req) ?? bearerFromProtocols(req))) {
+      return void refuseUpgrade(socket, "401 Unauthorized", { error: "unauthorized", message: "send Authorization: Bearer <token>, or offer it as the subprotocol wattflow.bearer.<base64url token>" });
+    }
     o.events.accept(req, socket, head);
   });
 
@@ -296,7 +342,8 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
         server.once("error", reject);
         server.listen(o.port, o.host, () => {
           server.off("error", reject);
-          resolve({ port: (server.address() as AddressInfo).port });
+          const bound = server.address() as AddressInfo;
+          resolve({ port: bound.port, address: bound.address });
         });
       }),
     close: () =>

@@ -5,6 +5,24 @@ import type { RuntimeEvent } from "../api/types.js";
 import type { NodeStats } from "../engine/engine.js";
 
 const RECENT = 200;
+
+/** The subprotocol the event stream speaks; the server answers with it, never with the token. */
+export const EVENTS_PROTOCOL = "wattflow.events";
+const BEARER_PROTOCOL = "wattflow.bearer.";
+
+/**
+ * The token a browser offered as the subprotocol `wattflow.bearer.<base64url token>`
+ * (browsers cannot set an Authorization header on a WebSocket).
+ */
+export function bearerFromProtocols(req: IncomingMessage): string | undefined {
+  const offered = String(req.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((p) => p.trim());
+  const entry = offered.find((p) => p.startsWith(BEARER_PROTOCOL));
+  if (!entry) return undefined;
+  const token = Buffer.from(entry.slice(BEARER_PROTOCOL.length), "base64url").toString("utf8");
+  return token === "" ? undefined : token;
+}
 const MAX_BUFFERED = 4_000_000;
 
 /**
@@ -13,7 +31,10 @@ const MAX_BUFFERED = 4_000_000;
  */
 export class EventHub {
   private readonly recent: RuntimeEvent[] = [];
-  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false),
+  });
   private readonly filters = new WeakMap<WebSocket, Set<string> | null>();
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private lastCounts = new Map<string, { in: number; out: number[] }>();

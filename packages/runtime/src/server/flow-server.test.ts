@@ -31,7 +31,41 @@ describe("flow HTTP routes", () => {
     const wrong = await fetch(`${base}/solar/data/`, { method: "DELETE" });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET");
-    expect(wrong.headers.get("access-control-allow-origin")).toBe("*");
+    expect(wrong.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("sends no CORS headers by default, and echoes only the origins a route lists", async () => {
+    const s = await start();
+    s.http.route("POST", "/open/", () => ({ status: 202 }));
+    s.http.route("POST", "/dash/", () => ({ status: 202, body: { ok: true } }), { cors: ["https://dash.example"] });
+    const preflight = (path: string, origin: string) =>
+      fetch(`${base}${path}`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" } });
+
+    const plain = await fetch(`${base}/open/`, { method: "POST", headers: { origin: "https://dash.example" } });
+    expect(plain.status).toBe(202);
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+    const refused = await preflight("/open/", "https://dash.example");
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+    expect(await refused.json()).toMatchObject({ error: "forbidden", message: "POST /open/ does not accept cross-origin requests from https://dash.example" });
+
+    const allowed = await preflight("/dash/", "https://dash.example");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://dash.example");
+    expect(allowed.headers.get("access-control-allow-methods")).toBe("POST");
+    expect(allowed.headers.get("access-control-allow-headers")).toBe("authorization, content-type");
+    expect(allowed.headers.get("vary")).toBe("Origin");
+    const other = await preflight("/dash/", "https://dash.example.evil");
+    expect(other.status).toBe(403);
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+
+    const call = await fetch(`${base}/dash/`, { method: "POST", headers: { origin: "https://dash.example" } });
+    expect(call.status).toBe(202);
+    expect(call.headers.get("access-control-allow-origin")).toBe("https://dash.example");
+    expect(call.headers.get("vary")).toBe("Origin");
+    const foreign = await fetch(`${base}/dash/`, { method: "POST", headers: { origin: "http://evil.example" } });
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+    expect(foreign.headers.get("vary")).toBe("Origin");
   });
 
   it("answers bad bodies and failing handlers with JSON errors and keeps serving", async () => {

@@ -11,14 +11,13 @@ export interface FlowServerOptions {
   port: number;
   log: Logger;
   bodyLimitBytes?: number;
-  /** Adds `Access-Control-Allow-Origin: *` and answers preflights: the seeds' dashboards call these APIs from browsers. */
-  cors?: boolean;
 }
 
 export interface FlowServer {
   readonly http: RouteTable;
   readonly ws: SocketHub & WsHub;
-  listen(): Promise<{ port: number }>;
+  /** The port and address really bound. */
+  listen(): Promise<{ port: number; address: string }>;
   close(): Promise<void>;
 }
 
@@ -26,6 +25,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/**
+ * CORS headers for a route: none unless the route lists origins (http-in's
+ * `cors`); then the request's Origin is echoed when it is listed, and
+ * `Vary: Origin` tells caches the answer depends on it.
+ */
+function corsHeaders(allowed: readonly string[] | undefined, origin: string | undefined): Record<string, string> {
+  if (!allowed || allowed.length === 0) return {};
+  if (origin !== undefined && allowed.includes(origin)) return { "access-control-allow-origin": origin, vary: "Origin" };
+  return { vary: "Origin" };
 }
 
 function writeReply(res: ServerResponse, reply: HttpReply, cors: Record<string, string>): void {
@@ -61,7 +71,6 @@ function parseQuery(search: URLSearchParams): Record<string, string | string[]> 
 export function createFlowServer(options: FlowServerOptions): FlowServer {
   const routes = new RouteTable();
   const limit = options.bodyLimitBytes ?? 1_000_000;
-  const cors: Record<string, string> = options.cors === false ? {} : { "access-control-allow-origin": "*" };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -70,13 +79,22 @@ export function createFlowServer(options: FlowServerOptions): FlowServer {
     try {
       path = decodeURI(url.pathname);
     } catch {
-      sendJson(res, 400, { error: "bad request", message: "malformed path" }, cors);
+      sendJson(res, 400, { error: "bad request", message: "malformed path" });
       return;
     }
-    if (method === "OPTIONS" && options.cors !== false) {
+    const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
+    const preflightMethod = req.headers["access-control-request-method"];
+    if (method === "OPTIONS" && origin !== undefined && typeof preflightMethod === "string") {
+      req.resume();
+      const target = routes.find(preflightMethod, url.pathname);
+      const cors = "handler" in target ? corsHeaders(target.meta.cors, origin) : {};
+      if (!cors["access-control-allow-origin"]) {
+        sendJson(res, 403, { error: "forbidden", message: `${preflightMethod.toUpperCase()} ${path} does not accept cross-origin requests from ${origin}` }, cors);
+        return;
+      }
       res.writeHead(204, {
         ...cors,
-        "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+        "access-control-allow-methods": preflightMethod.toUpperCase(),
         "access-control-allow-headers": String(req.headers["access-control-request-headers"] ?? "content-type, authorization"),
         "access-control-max-age": "600",
       });
@@ -86,10 +104,11 @@ export function createFlowServer(options: FlowServerOptions): FlowServer {
     const found = routes.find(method, url.pathname);
     if (!("handler" in found)) {
       req.resume();
-      if (found.allowed.length > 0) sendJson(res, 405, { error: "method not allowed", message: `${method} is not allowed on ${path}` }, { ...cors, allow: found.allowed.join(", ") });
-      else sendJson(res, 404, { error: "not found", path }, cors);
+      if (found.allowed.length > 0) sendJson(res, 405, { error: "method not allowed", message: `${method} is not allowed on ${path}` }, { allow: found.allowed.join(", ") });
+      else sendJson(res, 404, { error: "not found", path });
       return;
     }
+    const cors = corsHeaders(found.meta.cors, origin);
     try {
       const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req, limit);
       const reply = await found.handler({
@@ -128,7 +147,8 @@ export function createFlowServer(options: FlowServerOptions): FlowServer {
         server.once("error", reject);
         server.listen(options.port, options.host, () => {
           server.off("error", reject);
-          resolve({ port: (server.address() as AddressInfo).port });
+          const bound = server.address() as AddressInfo;
+          resolve({ port: bound.port, address: bound.address });
         });
       }),
     close: async () => {

@@ -13,6 +13,8 @@ export interface RouteMatch {
   handler: HttpHandler;
   params: Record<string, string>;
   path: string;
+  /** The route's own metadata (not a copy: the server reads `cors` on every request). */
+  meta: Readonly<RouteMeta>;
 }
 
 /**
@@ -45,7 +47,7 @@ export class RouteTable implements HttpRouter {
       if (r.method === upper || (upper === "HEAD" && r.method === "GET") || r.method === "ALL") {
         const params: Record<string, string> = {};
         for (const [k, v] of Object.entries(m.params)) params[k] = Array.isArray(v) ? v.join("/") : String(v);
-        return { handler: r.handler, params, path: r.path };
+        return { handler: r.handler, params, path: r.path, meta: r.meta };
       }
       allowed.push(r.method);
     }
