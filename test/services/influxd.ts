@@ -18,7 +18,8 @@ export interface Influxd {
   url: string;
   /** Runs an InfluxQL statement through /query and returns the parsed JSON. */
   query(db: string, q: string): Promise<InfluxQueryResult>;
-  stop(): Promise<void>;
+  /** Stops the server: SIGTERM (default) is a clean stop, SIGKILL a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -65,13 +66,13 @@ export async function startInfluxd(): Promise<Influxd> {
     }
     throw new Error("influxd did not answer /ping");
   };
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     const c = child;
     child = null;
     if (!c || c.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       c.once("exit", () => resolve());
-      c.kill("SIGTERM");
+      c.kill(signal);
     });
   };
   await start();

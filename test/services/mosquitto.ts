@@ -23,13 +23,25 @@ export interface Mosquitto {
   close(): Promise<void>;
 }
 
-export async function startMosquitto(options: { port?: number; persistence?: boolean } = {}): Promise<Mosquitto> {
+export interface MosquittoOptions {
+  port?: number;
+  /** Keep sessions and queued messages on disk across restarts (saved every second, and on a clean stop). */
+  persistence?: boolean;
+  /**
+   * With persistence: save after every change rather than every second, so a broker killed with SIGKILL
+   * loses (almost) nothing it acknowledged. Mosquitto's own default is periodic, which a crash test would
+   * see as the broker's loss, not the client's.
+   */
+  saveEveryChange?: boolean;
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   if (!BINARY) throw new Error("mosquitto is not installed");
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "wattflow-mosquitto-"));
   const conf = join(dir, "mosquitto.conf");
   const persistence = options.persistence
-    ? ["persistence true", `persistence_location ${dir}/`, "autosave_interval 1"]
+    ? ["persistence true", `persistence_location ${dir}/`, "autosave_interval 1", ...(options.saveEveryChange ? ["autosave_on_changes true"] : [])]
     : ["persistence false"];
   // Run as whoever runs the tests: as root, Mosquitto would switch to its own user, which cannot write the temp folder.
   writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, "allow_anonymous true", ...persistence, "max_queued_messages 1000000", ""].join("\n"));

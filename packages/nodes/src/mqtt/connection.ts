@@ -5,6 +5,7 @@ import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { acquireEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker.js";
 import { MqttSession, redactUrl } from "./session.js";
+import { mqttHealth } from "../health/mqtt.js";
 
 export interface MqttBroker {
   session: MqttSession;
@@ -21,8 +22,11 @@ export default defineConnection({
   docs: readDocs(import.meta.url),
   config: Type.Object({
     url: Type.String({ minLength: 1, default: "embedded", description: "e.g. mqtt://broker.local:1883, or embedded; flows usually write ${MQTT_URL:-embedded}" }),
-    clientId: Type.String({ default: "", description: "stable id for a persistent session; empty: wattflow-<flow>-<random>" }),
-    clean: Type.Boolean({ default: true, description: "false keeps the session (subscriptions and unacknowledged QoS 1/2 messages) across restarts; needs a clientId" }),
+    clientId: Type.String({ default: "", description: "the session's name at the broker; empty: wattflow-<flow>-<connection>. Runtimes sharing a broker and a flow each need their own" }),
+    clean: Type.Boolean({
+      default: false,
+      description: "false (default): a persistent session, the broker keeps subscriptions and queues QoS 1/2 messages while Wattflow is away; true: start afresh on every connection",
+    }),
     username: Type.String({ default: "", description: "e.g. ${MQTT_USER}" }),
     password: Secret({ default: "", description: "e.g. ${MQTT_PASSWORD}" }),
     keepalive: Type.Integer({ minimum: 0, default: 30, description: "seconds" }),
@@ -49,7 +53,6 @@ export default defineConnection({
     ),
   }),
   async create(handle, c): Promise<ConnectionInstance<MqttBroker>> {
-    if (!c.clean && !c.clientId) throw new Error("clean: false needs a clientId, or the broker cannot find the session again");
     let embedded: EmbeddedBroker | null = null;
     let url = c.url;
     if (url === "embedded") {
@@ -74,7 +77,8 @@ export default defineConnection({
       maxReconnectPeriod: parseDuration(c.maxReconnectPeriod),
       log: handle.log,
       client: {
-        clientId: c.clientId || `wattflow-${handle.flowId}-${Math.random().toString(16).slice(2, 10)}`,
+        // Stable across restarts, so a persistent session is found again; a clean one may as well be recognisable.
+        clientId: c.clientId || `wattflow-${handle.flowId}-${handle.id}`,
         clean: c.clean,
         keepalive: c.keepalive,
         reconnectPeriod: parseDuration(c.reconnectPeriod),
@@ -91,6 +95,7 @@ export default defineConnection({
     handle.log.info({ broker: redactUrl(url) }, "MQTT connecting");
     return {
       value: { session, url, embedded },
+      health: mqttHealth(session),
       ready() {
         session.connect();
       },

@@ -9,6 +9,11 @@
  * one packet at a time until then; holding the callback would let one
  * message through at a time. So the callback returns at once and the
  * PUBACK the client then writes is what waits here.
+ *
+ * Once the process stops (`withholdFailures`), a message whose handling
+ * failed is not acknowledged, nor any after it: the failure may be the stop
+ * itself (a node already closed, a queue discarded), and the broker gives
+ * unacknowledged messages to the next run of a persistent session.
  */
 export interface AckPacket {
   cmd: string;
@@ -18,6 +23,7 @@ export interface AckPacket {
 interface Pending {
   messageId: number;
   handled: boolean;
+  failed: boolean;
   ack: AckPacket | null;
 }
 
@@ -27,6 +33,7 @@ export class DeferredAcks {
   private head = 0;
   private readonly byId = new Map<number, Pending>();
   private scheduled = false;
+  private withholding = false;
 
   /**
    * Acks that became due are sent together on the next `defer` turn: written
@@ -38,16 +45,17 @@ export class DeferredAcks {
     private readonly defer: (fn: () => void) => void = setImmediate,
   ) {}
 
-  /** A QoS 1 PUBLISH arrived; returns the function that marks it handled. */
-  track(messageId: number): () => void {
-    const entry: Pending = { messageId, handled: false, ack: null };
+  /** A QoS 1 PUBLISH arrived; returns the function that marks it handled (`nack`: handled with a failure). */
+  track(messageId: number): (handling?: { outcome: "ack" | "nack" }) => void {
+    const entry: Pending = { messageId, handled: false, failed: false, ack: null };
     this.queue.push(entry);
     this.byId.set(messageId, entry);
     let called = false;
-    return () => {
+    return (handling) => {
       if (called) return;
       called = true;
       entry.handled = true;
+      entry.failed = handling?.outcome === "nack";
       this.flush();
     };
   }
@@ -69,6 +77,16 @@ export class DeferredAcks {
     this.byId.clear();
   }
 
+  /** From now on a failed message stops the acks: it and those after it stay with the broker. */
+  withholdFailures(): void {
+    this.withholding = true;
+  }
+
+  /** Sends the acks that are due now rather than on the next turn (the connection is about to close). */
+  sendDueNow(): void {
+    this.sendDue();
+  }
+
   get waiting(): number {
     return this.queue.length - this.head;
   }
@@ -86,7 +104,7 @@ export class DeferredAcks {
   private sendDue(): void {
     while (this.head < this.queue.length) {
       const entry = this.queue[this.head]!;
-      if (!entry.handled || !entry.ack) break;
+      if (!entry.handled || !entry.ack || (this.withholding && entry.failed)) break;
       this.head += 1;
       if (this.byId.get(entry.messageId) === entry) this.byId.delete(entry.messageId);
       this.send(entry.ack);

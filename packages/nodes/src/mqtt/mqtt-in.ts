@@ -1,8 +1,8 @@
-import { defineNode, Type, Connection } from "@wattflow/runtime";
+import { defineNode, Type, Connection, type Completion } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import type { MqttBroker } from "./connection.js";
 import { decodePayload, type PayloadFormat } from "./payload.js";
-import type { BrokerState, Delivery } from "./session.js";
+import type { BrokerState, Delivery, Unsubscribe } from "./session.js";
 import { parseTopicPattern } from "./topic.js";
 
 export default defineNode({
@@ -19,6 +19,7 @@ export default defineNode({
       description: "json: a payload that is not JSON goes to the error path; auto: JSON when it parses, else text",
     }),
     maxPayloadBytes: Type.Integer({ minimum: 1, default: 262_144, description: "larger payloads are refused to the error path" }),
+    maxDepth: Type.Integer({ minimum: 1, maximum: 1000, default: 64, description: "JSON nested deeper than this many arrays/objects is refused to the error path" }),
     retained: Type.Boolean({ default: true, description: "also pass on retained messages the broker sends on subscribe" }),
   }),
   inputs: 0,
@@ -29,7 +30,8 @@ export default defineNode({
     const session = broker.session;
     let received = 0;
     let refused = 0;
-    let unsubscribe: (() => Promise<void>) | null = null;
+    let closing = false;
+    let unsubscribe: Unsubscribe | null = null;
     let state: BrokerState = session.state;
     let stateDetail: string | undefined;
 
@@ -45,9 +47,12 @@ export default defineNode({
 
     const deliver = (d: Delivery): void => {
       if (d.retain && !c.retained) return d.handled();
-      const decoded = decodePayload(d.payload, c.format as PayloadFormat, c.maxPayloadBytes);
+      const decoded = decodePayload(d.payload, c.format as PayloadFormat, c.maxPayloadBytes, c.maxDepth);
       if (!decoded.ok) {
         refused += 1;
+        node.countRejected();
+        // Parked and acknowledged: a persistent session must not hand the same poison to every restart.
+        node.deadLetter({ reason: decoded.reason, source: d.topic, payload: d.payload });
         // The raw bytes stay on the message (bounded by the limit) so a catch node can keep or inspect them.
         const raw = d.payload.length <= c.maxPayloadBytes ? d.payload : d.payload.subarray(0, 1024);
         node.error(new Error(`${d.topic}: ${decoded.reason}`), node.newMessage({ topic: d.topic, params: d.params, payload: raw, qos: d.qos }));
@@ -58,7 +63,12 @@ export default defineNode({
       }
       received += 1;
       if ((received & 1023) === 1) showStatus();
-      node.send(node.newMessage({ topic: d.topic, params: d.params, payload: decoded.value, qos: d.qos, retain: d.retain }), { onComplete: d.handled });
+      const onComplete = (completion: Completion): void => {
+        // While closing, a failure may be the stop itself; the session decides whether the broker keeps the message.
+        if (completion.outcome === "nack" && !closing) node.deadLetter({ reason: `handling failed: ${completion.error.message}`, source: d.topic, payload: d.payload });
+        d.handled(completion);
+      };
+      node.send(node.newMessage({ topic: d.topic, params: d.params, payload: decoded.value, qos: d.qos, retain: d.retain }), { onComplete });
     };
 
     const offState = session.onState((s, detail) => {
@@ -70,12 +80,14 @@ export default defineNode({
     return {
       async start() {
         showStatus();
-        unsubscribe = await session.subscribe({ pattern, qos: c.qos, deliver });
+        unsubscribe = await session.subscribe({ pattern, qos: c.qos, owner: `${node.flowId}/${node.id}`, deliver });
         node.timers.setInterval(showStatus, 2000);
       },
-      async close() {
+      // A stopping process or a restarting node keeps the broker's subscription; only a removed node gives it up.
+      async close(reason) {
+        closing = true;
         offState();
-        await unsubscribe?.();
+        await unsubscribe?.(reason);
       },
     };
   },

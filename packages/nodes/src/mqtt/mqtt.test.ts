@@ -231,7 +231,8 @@ describe.skipIf(!mosquittoAvailable)("on Mosquitto", () => {
   it("two flows in one shared subscription split the stream: each message reaches exactly one", async () => {
     await start();
     const member = (sink: string) => ({
-      connections: [{ id: "b", type: "mqtt-broker", config: { url: broker.url } }],
+      // Two runtimes of one flow on one broker: each needs a session of its own.
+      connections: [{ id: "b", type: "mqtt-broker", config: { url: broker.url, clientId: `member-${sink}` } }],
       nodes: [
         { id: "in", type: "mqtt-in", config: { broker: "b", topic: "$share/ingest/meters/{id}/reading", qos: 1 }, wires: [[sink]] },
         { id: sink, type: "test-collect" },

@@ -2,14 +2,25 @@
  * One broker connection of a flow, shared by its mqtt-in and mqtt-out nodes:
  * dispatches deliveries to the nodes whose patterns match, holds QoS 1 acks
  * until the flow is done with a message, and reconnects with backoff.
+ *
+ * The broker-side subscription outlives the node that asked for it when the
+ * process stops or the node restarts: a persistent session then keeps
+ * queueing, and the next run (or the restarted node) gets the backlog. Only a
+ * node that leaves its flow gives its subscription up.
  */
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
+import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
+import type { CloseReason } from "@wattflow/runtime";
 import { DeferredAcks, type AckPacket } from "./deferred-acks.js";
 import { matchTopic, type TopicPattern } from "./topic.js";
 
 export type QoS = 0 | 1 | 2;
 export type BrokerState = "connecting" | "connected" | "reconnecting" | "offline" | "closed";
+
+/** How the flow finished with a message: mqtt-in passes its completion straight through. */
+export interface Handling {
+  outcome: "ack" | "nack";
+}
 
 export interface Delivery {
   topic: string;
@@ -17,15 +28,23 @@ export interface Delivery {
   params: Record<string, string>;
   qos: QoS;
   retain: boolean;
-  /** Call once the flow is done with the message (any outcome); it releases the broker's ack. */
-  handled: () => void;
+  /**
+   * Call once the flow is done with the message (any outcome); it releases the broker's ack.
+   * While the process stops, a `nack` keeps the message unacknowledged: the failure may be the stop itself.
+   */
+  handled: (handling?: Handling) => void;
 }
 
 export interface Subscriber {
   pattern: TopicPattern;
   qos: QoS;
+  /** Who subscribes (a node's `flow/node` key): a restarted node finds the subscription it left. */
+  owner?: string;
   deliver(delivery: Delivery): void;
 }
+
+/** Ends a subscription; without a reason (or `removed`) the broker is told to forget it. */
+export type Unsubscribe = (reason?: CloseReason) => Promise<void>;
 
 export interface SessionOptions {
   url: string;
@@ -33,6 +52,8 @@ export interface SessionOptions {
   /** Longest wait between reconnect attempts; the wait doubles from `reconnectPeriod` up to it. */
   maxReconnectPeriod: number;
   log: Logger;
+  /** How long a restarting node's subscription is kept for it before it is given up. */
+  restartGraceMs?: number;
 }
 
 /** The parts of mqtt.js's client this module drives beyond its typed surface. */
@@ -40,15 +61,33 @@ interface PacketWriter {
   _sendPacket(packet: AckPacket, cb?: (err?: Error) => void, cbStorePut?: unknown, noStore?: boolean): void;
 }
 
+/** A subscription whose node is restarting: kept at the broker, its messages held until the node is back. */
+interface Parked {
+  subscription: string;
+  pattern: TopicPattern;
+  owner: string | undefined;
+  held: { packet: IPublishPacket; payload: Buffer; handled: (handling?: Handling) => void }[];
+  timer: NodeJS.Timeout;
+}
+
 export class MqttSession {
   readonly client: MqttClient;
   private readonly subscribers = new Set<Subscriber>();
+  private readonly parked = new Map<string, Parked>();
   private readonly acks: DeferredAcks;
   private readonly listeners = new Set<(state: BrokerState, detail?: string) => void>();
   private current: BrokerState = "connecting";
   private lastError: string | undefined;
   private readonly basePeriod: number;
   private connectCalled = false;
+  /** The process is stopping: nothing more goes to the flow, and nothing unfinished is acknowledged. */
+  private stopping = false;
+  /** When the connection was lost (null while connected or before the first connection). */
+  private lostAt: number | null = null;
+  private everConnected = false;
+  private up = false;
+  /** Whether this outage's (or the first connection's) failure to connect was logged already. */
+  private failureLogged = false;
   received = 0;
   published = 0;
 
@@ -72,22 +111,41 @@ export class MqttSession {
       this.dispatch(packet);
       callback();
     };
-    client.on("connect", () => {
+    client.on("connect", (connack: IConnackPacket) => {
       client.options.reconnectPeriod = this.basePeriod;
       this.lastError = undefined;
+      this.logConnected(connack);
+      this.up = true;
+      this.failureLogged = false;
       this.setState("connected");
     });
     client.on("reconnect", () => this.setState("reconnecting", this.lastError));
     client.on("close", () => {
       this.acks.reset();
-      // Backoff with jitter, so a fleet of runtimes does not reconnect in step.
+      // Backoff with jitter, so a fleet of runtimes does not reconnect in step; never beyond maxReconnectPeriod.
       const next = Math.min(options.maxReconnectPeriod, (client.options.reconnectPeriod ?? this.basePeriod) * 2);
-      client.options.reconnectPeriod = Math.round(next * (0.8 + Math.random() * 0.4));
-      if (this.current !== "closed") this.setState("offline", this.lastError);
+      client.options.reconnectPeriod = Math.min(options.maxReconnectPeriod, Math.round(next * (0.8 + Math.random() * 0.4)));
+      const wasUp = this.up;
+      this.up = false;
+      if (this.current === "closed") return;
+      if (wasUp) {
+        this.lostAt = Date.now();
+        options.log.warn({ broker: redactUrl(options.url), err: this.lastError }, `MQTT connection lost${this.lastError ? `: ${this.lastError}` : ""}; reconnecting`);
+        // This line stands for the whole outage: the retries' failures go to debug until it is back.
+        this.failureLogged = true;
+      }
+      this.setState("offline", this.lastError);
     });
     client.on("error", (err) => {
+      // A dropped connection is logged once, by "close" (with this error), and each retry would fail again:
+      // only a first connection that cannot be made gets a line of its own.
+      if (!this.up && !this.failureLogged) {
+        this.failureLogged = true;
+        options.log.warn({ broker: redactUrl(options.url), err: err.message }, `MQTT cannot connect: ${err.message}; retrying, at longest every ${options.maxReconnectPeriod / 1000} s`);
+      } else {
+        options.log.debug({ broker: redactUrl(options.url), err: err.message }, "MQTT connection error");
+      }
       this.lastError = err.message;
-      options.log.warn({ broker: redactUrl(options.url), err: err.message }, "MQTT connection error");
       if (this.current !== "closed") this.setState(this.current === "connected" ? "offline" : this.current, err.message);
     });
   }
@@ -117,18 +175,32 @@ export class MqttSession {
     return () => this.listeners.delete(listener);
   }
 
-  async subscribe(sub: Subscriber): Promise<() => Promise<void>> {
+  async subscribe(sub: Subscriber): Promise<Unsubscribe> {
+    const filter = sub.pattern.subscription;
+    const resumed = this.parked.get(filter);
     this.subscribers.add(sub);
-    // mqtt.js remembers subscriptions and sends them again after every reconnect.
-    this.client.subscribe(sub.pattern.subscription, { qos: sub.qos }, (err, granted) => {
-      if (err) this.options.log.warn({ topic: sub.pattern.subscription, err: err.message }, "MQTT subscribe failed");
+    if (resumed) this.unpark(resumed, sub);
+    // A restarted node that now listens elsewhere gives up what its former self kept.
+    for (const p of [...this.parked.values()]) if (sub.owner !== undefined && p.owner === sub.owner) this.giveUp(p);
+    // mqtt.js remembers subscriptions and sends them again after a reconnect that found no session.
+    this.client.subscribe(filter, { qos: sub.qos }, (err, granted) => {
+      if (err) this.options.log.warn({ topic: filter, err: err.message }, "MQTT subscribe failed");
       const refused = granted?.find((g) => g.qos === 128);
-      if (refused) this.options.log.warn({ topic: sub.pattern.subscription }, "the broker refused the subscription");
+      if (refused) this.options.log.warn({ topic: filter }, "the broker refused the subscription");
     });
-    return async () => {
+    return async (reason) => {
       this.subscribers.delete(sub);
-      const stillUsed = [...this.subscribers].some((s) => s.pattern.subscription === sub.pattern.subscription);
-      if (!stillUsed && this.current !== "closed") await this.client.unsubscribeAsync(sub.pattern.subscription).catch(() => undefined);
+      if (reason === "shutdown") {
+        // The session outlives the process: the broker keeps the subscription and queues for the next run.
+        this.beginStop();
+        return;
+      }
+      if (this.stopping || this.current === "closed" || this.isUsed(filter)) return;
+      if (reason === "restart") {
+        this.park(sub.pattern, sub.owner);
+        return;
+      }
+      await this.client.unsubscribeAsync(filter).catch(() => undefined);
     };
   }
 
@@ -139,11 +211,61 @@ export class MqttSession {
   }
 
   async close(): Promise<void> {
+    this.beginStop();
+    // Acks of messages the flow finished during the stop go out before the goodbye.
+    this.acks.sendDueNow();
+    for (const p of this.parked.values()) clearTimeout(p.timer);
+    this.parked.clear();
     this.setState("closed");
     await this.client.endAsync(false).catch(() => undefined);
   }
 
+  private beginStop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.acks.withholdFailures();
+  }
+
+  private isUsed(filter: string): boolean {
+    for (const s of this.subscribers) if (s.pattern.subscription === filter) return true;
+    return false;
+  }
+
+  private park(pattern: TopicPattern, owner: string | undefined): void {
+    const subscription = pattern.subscription;
+    const parked: Parked = { subscription, pattern, owner, held: [], timer: setTimeout(() => this.giveUp(parked), this.options.restartGraceMs ?? 10_000) };
+    parked.timer.unref();
+    this.parked.set(subscription, parked);
+  }
+
+  private unpark(parked: Parked, sub: Subscriber): void {
+    clearTimeout(parked.timer);
+    this.parked.delete(parked.subscription);
+    for (const h of parked.held) {
+      const params = matchTopic(sub.pattern, h.packet.topic);
+      if (params) sub.deliver(this.delivery(h.packet, h.payload, params, h.handled));
+      else h.handled();
+    }
+  }
+
+  /** The node did not come back for its subscription: the broker forgets it, and what waited for it is let go. */
+  private giveUp(parked: Parked): void {
+    clearTimeout(parked.timer);
+    if (this.parked.get(parked.subscription) !== parked) return;
+    this.parked.delete(parked.subscription);
+    for (const h of parked.held) h.handled();
+    if (!this.stopping && this.current !== "closed" && !this.isUsed(parked.subscription)) {
+      this.client.unsubscribe(parked.subscription, () => undefined);
+    }
+  }
+
   private dispatch(packet: IPublishPacket): void {
+    const tracked = packet.qos === 1 && packet.messageId !== undefined;
+    if (this.stopping) {
+      // Tracked and never released: its PUBACK is held, so the broker keeps the message for the next run.
+      if (tracked) this.acks.track(packet.messageId!);
+      return;
+    }
     this.received += 1;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const matches: { sub: Subscriber; params: Record<string, string> }[] = [];
@@ -151,25 +273,46 @@ export class MqttSession {
       const params = matchTopic(sub.pattern, packet.topic);
       if (params) matches.push({ sub, params });
     }
-    const release = packet.qos === 1 && packet.messageId !== undefined ? this.acks.track(packet.messageId) : noop;
-    if (matches.length === 0) return release();
+    const waiting: Parked[] = [];
+    if (this.parked.size > 0) {
+      for (const p of this.parked.values()) if (matchTopic(p.pattern, packet.topic)) waiting.push(p);
+    }
+    const release = tracked ? this.acks.track(packet.messageId!) : noop;
+    const consumers = matches.length + waiting.length;
+    if (consumers === 0) return release();
     // The usual case, one subscriber: its handled() is the release itself (which ignores a second call).
-    if (matches.length === 1) return matches[0]!.sub.deliver(this.delivery(packet, payload, matches[0]!.params, release));
-    let outstanding = matches.length;
-    for (const { sub, params } of matches) {
+    if (consumers === 1 && matches.length === 1) return matches[0]!.sub.deliver(this.delivery(packet, payload, matches[0]!.params, release));
+    let outstanding = consumers;
+    let failed = false;
+    const part = (): ((handling?: Handling) => void) => {
       let once = false;
-      const handled = (): void => {
+      return (handling) => {
         if (once) return;
         once = true;
+        if (handling?.outcome === "nack") failed = true;
         outstanding -= 1;
-        if (outstanding === 0) release();
+        if (outstanding === 0) release(failed ? { outcome: "nack" } : undefined);
       };
-      sub.deliver(this.delivery(packet, payload, params, handled));
-    }
+    };
+    for (const p of waiting) p.held.push({ packet, payload, handled: part() });
+    for (const { sub, params } of matches) sub.deliver(this.delivery(packet, payload, params, part()));
   }
 
-  private delivery(packet: IPublishPacket, payload: Buffer, params: Record<string, string>, handled: () => void): Delivery {
+  private delivery(packet: IPublishPacket, payload: Buffer, params: Record<string, string>, handled: (handling?: Handling) => void): Delivery {
     return { topic: packet.topic, payload, params, qos: packet.qos, retain: packet.retain, handled };
+  }
+
+  private logConnected(connack: IConnackPacket): void {
+    const broker = redactUrl(this.options.url);
+    const session = this.options.client.clean === false ? (connack.sessionPresent ? "session resumed" : "new session") : "clean session";
+    if (!this.everConnected) {
+      this.everConnected = true;
+      this.options.log.info({ broker, clientId: this.options.client.clientId, sessionPresent: connack.sessionPresent }, `MQTT connected (${session})`);
+    } else {
+      const downMs = this.lostAt === null ? 0 : Date.now() - this.lostAt;
+      this.options.log.info({ broker, downMs, sessionPresent: connack.sessionPresent }, `MQTT reconnected after ${(downMs / 1000).toFixed(1)} s (${session})`);
+    }
+    this.lostAt = null;
   }
 
   private setState(state: BrokerState, detail?: string): void {
