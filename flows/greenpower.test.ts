@@ -71,10 +71,10 @@ describe("health and authentication", () => {
   it("is healthy and ready: the store answers, the broker is connected, the TCP listener is up", async () => {
     const health = await call<Record<string, unknown>>("/api/health/");
     expect(health.status).toBe(200);
-    expect(health.body).toMatchObject({ status: "ok", rejected: { total: 0 } });
+    expect(health.body).toMatchObject({ status: "ok", rejected: { total: 0 }, checks: { store: { status: "up" }, mqtt: { status: "up", detail: "connected", reconnects: 0 } } });
     const ready = await call<Record<string, unknown>>("/api/ready/");
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: "ready", checks: { store: "ok", mqtt: "connected", tcp: "listening" } });
+    expect(ready.body).toMatchObject({ status: "ready", checks: { store: "ok", mqtt: "connected", tcp: "listening" }, details: { mqtt: "connected", mqtt_reconnects: 0 } });
     expect((await call("/api/health")).status).toBe(404);
   });
 

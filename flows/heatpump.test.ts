@@ -9,12 +9,14 @@ import mqtt, { type MqttClient } from "mqtt";
 import { startShippedFlow, until, type ShippedFlow } from "../test/shipped-flow.js";
 import { startHeatpumpSimulator, type RunningHeatpumpSimulator } from "../packages/nodes/src/heatpump/simulator.js";
 import { freePort } from "../test/services/ports.js";
+import { startInfluxd, influxdAvailable, type Influxd } from "../test/services/influxd.js";
 
 let flow: ShippedFlow;
 let http: string;
 let sim: RunningHeatpumpSimulator;
 let device: MqttClient;
-const env = { MQTT_PORT: "", MQTT_WS_PORT: "off", HEATPUMP_OFFLINE_AFTER: "2", HEATPUMP_CHECK_INTERVAL: "200ms" };
+let influx: Influxd | undefined;
+const env: Record<string, string> = { MQTT_PORT: "", MQTT_WS_PORT: "off", HEATPUMP_OFFLINE_AFTER: "2", HEATPUMP_CHECK_INTERVAL: "200ms" };
 
 const get = async <T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }> => {
   const res = await fetch(new URL(path, http));
@@ -24,6 +26,12 @@ const get = async <T = Record<string, unknown>>(path: string): Promise<{ status:
 
 beforeAll(async () => {
   env.MQTT_PORT = String(await freePort());
+  // With influxd installed the flow also writes to InfluxDB (1.x API), as deployments with INFLUX_URL do.
+  if (influxdAvailable) {
+    influx = await startInfluxd();
+    await influx.query("heatpump", "CREATE DATABASE heatpump");
+    Object.assign(env, { INFLUX_URL: influx.url, INFLUX_VERSION: "v1", INFLUX_DATABASE: "heatpump" });
+  }
   flow = await startShippedFlow(new URL("./heatpump.json", import.meta.url), env);
   http = flow.http;
   const url = `mqtt://127.0.0.1:${env.MQTT_PORT}`;
@@ -36,6 +44,7 @@ afterAll(async () => {
   await sim?.close();
   await device?.endAsync();
   await flow?.stop();
+  await influx?.close();
 });
 
 describe("devices and readings", () => {
@@ -107,7 +116,11 @@ describe("alerts, health and live updates", () => {
   it("reports store and broker health, statistics and API information", async () => {
     const health = await get<Record<string, unknown>>("/api/health");
     expect(health.status).toBe(200);
-    expect(health.body).toMatchObject({ status: "healthy", services: { store: "ok", mqtt: "connected" } });
+    expect(health.body).toMatchObject({
+      status: "healthy",
+      services: { store: "ok", mqtt: "connected", influxdb: influx ? "ok" : expect.stringMatching(/^not configured/) },
+      checks: { store: { status: "up" }, mqtt: { status: "up", reconnects: 0 }, influxdb: { status: influx ? "up" : "off" } },
+    });
     const stats = (await get<Record<string, number>>("/api/stats")).body;
     expect(stats.total_readings).toBeGreaterThanOrEqual(3);
     expect((await get("/")).body).toMatchObject({ name: "Heat Pump Monitor API" });
@@ -125,5 +138,59 @@ describe("alerts, health and live updates", () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain("<title>Heat pump monitor</title>");
     expect(page.body).toContain('/ws');
+  });
+});
+
+describe("bounds", () => {
+  it("stores only the heat pump's named fields, however many keys a device sends", async () => {
+    const keys = (n: number): Record<string, number> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${Math.random().toString(36).slice(2)}_${i}`, i]));
+    for (let i = 0; i < 28; i++) {
+      await device.publishAsync("heatpump/flood/data", JSON.stringify({ temperature: { inlet: 40 + i }, cop: 3, ...keys(2000) }), { qos: 1 });
+    }
+    await until(async () => (await get<{ total: number }>("/api/devices/flood/readings?hours=1&limit=1")).body.total === 28);
+    const { body } = await get<{ readings: Record<string, unknown>[] }>("/api/devices/flood/readings?hours=1&limit=1000");
+    const stored = new Set(body.readings.flatMap((r) => Object.keys(r)));
+    expect([...stored].sort()).toEqual(["cop", "device_id", "temperature", "timestamp"]);
+  });
+});
+
+describe.skipIf(!influxdAvailable)("health and metrics while InfluxDB is away", () => {
+  const metrics = async (): Promise<string> => (await fetch(new URL("metrics", flow.rt.adminUrl))).text();
+  const sample = (text: string, name: string, labels: string): number | undefined => {
+    const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && labels.split(",").every((p) => l.includes(p)));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+  };
+
+  it("answers 503 with the reason while influxd is stopped, shows the outbox and the errors on /metrics, and 200 once it is back", async () => {
+    expect((await get("/api/health")).status).toBe(200);
+    await influx!.stop();
+    try {
+      await sim.publishReading();
+      await until(async () => (await get("/api/health")).status === 503, 10_000);
+      const down = await get<{ status: string; services: Record<string, string>; checks: { influxdb: { status: string; detail: string; outboxes: { name: string; depth: number }[] } } }>("/api/health");
+      expect(down.body.status).toBe("degraded");
+      expect(down.body.checks.influxdb).toMatchObject({ status: "down", detail: expect.stringMatching(/^away: .*unreachable/) });
+      expect(down.body.services.influxdb).toMatch(/^down: away/);
+      await until(async () => (await get<typeof down.body>("/api/health")).body.checks.influxdb.outboxes.some((o) => o.name === "influx:heatpump/influx-reading" && o.depth > 0), 10_000);
+
+      const text = await metrics();
+      expect(sample(text, "wattflow_outbox_depth", 'outbox="influx:heatpump/influx-reading"')).toBeGreaterThan(0);
+      expect(sample(text, "wattflow_outbox_oldest_seconds", 'outbox="influx:heatpump/influx-reading"')).toBeGreaterThanOrEqual(0);
+      expect(sample(text, "wattflow_node_errors_total", 'node="influx-reading"')).toBeGreaterThan(0);
+      expect(sample(text, "wattflow_connection_up", 'connection="influx"')).toBe(0);
+      expect(sample(text, "wattflow_connection_up", 'connection="broker"')).toBe(1);
+      expect(sample(text, "wattflow_connection_reconnects_total", 'connection="broker"')).toBe(0);
+      // The payload that was not JSON, published earlier, was refused by mqtt-in and counted.
+      expect(sample(text, "wattflow_node_rejected_total", 'node="data-in"')).toBe(1);
+      expect(sample(text, "wattflow_node_queue_depth", 'node="influx-reading"')).toBe(0);
+    } finally {
+      await influx!.start();
+    }
+    await until(async () => (await get("/api/health")).status === 200, 15_000);
+    const text = await metrics();
+    expect(sample(text, "wattflow_outbox_depth", 'outbox="influx:heatpump/influx-reading"')).toBeUndefined();
+    expect(sample(text, "wattflow_connection_up", 'connection="influx"')).toBe(1);
+    const written = await influx!.query("heatpump", "SELECT count(cop) FROM sensor_reading WHERE device_id = 'site1'");
+    expect(written.results[0]?.series?.[0]?.values[0]?.[1]).toBeGreaterThanOrEqual(3);
   });
 });

@@ -40,6 +40,7 @@ import influxWrite from "./influx/write.js";
 import influxQuery from "./influx/query.js";
 import mqttIn from "./mqtt/mqtt-in.js";
 import mqttOut from "./mqtt/mqtt-out.js";
+import healthCheck from "./health/index.js";
 
 /** Every node of the standard library; the runtime discovers this module through package.json's "wattflow" field. */
 export const nodes: AnyNodeDefinition[] = [
@@ -75,6 +76,7 @@ export const nodes: AnyNodeDefinition[] = [
   tcpIn,
   validate,
   windowBuffer,
+  healthCheck,
 ] as AnyNodeDefinition[];
 export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github, mqttBroker, influxdb, apiAuth] as AnyConnectionDefinition[];
 

@@ -1,4 +1,5 @@
 /** What the `influxdb` connection gives nodes: one small API over InfluxDB 1.x and 2.x/3.x. */
+import type { InfluxHealth } from "./health.js";
 
 /** A query result row: `{ time, ...tags, ...fields }` (v1) or Flux's columns (v2). */
 export type Row = Record<string, unknown>;
@@ -15,6 +16,8 @@ export interface InfluxClient {
   query(q: string): Promise<Row[]>;
   /** True when the server answers its health endpoint. */
   ping(): Promise<boolean>;
+  /** The connection's view of the server, where writers show their outboxes (absent on a connection that is off). */
+  readonly health?: InfluxHealth;
 }
 
 /**

@@ -2,6 +2,7 @@ import { defineConnection, Secret, Type, type ConnectionInstance } from "@wattfl
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import type { InfluxClient } from "./client.js";
+import { InfluxHealth } from "./health.js";
 import { V1Client } from "./v1.js";
 import { V2Client } from "./v2.js";
 
@@ -39,7 +40,7 @@ export default defineConnection({
     let client: InfluxClient;
     if (c.url.trim() === "") {
       handle.log.info(`influxdb connection ${handle.id}: no url, InfluxDB is off`);
-      return { value: OFF };
+      return { value: OFF, health: () => ({ status: "up", detail: "off: no url", info: { off: true } }) };
     }
     if (c.version === "v1") {
       if (!c.database) throw missing("database", "InfluxDB 1.x writes into a database");
@@ -55,6 +56,7 @@ export default defineConnection({
       if (ok) handle.log.info({ target: client.target }, "InfluxDB answers");
       else handle.log.warn({ target: client.target }, "InfluxDB does not answer yet; writes are kept in the outbox until it does");
     });
-    return { value: client };
+    const health = new InfluxHealth(client, () => handle.store.outbox.summary());
+    return { value: health.observed(), health: () => health.check(), close: () => health.close() };
   },
 });

@@ -40,6 +40,8 @@ export interface DeliveryOptions {
   /** Oldest outbox points were dropped to stay within the limit. */
   onDropped(count: number, total: number): void;
   onAway(err: Error): void;
+  /** One write attempt failed because the server is away (every attempt, not only the first: errors are counted). */
+  onWriteFailed(err: Error): void;
   /** The outbox itself failed; the loop stops until the next batch restarts it. */
   onFault(err: Error): void;
   onBack(): void;
@@ -110,6 +112,12 @@ export class Delivery {
     }
     this.queue.push(batch);
     this.kick();
+  }
+
+  /** Ends a backoff wait now: the server was seen answering again. */
+  retryNow(): void {
+    if (this.sleeping) this.wake();
+    else if (this.queued > 0) this.kick();
   }
 
   /** Waits for the write in flight, then keeps whatever is left in the outbox for the next run. */
@@ -226,6 +234,7 @@ export class Delivery {
       const e = err instanceof Error ? err : new Error(String(err));
       if (this.away === null) this.o.onAway(e);
       this.away = e.message;
+      this.o.onWriteFailed(e);
       this.o.onChange(this.counts());
       return "away";
     }

@@ -66,6 +66,7 @@ export default defineNode({
       setTimeout: (fn, ms) => node.timers.setTimeout(fn, ms),
       onChange: showStatus,
       onRejected(err, points) {
+        node.countRejected(points);
         node.log.warn({ target: client.target, points, server: err.serverMessage }, "InfluxDB refused points; they are skipped");
         node.error(new Error(`${err.message} (${points} point${points === 1 ? "" : "s"} skipped)`));
       },
@@ -75,12 +76,24 @@ export default defineNode({
       onAway(err) {
         node.log.warn({ target: client.target, reason: err.message }, "InfluxDB is away; points go to the outbox until it answers");
       },
+      onWriteFailed(err) {
+        // One error per failed attempt (retries back off to maxRetryDelay), so an outage shows in error counts and catch nodes.
+        node.error(new Error(`${err.message}; points wait in outbox ${name} (${delivery.counts().queued} queued)`));
+      },
       onFault(err) {
         node.error(new Error(`outbox ${name}: ${err.message}`));
       },
       onBack() {
         node.log.info({ target: client.target }, "InfluxDB answers again; writing the outbox");
       },
+    });
+
+    const unwatch = client.health?.watch({
+      name,
+      limit: c.outboxLimit,
+      depth: () => delivery.counts().queued,
+      dropped: () => delivery.counts().dropped,
+      retryNow: () => delivery.retryNow(),
     });
 
     let lines: string[] = [];
@@ -104,6 +117,7 @@ export default defineNode({
         try {
           line = toLine(msg);
         } catch (err) {
+          if (err instanceof MappingError) node.countRejected();
           done(err instanceof MappingError ? new Error(`cannot write to ${client.target}: ${err.message}`) : err);
           return;
         }
@@ -117,6 +131,7 @@ export default defineNode({
         else timer ??= node.timers.setTimeout(flush, flushMs);
       },
       async close() {
+        unwatch?.();
         flush();
         await delivery.close();
       },

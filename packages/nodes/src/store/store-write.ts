@@ -1,7 +1,8 @@
-import { defineNode, Type, getPath, type Done, type Point } from "@wattflow/runtime";
+import { defineNode, Type, getPath, STORE_LIMITS, type Done, type Point } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { isPlainDottedPath, leafNumber, numericLeaves, timeOf } from "../shared/flatten.js";
+import { SeriesBudget, tagSetKey } from "./series-budget.js";
 
 export default defineNode({
   type: "store-write",
@@ -11,7 +12,12 @@ export default defineNode({
   config: Type.Object({
     series: Type.String({ minLength: 1, description: "series prefix: payload.battery.voltage is stored as <series>.battery.voltage" }),
     property: Type.String({ default: "payload", description: "the object (or number) whose numeric leaves are stored" }),
-    fields: Type.Array(Type.String(), { default: [], description: "only these dotted fields (empty: every numeric leaf)" }),
+    fields: Type.Array(Type.String(), { default: [], description: "only these dotted fields (empty: every numeric leaf, within maxNewSeriesPerMinute)" }),
+    maxNewSeriesPerMinute: Type.Integer({
+      minimum: 0,
+      default: 100,
+      description: "without fields: new series one tag set (device) may add per minute; further new keys are refused and counted",
+    }),
     tags: Type.Record(Type.String(), Type.String(), { default: {}, description: "tag name → message path, e.g. { host: 'payload.host_id' }" }),
     time: Type.String({ default: "payload.timestamp", description: "message path of the reading's time (ms or ISO); now when missing" }),
     batchSize: Type.Integer({ minimum: 1, default: 500, description: "points written per transaction at most" }),
@@ -21,7 +27,23 @@ export default defineNode({
   outputs: ["written"],
   concurrency: 100_000,
   create(node, c) {
+    for (const tag of Object.keys(c.tags)) {
+      if (tag.length > STORE_LIMITS.tagName) throw new Error(`tags: tag name "${tag.slice(0, 40)}…" is longer than ${STORE_LIMITS.tagName} characters`);
+    }
+    for (const field of c.fields) {
+      if (c.series.length + 1 + field.length > STORE_LIMITS.seriesName) throw new Error(`fields: series "${c.series}.${field}" is longer than ${STORE_LIMITS.seriesName} characters`);
+    }
     const only = c.fields.length > 0 ? new Set(c.fields) : null;
+    const prefix = `${c.series}.`;
+    // Named fields bound the series by themselves; every-leaf mode takes keys from the sender, so it gets a budget.
+    const budget =
+      only === null
+        ? new SeriesBudget(
+            c.maxNewSeriesPerMinute,
+            node.store.seriesNames(prefix).map((s) => ({ field: s.series.slice(prefix.length), tags: s.tags })),
+          )
+        : null;
+    let refused = 0;
     // Plain dotted names can be read in place; anything else is matched against the flattened leaves.
     const readInPlace = only !== null && c.fields.every(isPlainDottedPath);
     const tagPaths = Object.entries(c.tags);
@@ -38,6 +60,10 @@ export default defineNode({
     let waiting: { done: Done; forward: () => void }[] = [];
     let timer: { cancel(): void } | null = null;
     let written = 0;
+    const showStatus = (): void => {
+      if (refused === 0) node.status({ fill: "green", shape: "dot", text: `${written} points` });
+      else node.status({ fill: "yellow", shape: "dot", text: `${written} points, ${refused} series refused` });
+    };
 
     // The messages of a batch are done only once their points are committed: an ack means stored.
     const flush = (): void => {
@@ -51,7 +77,7 @@ export default defineNode({
       try {
         node.store.writePoints(batch);
         written += batch.length;
-        node.status({ fill: "green", shape: "dot", text: `${written} points` });
+        showStatus();
         for (const h of handlers) {
           h.forward();
           h.done();
@@ -69,9 +95,17 @@ export default defineNode({
         const tags: Record<string, string> = {};
         for (const [tag, path] of tagPaths) {
           const v = getPath(msg, path);
-          if (v !== undefined && v !== null) tags[tag] = String(v);
+          if (v === undefined || v === null) continue;
+          const text = String(v);
+          if (text.length > STORE_LIMITS.tagValue) {
+            node.countRejected();
+            done(new Error(`${c.series}: tag ${tag} (${path}) is ${text.length} characters long; the store keeps at most ${STORE_LIMITS.tagValue}`));
+            return;
+          }
+          tags[tag] = text;
         }
         let count = 0;
+        let refusal: Refusal | null = null;
         if (readInPlace && typeof root !== "number") {
           // Named fields are read where they are, instead of flattening the whole payload to pick them out.
           for (const field of c.fields) {
@@ -82,11 +116,33 @@ export default defineNode({
           }
         } else {
           const leaves = typeof root === "number" ? { value: root } : numericLeaves(root);
+          const tagKey = budget ? tagSetKey(tags) : "";
+          const now = Date.now();
           for (const field in leaves) {
             if (only && !only.has(field)) continue;
+            if (budget) {
+              const why = prefix.length + field.length > STORE_LIMITS.seriesName ? "long" : budget.admit(tagKey, field, now) ? null : "budget";
+              if (why !== null) {
+                refusal ??= { long: 0, budget: 0, first: `${prefix}${field}` };
+                refusal[why] += 1;
+                continue;
+              }
+            }
             points.push({ series: seriesOf(field), time, value: leaves[field]!, tags });
             count += 1;
           }
+        }
+        if (refusal) {
+          refused += refusal.long + refusal.budget;
+          node.countRejected();
+          const err = refusalError(c.series, tags, refusal, c.maxNewSeriesPerMinute);
+          // Nothing left to store: the message fails with the reason; otherwise what fits is stored and the rest reported.
+          if (count === 0) {
+            showStatus();
+            done(err);
+            return;
+          }
+          node.error(err, msg);
         }
         if (count === 0) {
           done(new Error(`no numeric values at ${c.property} to store`));
@@ -102,3 +158,21 @@ export default defineNode({
     };
   },
 });
+
+/** Leaves of one message that did not become series, and why. */
+interface Refusal {
+  /** The series name would be longer than the store allows. */
+  long: number;
+  /** The tag set already added its new series for this minute. */
+  budget: number;
+  first: string;
+}
+
+function refusalError(series: string, tags: Record<string, string>, r: Refusal, perMinute: number): Error {
+  const tagText = Object.keys(tags).length > 0 ? ` for ${Object.entries(tags).map(([k, v]) => `${k}=${v.slice(0, 60)}`).join(", ")}` : "";
+  const first = r.first.length > 80 ? `"${r.first.slice(0, 60)}…" (${r.first.length} characters)` : `"${r.first}"`;
+  const parts: string[] = [];
+  if (r.budget > 0) parts.push(`${r.budget} new series over the limit of ${perMinute} a minute (maxNewSeriesPerMinute)`);
+  if (r.long > 0) parts.push(`${r.long} with a name longer than ${STORE_LIMITS.seriesName} characters`);
+  return new Error(`${series}: refused ${parts.join(" and ")}${tagText}; first refused: ${first}. Name the stored keys in fields to keep only those`);
+}

@@ -49,6 +49,7 @@ export default defineNode({
 
     const rejected = (msg: Message): Message => {
       invalid += 1;
+      node.countRejected();
       // The input message is immutable, so its payload is the original even when coercion changed the copy.
       return Object.assign({}, msg, { errors: describeErrors(compiled.errors, rootName) });
     };

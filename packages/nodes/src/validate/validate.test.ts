@@ -72,6 +72,7 @@ describe("validate", () => {
     ]);
     expect(third!.errors).toEqual([{ path: "", message: "payload must be object" }]);
     expect(t!.received("ok")).toHaveLength(0);
+    expect(t!.engine.stats().find((s) => s.nodeId === "v")).toMatchObject({ received: 3, rejected: 3 });
   });
 
   it("checks another property when configured", async () => {

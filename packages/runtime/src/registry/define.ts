@@ -82,6 +82,18 @@ export interface ConnectionHandle {
   env(name: string): string | undefined;
 }
 
+/** How a shared connection is doing, for health endpoints and metrics. */
+export interface ConnectionHealth {
+  /** up: working; degraded: working, with a problem someone should look at (a backlog near its bound); down: its peer is not reachable. */
+  status: "up" | "degraded" | "down";
+  /** For people: "connected", "reconnecting: connect ECONNREFUSED …", "away: …". */
+  detail: string;
+  /** Reconnect attempts since it started, for a connection that reconnects by itself. */
+  reconnects?: number;
+  /** Anything else worth showing with the check (e.g. an outbox's depth and bound); plain JSON. */
+  info?: Readonly<Record<string, unknown>>;
+}
+
 export interface ConnectionInstance<T = unknown> {
   /** The object nodes get from `node.connection(id)`. */
   value: T;
@@ -92,6 +104,8 @@ export interface ConnectionInstance<T = unknown> {
    */
   ready?(): void | Promise<void>;
   close?(): void | Promise<void>;
+  /** Its current health (may ask the peer, briefly); read by health-check nodes and /metrics. */
+  health?(): ConnectionHealth | Promise<ConnectionHealth>;
 }
 
 export interface ConnectionDefinition<C extends TObject = TObject, T = unknown> {

@@ -1,13 +1,23 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { NodeStats } from "../engine/engine.js";
+import type { ConnectionStats, NodeStats } from "../engine/engine.js";
+import type { OutboxSummary } from "../store/types.js";
+import { eventLoopMetrics } from "./event-loop-metrics.js";
 
 export interface RuntimeMetrics {
   registry: Registry;
   deploys: Counter<"flow" | "outcome">;
 }
 
+/** What a scrape reads besides the node counters; each is asked once per scrape. */
+export interface MetricsSources {
+  /** The store's outboxes (depth and oldest item). */
+  outboxes?: () => OutboxSummary[];
+  /** Health of the flows' shared connections. */
+  connections?: () => Promise<ConnectionStats[]>;
+}
+
 /** Prometheus metrics read from the engine's counters at scrape time, so the hot path pays nothing. */
-export function createMetrics(stats: () => NodeStats[]): RuntimeMetrics {
+export function createMetrics(stats: () => NodeStats[], sources: MetricsSources = {}): RuntimeMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "wattflow_" });
   const labels = ["flow", "node", "type"] as const;
@@ -26,6 +36,8 @@ export function createMetrics(stats: () => NodeStats[]): RuntimeMetrics {
   counter("wattflow_node_messages_in_total", "Messages delivered to a node's input", (s) => s.received);
   counter("wattflow_node_dropped_total", "Messages dropped by a node's queue policy", (s) => s.dropped);
   counter("wattflow_node_errors_total", "Errors reported by a node", (s) => s.errors);
+  counter("wattflow_node_rejected_total", "Input a node refused (undecodable, invalid, over a bound)", (s) => s.rejected);
+  counter("wattflow_node_dead_letters_total", "Messages a node parked as dead letters (GET /api/dead-letters)", (s) => s.deadLetters);
   new Counter({
     name: "wattflow_node_messages_out_total",
     help: "Messages a node sent, per output port",
@@ -46,6 +58,73 @@ export function createMetrics(stats: () => NodeStats[]): RuntimeMetrics {
       for (const s of stats()) this.set({ flow: s.flowId, node: s.nodeId, type: s.type }, s.queued);
     },
   });
+  eventLoopMetrics(registry);
+  if (sources.outboxes) outboxMetrics(registry, sources.outboxes);
+  if (sources.connections) connectionMetrics(registry, sources.connections);
   const deploys = new Counter({ name: "wattflow_deploys_total", help: "Flow deploys by outcome", labelNames: ["flow", "outcome"] as const, registers: [registry] });
   return { registry, deploys };
+}
+
+/** Depth and age of every outbox; both gauges share one read of the store per scrape. */
+function outboxMetrics(registry: Registry, outboxes: () => OutboxSummary[]): void {
+  let read: { at: number; rows: OutboxSummary[] } | null = null;
+  // Both gauges are collected within one scrape: read the store once for them.
+  const rows = (): OutboxSummary[] => {
+    const now = Date.now();
+    if (!read || now - read.at > 100) read = { at: now, rows: outboxes() };
+    return read.rows;
+  };
+  new Gauge({
+    name: "wattflow_outbox_depth",
+    help: "Items waiting in a store outbox (points for an InfluxDB writer whose server is away)",
+    labelNames: ["outbox"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const o of rows()) this.set({ outbox: o.name }, o.size);
+    },
+  });
+  new Gauge({
+    name: "wattflow_outbox_oldest_seconds",
+    help: "Age of the oldest item in a store outbox",
+    labelNames: ["outbox"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = Date.now();
+      for (const o of rows()) this.set({ outbox: o.name }, Math.max(0, (now - o.oldest) / 1000));
+    },
+  });
+}
+
+function connectionMetrics(registry: Registry, connections: () => Promise<ConnectionStats[]>): void {
+  let asked: { at: number; stats: Promise<ConnectionStats[]> } | null = null;
+  const current = (): Promise<ConnectionStats[]> => {
+    const now = Date.now();
+    if (!asked || now - asked.at > 100) asked = { at: now, stats: connections() };
+    return asked.stats;
+  };
+  const labels = ["flow", "connection", "type"] as const;
+  new Gauge({
+    name: "wattflow_connection_up",
+    help: "1 while a shared connection's peer answers (MQTT broker connected, InfluxDB reachable), else 0",
+    labelNames: labels,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await current()) this.set({ flow: c.flowId, connection: c.connectionId, type: c.type }, c.health.status === "down" ? 0 : 1);
+    },
+  });
+  new Counter({
+    name: "wattflow_connection_reconnects_total",
+    help: "Reconnect attempts of a shared connection (an MQTT broker) since it started",
+    labelNames: labels,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await current()) {
+        if (c.health.reconnects !== undefined) this.inc({ flow: c.flowId, connection: c.connectionId, type: c.type }, c.health.reconnects);
+      }
+    },
+  });
 }

@@ -83,6 +83,33 @@ describe("time series", () => {
   });
 });
 
+describe("name limits", () => {
+  it("refuses a series name or tag longer than the limits, naming the series, and writes nothing of that batch", () => {
+    store = openStore({ memory: true });
+    const long = `hp.${"k".repeat(5021)}`;
+    expect(() => store.writePoints([{ series: "ok", time: 1, value: 1 }, { series: long, time: 1, value: 1 }])).toThrow(
+      /^series "hp\.k+…" \(5024 characters\): the name is longer than 200 characters$/,
+    );
+    expect(() => store.writePoints([{ series: "ok", time: 1, value: 1, tags: { device_id: "d".repeat(257) } }])).toThrow(/^series "ok": tag device_id value "d+…" \(257 characters\) is longer than 256 characters$/);
+    expect(() => store.writePoints([{ series: "ok", time: 1, value: 1, tags: { ["t".repeat(65)]: "x" } }])).toThrow(/^series "ok": tag name "t{65}" is longer than 64 characters$/);
+    expect(store.seriesNames()).toEqual([]);
+    store.writePoints([{ series: "s".repeat(200), time: 1, value: 1, tags: { device_id: "d".repeat(256) } }]);
+    expect(store.seriesNames()).toHaveLength(1);
+  });
+
+  it("sums up every outbox: its size and the time of its oldest item", () => {
+    store = openStore({ memory: true });
+    store.outbox.push("influx:a/w", [1, 2, 3]);
+    store.outbox.push("influx:b/w", ["x"]);
+    const [a, b] = store.outbox.summary();
+    expect(a).toMatchObject({ name: "influx:a/w", size: 3 });
+    expect(b).toMatchObject({ name: "influx:b/w", size: 1 });
+    expect(Math.abs(a!.oldest - Date.now())).toBeLessThan(5000);
+    store.outbox.ack("influx:b/w", store.outbox.peek("influx:b/w", 1)[0]!.id);
+    expect(store.outbox.summary().map((o) => o.name)).toEqual(["influx:a/w"]);
+  });
+});
+
 describe("revisions, context, outbox", () => {
   it("numbers revisions per flow", () => {
     store = openStore({ memory: true });

@@ -1,7 +1,8 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Aggregate, Bucket, BucketQuery, OutboxItem, Point, RangeQuery, RevisionRecord, SeriesInfo, Store, Tags } from "./types.js";
+import { DEAD_LETTERS_MIGRATION, sqliteDeadLetters } from "./dead-letters.js";
+import { STORE_LIMITS, type Aggregate, type Bucket, type BucketQuery, type OutboxItem, type OutboxSummary, type Point, type RangeQuery, type RevisionRecord, type SeriesInfo, type Store, type Tags } from "./types.js";
 
 type Db = Database.Database;
 
@@ -12,6 +13,8 @@ export interface StoreOptions {
   file?: string;
   /** An in-memory database (tests, benchmarks). */
   memory?: boolean;
+  /** Dead letters kept (newest first); default 10,000. */
+  deadLetterCapacity?: number;
 }
 
 /** Schema steps by `user_version`; a new step is appended, never edited. */
@@ -23,6 +26,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE context (scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(scope, key)) WITHOUT ROWID;
    CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, time INTEGER NOT NULL, item TEXT NOT NULL);
    CREATE INDEX outbox_name ON outbox(name, id);`,
+  DEAD_LETTERS_MIGRATION,
 ];
 
 interface SeriesRow {
@@ -40,6 +44,22 @@ function tagKey(tags: Tags | undefined): string {
   const sorted: Record<string, string> = {};
   for (const k of keys) sorted[k] = String(tags[k]);
   return JSON.stringify(sorted);
+}
+
+/** A name fit for an error message: long ones are cut, with their length said. */
+function shown(text: string): string {
+  return text.length <= 80 ? `"${text}"` : `"${text.slice(0, 60)}…" (${text.length} characters)`;
+}
+
+/** Refuses names no one should have to page through: they come from untrusted keys, not from a flow author. */
+function checkSeriesLimits(name: string, tags: Tags | undefined): void {
+  if (name.length === 0) throw new Error("a series name cannot be empty");
+  if (name.length > STORE_LIMITS.seriesName) throw new Error(`series ${shown(name)}: the name is longer than ${STORE_LIMITS.seriesName} characters`);
+  for (const k in tags) {
+    if (k.length > STORE_LIMITS.tagName) throw new Error(`series ${shown(name)}: tag name ${shown(k)} is longer than ${STORE_LIMITS.tagName} characters`);
+    const v = String(tags[k]);
+    if (v.length > STORE_LIMITS.tagValue) throw new Error(`series ${shown(name)}: tag ${k} value ${shown(v)} is longer than ${STORE_LIMITS.tagValue} characters`);
+  }
 }
 
 function matchesTags(have: Tags, want: Tags | undefined): boolean {
@@ -73,7 +93,7 @@ export function openStore(options: StoreOptions = {}): Store {
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   migrate(db);
-  return new SqliteStore(db);
+  return new SqliteStore(db, options.deadLetterCapacity);
 }
 
 class SqliteStore implements Store {
@@ -82,8 +102,13 @@ class SqliteStore implements Store {
   /** Series ids by name and tag values as given, so a write finds its series without building the canonical key. */
   private readonly idByWrite = new Map<string, Map<string, number>>();
   private readonly stmts;
+  readonly deadLetters: Store["deadLetters"];
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    deadLetterCapacity?: number,
+  ) {
+    this.deadLetters = sqliteDeadLetters(db, deadLetterCapacity);
     this.stmts = {
       insertSeries: db.prepare("INSERT INTO series(name, tags) VALUES (?, ?)"),
       upsertPoint: db.prepare("INSERT OR REPLACE INTO points(series_id, time, value) VALUES (?, ?, ?)"),
@@ -104,6 +129,10 @@ class SqliteStore implements Store {
       outAck: db.prepare("DELETE FROM outbox WHERE name = ? AND id <= ?"),
       outSize: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE name = ?"),
       outDrop: db.prepare("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE name = ? ORDER BY id LIMIT ?)"),
+      // Counting walks the (name, id) index only; the oldest item is the first by id, one lookup per outbox.
+      outSummary: db.prepare(
+        "SELECT name, COUNT(*) AS size, (SELECT time FROM outbox f WHERE f.name = o.name ORDER BY id LIMIT 1) AS oldest FROM outbox o GROUP BY name ORDER BY name",
+      ),
     };
     this.loadSeries();
   }
@@ -158,6 +187,7 @@ class SqliteStore implements Store {
     const key = tagKey(tags);
     const hit = this.seriesByName.get(name)?.get(key);
     if (hit) return hit.id;
+    checkSeriesLimits(name, tags);
     const id = Number(this.stmts.insertSeries.run(name, key).lastInsertRowid);
     this.cacheSeries({ id, name, tags: JSON.parse(key) as Tags }, key);
     return id;
@@ -356,6 +386,7 @@ class SqliteStore implements Store {
     },
     size: (name) => (this.stmts.outSize.get(name) as { n: number }).n,
     dropOldest: (name, count) => this.stmts.outDrop.run(name, count).changes,
+    summary: () => this.stmts.outSummary.all() as OutboxSummary[],
   };
 
   transaction<T>(fn: () => T): T {

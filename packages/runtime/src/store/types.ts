@@ -11,6 +11,13 @@ export interface Point {
   tags?: Tags;
 }
 
+/**
+ * Longest series name, tag name and tag value the store accepts. Untrusted
+ * keys (a device's JSON) must not become unbounded names; a write that breaks
+ * a limit fails with an error naming the series.
+ */
+export const STORE_LIMITS = { seriesName: 200, tagName: 64, tagValue: 256 } as const;
+
 export type Aggregate = "avg" | "min" | "max" | "sum" | "count" | "first" | "last";
 
 export interface RangeQuery {
@@ -65,6 +72,38 @@ export interface OutboxItem<T = unknown> {
   item: T;
 }
 
+/** One outbox as a scrape sees it. */
+export interface OutboxSummary {
+  name: string;
+  size: number;
+  /** Time the oldest item was pushed (ms epoch). */
+  oldest: number;
+}
+
+/** A message refused at ingress or whose handling failed, parked for a person to look at. */
+export interface DeadLetter {
+  /** Increasing: a later letter has a larger id. */
+  id: number;
+  /** Milliseconds since the Unix epoch. */
+  time: number;
+  flowId: string;
+  nodeId: string;
+  /** Where it came from: an MQTT topic, a TCP client and line, a path. */
+  source: string;
+  reason: string;
+  /** Size of the whole payload in bytes (the preview may be shorter). */
+  size: number;
+  /** The start of the payload (about 1 KB): as text when it was text, else base64. */
+  preview: string;
+  previewEncoding: "text" | "base64";
+}
+
+export interface DeadLetterQuery {
+  flowId?: string;
+  /** At most this many, newest first (default 100). */
+  limit?: number;
+}
+
 export interface Store {
   /** Writes all points in one transaction. A point at an existing (series, tags, time) replaces it. */
   writePoints(points: readonly Point[]): void;
@@ -108,6 +147,17 @@ export interface Store {
     size(name: string): number;
     /** Drops the oldest `count` items; returns how many were dropped. */
     dropOldest(name: string, count: number): number;
+    /** Every non-empty outbox with its size and oldest item's time (one indexed query; for metrics and health). */
+    summary(): OutboxSummary[];
+  };
+
+  /** Parked messages, newest first; the store keeps only the newest few thousand (older ones are pruned on insert). */
+  readonly deadLetters: {
+    add(letter: Omit<DeadLetter, "id">): void;
+    list(query?: DeadLetterQuery): DeadLetter[];
+    count(flowId?: string): number;
+    /** Deletes every letter (of one flow, when given); returns how many. */
+    clear(flowId?: string): number;
   };
 
   /** Runs `fn` in one transaction. */
