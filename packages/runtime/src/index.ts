@@ -18,15 +18,17 @@ export {
   type AnyConnectionDefinition,
   type ConnectionHandle,
   type ConnectionInstance,
+  type ConnectionHealth,
   type PluginExports,
   type Simulator,
   type NodeListens,
 } from "./registry/index.js";
 export * from "./engine/index.js";
+export * from "./limits/index.js";
 export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } from "./util/path.js";
 export { writeFileAtomic } from "./util/atomic-write.js";
 export type * from "./store/types.js";
-export { openStore, type StoreOptions } from "./store/index.js";
+export { openStore, STORE_LIMITS, type StoreOptions } from "./store/index.js";
 export type * from "./flow/types.js";
 export type * from "./flow/compiled.js";
 export type * from "./api/types.js";

@@ -1,6 +1,14 @@
-import { defineNode, RAW_KEYWORD, Type, type Message, type Output } from "@wattflow/runtime";
+import { defineNode, RAW_KEYWORD, Type, type Done, type Message, type Output } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
+import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { compileUserCode } from "./compile.js";
+import { TimedRunner } from "./time-limit.js";
+
+/** A message whose returned promise has not settled yet. */
+interface Pending {
+  readonly started: number;
+  readonly done: Done;
+}
 
 export default defineNode({
   type: "function",
@@ -10,12 +18,25 @@ export default defineNode({
   config: Type.Object({
     code: Type.String({ default: "return msg;", description: "body of async function (msg, node, context, env, flow, global)", [RAW_KEYWORD]: true }),
     outputs: Type.Integer({ minimum: 0, maximum: 32, default: 1, description: "output ports; return an array with one entry per port" }),
+    timeout: Type.String({
+      pattern: DURATION_PATTERN,
+      default: "500ms",
+      description: "longest the code may run without awaiting (per message); past it the code is stopped and the message fails. 0s: no limit",
+    }),
+    messageTimeout: Type.String({
+      pattern: DURATION_PATTERN,
+      default: "30s",
+      description: "longest a message may take in all, awaits included; past it the message fails and a late result is dropped. 0s: no limit",
+    }),
   }),
   inputs: 1,
   outputs: ["output 1"],
   outputsFor: (c) => Array.from({ length: c.outputs }, (_, i) => `output ${i + 1}`),
   create(node, c) {
-    const run = compileUserCode(c.code, `${node.flowId}/${node.id}`);
+    const where = `${node.flowId}/${node.id}`;
+    const run = compileUserCode(c.code, where);
+    const limitMs = parseDuration(c.timeout);
+    const messageLimitMs = parseDuration(c.messageTimeout);
     const api = {
       id: node.id,
       name: node.name,
@@ -26,12 +47,48 @@ export default defineNode({
       newMessage: node.newMessage,
     };
     const env = (name: string) => node.env(name);
+
+    // In start order, so the sweep stops at the first one still within its time.
+    const pending = new Set<Pending>();
+    if (messageLimitMs > 0) {
+      node.timers.setInterval(
+        () => {
+          const now = Date.now();
+          for (const p of pending) {
+            if (now - p.started < messageLimitMs) break;
+            pending.delete(p);
+            p.done(new Error(`the message was not handled within ${c.messageTimeout} (config "messageTimeout"): the code's promise never settled`));
+          }
+        },
+        Math.min(1000, Math.max(10, messageLimitMs / 4)),
+      );
+    }
+
+    const runner = new TimedRunner(limitMs, where);
     return {
-      async input(msg: Message, send, done) {
-        const result = await run(msg, api, node.context, env, node.flowContext, node.globalContext);
-        send(result as Output);
-        done();
+      input(msg: Message, send, done) {
+        const p: Pending = { started: Date.now(), done };
+        if (messageLimitMs > 0) pending.add(p);
+        // With no message limit nothing is tracked: a promise that never settles must not keep a record forever.
+        const finish = (err: unknown, out?: unknown): void => {
+          if (messageLimitMs > 0 && !pending.delete(p)) return lateResult();
+          if (err !== undefined) return done(err);
+          send(out as Output);
+          done();
+        };
+        runner.add({
+          msg,
+          start() {
+            if (messageLimitMs > 0 && !pending.has(p)) return;
+            run(msg, api, node.context, env, node.flowContext, node.globalContext).then((out) => finish(undefined, out), (err: unknown) => finish(err ?? new Error("the code threw undefined")));
+          },
+          fail: (err) => finish(err),
+        });
       },
     };
+
+    function lateResult(): void {
+      node.log.warn(`${where}: a message's code finished after its messageTimeout (${c.messageTimeout}); its result was dropped`);
+    }
   },
 });

@@ -138,10 +138,31 @@ export interface NodeStatusEntry {
   status: NodeStatus;
 }
 
+/** Event-loop delay over the last one to two minutes, in seconds, and the stalls seen. */
+export interface EventLoopDelay {
+  p50Seconds: number;
+  p99Seconds: number;
+  maxSeconds: number;
+  /** Stalls (the loop blocked for a second or more) since the process started. */
+  stalls: number;
+  lastStall?: Stall;
+}
+
+export interface Stall {
+  /** ISO time the loop came back. */
+  time: string;
+  blockedMs: number;
+  /** The node whose code held the loop (`flow/node`), when one did. */
+  node?: string;
+  nodeMs?: number;
+}
+
 export interface Health {
   status: "ok" | "degraded";
   uptimeSeconds: number;
   flows: { id: string; state: "running" | "failed" }[];
+  /** Event-loop delay and stalls (the loop blocked for a second or more, with the node that held it). */
+  eventLoop?: EventLoopDelay;
 }
 
 export type RuntimeEvent =

@@ -9,6 +9,8 @@ import { Tracker, type CompletionCallback } from "./completion.js";
 import type { RuntimeNode, NodeCounters } from "./runtime-node.js";
 import { Scheduler } from "./scheduler.js";
 import type { HttpRouter, WsHub } from "./types.js";
+import type { ConnectionHealth } from "../registry/define.js";
+import { describeStall, onStall, type Stall } from "./stall-monitor.js";
 
 export interface EngineOptions {
   store: Store;
@@ -33,6 +35,13 @@ export interface NodeStats extends NodeCounters {
   inFlight: number;
 }
 
+export interface ConnectionStats {
+  flowId: string;
+  connectionId: string;
+  type: string;
+  health: ConnectionHealth;
+}
+
 /**
  * Runs compiled flows. It never validates: callers hand it flows that the
  * flow module compiled, so a bad file is refused before anything stops.
@@ -43,6 +52,7 @@ export class Engine {
   private readonly host: FlowHost;
   /** Deploys of one flow run one at a time. */
   private readonly deployChains = new Map<string, Promise<unknown>>();
+  private readonly stopHearingStalls: () => void;
 
   constructor(private readonly options: EngineOptions) {
     const engine = this;
@@ -60,6 +70,25 @@ export class Engine {
       isFull: (node) => engine.fullNodes.has(node),
       blockedChanged: () => engine.blockedChanged(),
     };
+    this.stopHearingStalls = onStall((stall) => engine.stalled(stall));
+  }
+
+  /** Logs a stall this engine's node caused, or one no node caused (every engine in the process logs that one). */
+  private stalled(stall: Stall): void {
+    const node = stall.node ? this.lookup(stall.node) : undefined;
+    if (stall.node && !node) return;
+    this.options.log.warn({ blockedMs: stall.blockedMs, node: stall.node, nodeMs: stall.nodeMs }, describeStall(stall));
+    if (node) {
+      const message = `blocked the event loop for ${stall.nodeMs} ms (every flow, the admin API and the editor waited)`;
+      this.emit({ type: "error", time: stall.time, flowId: node.flowId, nodeId: node.id, message });
+      // The editor shows statuses: the badge points at the node.
+      this.flows.get(node.flowId)?.reportStatus(node, { fill: "yellow", shape: "ring", text: `blocked the event loop ${stall.nodeMs} ms` });
+    }
+  }
+
+  /** The store flows run on (the admin API reads dead letters from it). */
+  get store(): Store {
+    return this.options.store;
   }
 
   /** Starts a flow, or applies a new version of a running one (minimal restart per `diff`). */
@@ -81,17 +110,18 @@ export class Engine {
     return next;
   }
 
-  async remove(flowId: string): Promise<void> {
+  async remove(flowId: string, reason: "shutdown" | "removed" = "removed"): Promise<void> {
     const flow = this.flows.get(flowId);
     if (!flow) return;
     this.flows.delete(flowId);
-    await flow.stop();
+    await flow.stop(reason);
     for (const f of this.flows.values()) f.rewire();
   }
 
   async stop(): Promise<void> {
+    this.stopHearingStalls();
     const all = [...this.flows.keys()];
-    await Promise.all(all.map((id) => this.remove(id)));
+    await Promise.all(all.map((id) => this.remove(id, "shutdown")));
   }
 
   flowIds(): string[] {
@@ -137,12 +167,25 @@ export class Engine {
           sent: [...node.counters.sent],
           dropped: node.counters.dropped,
           errors: node.counters.errors,
+          deadLetters: node.counters.deadLetters,
+          rejected: node.counters.rejected,
           queued: node.backlog,
           inFlight: node.pending,
         });
       }
     }
     return out;
+  }
+
+  /** Health of every connection that reports it, in every flow (asked in parallel). */
+  async connectionStats(): Promise<ConnectionStats[]> {
+    const asks: Promise<ConnectionStats | undefined>[] = [];
+    for (const flow of this.flows.values()) {
+      for (const c of flow.connectionList()) {
+        asks.push(flow.connectionHealth(c.id).then((health) => (health ? { flowId: flow.id, connectionId: c.id, type: c.type, health } : undefined)));
+      }
+    }
+    return (await Promise.all(asks)).filter((s): s is ConnectionStats => s !== undefined);
   }
 
   statuses(): NodeStatusEntry[] {

@@ -1,14 +1,17 @@
 import type { Logger } from "pino";
 import type { CompiledConnection, CompiledFlow, CompiledNode } from "../flow/compiled.js";
 import type { FlowDiff } from "../flow/types.js";
-import type { ConnectionInstance } from "../registry/define.js";
+import type { ConnectionHealth, ConnectionInstance } from "../registry/define.js";
 import type { RuntimeEvent } from "../api/types.js";
 import type { Store } from "../store/types.js";
+import { deadLetterPreview } from "../store/dead-letters.js";
 import { createMessage, type Message } from "./message.js";
 import { RuntimeNode, type NodeHost } from "./runtime-node.js";
 import { OwnedResources } from "./resources.js";
+import { chainBefore, describeChain, LoopReports, MAX_CHAIN } from "./loop-guard.js";
+import { messageBeingHandledBy } from "./running-handler.js";
 import type { Scheduler } from "./scheduler.js";
-import type { HttpRouter, NodeContext, NodeHandle, NodeStatus, WsHub } from "./types.js";
+import type { CloseReason, DeadLetterInit, HttpRouter, NodeContext, NodeHandle, NodeStatus, WsHub } from "./types.js";
 
 function contextOf(store: Store, scope: string): NodeContext {
   return {
@@ -18,6 +21,9 @@ function contextOf(store: Store, scope: string): NodeContext {
     keys: () => store.context.keys(scope),
   };
 }
+
+/** Dead letters one node stores per second at most; the rest are only counted. */
+const DEAD_LETTERS_PER_SECOND = 200;
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -99,7 +105,7 @@ export class FlowRuntime implements NodeHost {
     const restart = new Set([...diff.changed, ...diff.restartedByConnection]);
     const removed = new Set(diff.removed);
     const stopping = [...this.nodes.values()].filter((n) => restart.has(n.id) || removed.has(n.id));
-    await Promise.all(stopping.map((n) => this.closeBehaviour(n)));
+    await Promise.all(stopping.map((n) => this.closeBehaviour(n, removed.has(n.id) ? "removed" : "restart")));
     for (const id of removed) {
       const node = this.nodes.get(id);
       if (!node) continue;
@@ -137,8 +143,9 @@ export class FlowRuntime implements NodeHost {
     await this.readyConnections([...diff.connections.added, ...diff.connections.changed]);
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.nodes.values()].map((n) => this.closeBehaviour(n)));
+  /** Stops every node, then the connections; `shutdown` when the whole runtime stops, `removed` when only this flow goes. */
+  async stop(reason: "shutdown" | "removed" = "removed"): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => this.closeBehaviour(n, reason)));
     for (const node of this.nodes.values()) node.discardQueue();
     for (const id of [...this.connections.keys()]) await this.closeConnection(id);
     this.nodes.clear();
@@ -192,9 +199,12 @@ export class FlowRuntime implements NodeHost {
       this.log.error({ node: node.id, type: node.compiled.type, err: error.message }, `${this.id}/${node.id}: ${error.message}`);
       return;
     }
+    const before = chainBefore(msg, "error", this.id);
+    const chain = before.length > 0 ? [...before, node.key] : undefined;
+    if (chain && chain.length > MAX_CHAIN) return this.loopStopped(node, "error", chain);
     const base = msg ?? createMessage({});
-    const errorMsg = createMessage({ ...base, _msgid: base._msgid, error: { message: error.message, name: error.name, source } });
-    for (const c of catchers) c.accept(errorMsg, null);
+    const report = { message: error.message, name: error.name, source, ...(chain ? { chain } : {}) };
+    this.toListeners(createMessage({ ...base, _msgid: base._msgid, error: report }), catchers);
   }
 
   reportStatus(node: RuntimeNode, status: NodeStatus): void {
@@ -203,8 +213,89 @@ export class FlowRuntime implements NodeHost {
     const source = { id: node.id, type: node.compiled.type, name: node.compiled.name };
     const watchers = this.listeners("status", node);
     if (watchers.length === 0) return;
-    const msg = createMessage({ status: { ...status, source } });
-    for (const w of watchers) w.accept(msg, null);
+    // A status set while this node handles a status message continues that message's chain.
+    const before = chainBefore(messageBeingHandledBy(node), "status", this.id);
+    const chain = before.length > 0 ? [...before, node.key] : undefined;
+    if (chain && chain.length > MAX_CHAIN) return this.loopStopped(node, "status", chain);
+    this.toListeners(createMessage({ status: { ...status, source, ...(chain ? { chain } : {}) } }), watchers);
+  }
+
+  private readonly loopReports = new LoopReports();
+  private readonly toDeliver: { msg: Message; listeners: RuntimeNode[] }[] = [];
+
+  /**
+   * Errors and status changes reach `catch` and `status` nodes on the next
+   * turn of the event loop, so a loop through them that no chain reveals (a
+   * node that builds a fresh message) still lets timers and I/O run.
+   */
+  private toListeners(msg: Message, listeners: RuntimeNode[]): void {
+    if (this.toDeliver.push({ msg, listeners }) > 1) return;
+    setImmediate(() => {
+      const batch = this.toDeliver.splice(0);
+      for (const { msg: m, listeners: targets } of batch) for (const t of targets) t.accept(m, null);
+    });
+  }
+
+  /** Ends an error or status loop: said once (per minute and chain) in the log, on the node and on the event stream. */
+  private loopStopped(node: RuntimeNode, kind: "error" | "status", chain: string[]): void {
+    const message = `${kind} loop stopped after ${MAX_CHAIN} ${kind === "error" ? "errors" : "status changes"} in a chain: ${describeChain(chain)}`;
+    const quiet = this.loopReports.shouldLog([...new Set(chain)].join(" "));
+    if (quiet >= 0) {
+      const more = quiet > 0 ? ` (${quiet} more since the last report)` : "";
+      this.log.error({ node: node.id, chain }, `${this.id}/${node.id}: ${message}${more}`);
+    }
+    this.host.emit({ type: "error", time: new Date().toISOString(), flowId: this.id, nodeId: node.id, message });
+    if (kind === "error") {
+      node.lastEngineStatus = Date.now();
+      node.status = { fill: "red", shape: "dot", text: `${kind} loop stopped` };
+      this.host.emit({ type: "status", time: new Date().toISOString(), flowId: this.id, nodeId: node.id, status: node.status });
+    }
+  }
+
+  private lastDeadLetterFailure = 0;
+  /** Per node: the current one-second window of stored dead letters, and how many it had to skip. */
+  private readonly deadLetterWindows = new WeakMap<RuntimeNode, { start: number; stored: number; skipped: number }>();
+
+  /**
+   * Stores a refused or failed message. A node stores at most
+   * DEAD_LETTERS_PER_SECOND a second (each costs a database write; a flood of
+   * bad input must not become a flood of writes): the rest are counted and
+   * the skipped number is logged. A store that cannot take it is logged
+   * (once a minute), never thrown.
+   */
+  parkDeadLetter(node: RuntimeNode, letter: DeadLetterInit): void {
+    node.counters.deadLetters += 1;
+    const now = Date.now();
+    let window = this.deadLetterWindows.get(node);
+    if (!window || now - window.start >= 1000) {
+      if (window && window.skipped > 0) {
+        this.log.warn({ node: node.id, skipped: window.skipped }, `${this.id}/${node.id}: ${window.skipped} dead letter(s) counted but not stored (over ${DEAD_LETTERS_PER_SECOND} a second)`);
+      }
+      window = { start: now, stored: 0, skipped: 0 };
+      this.deadLetterWindows.set(node, window);
+    }
+    if (window.stored >= DEAD_LETTERS_PER_SECOND) {
+      window.skipped += 1;
+      return;
+    }
+    window.stored += 1;
+    try {
+      const { size, preview, previewEncoding } = deadLetterPreview(letter.payload);
+      this.host.store.deadLetters.add({
+        time: now,
+        flowId: this.id,
+        nodeId: node.id,
+        source: letter.source ?? "",
+        reason: letter.reason,
+        size: letter.size ?? size,
+        preview,
+        previewEncoding,
+      });
+    } catch (err) {
+      if (now - this.lastDeadLetterFailure < 60_000) return;
+      this.lastDeadLetterFailure = now;
+      this.log.error({ node: node.id, err: err instanceof Error ? err.message : String(err) }, `${this.id}/${node.id}: could not store a dead letter`);
+    }
   }
 
   messageDropped(node: RuntimeNode): void {
@@ -266,6 +357,24 @@ export class FlowRuntime implements NodeHost {
     }
   }
 
+  /** A connection's health; one that failed to start is down, with the reason. */
+  async connectionHealth(id: string): Promise<ConnectionHealth | undefined> {
+    const live = this.connections.get(id);
+    if (!live) throw new Error(`connection "${id}" is not defined in flow ${this.id}`);
+    if (!live.instance) return { status: "down", detail: `failed to start: ${live.error?.message ?? "unknown error"}` };
+    if (!live.instance.health) return undefined;
+    try {
+      return await live.instance.health();
+    } catch (err) {
+      return { status: "down", detail: `health check failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  /** Ids and types of this flow's connections. */
+  connectionList(): { id: string; type: string }[] {
+    return [...this.connections.values()].map((c) => ({ id: c.compiled.id, type: c.compiled.type }));
+  }
+
   private async readyConnections(ids: readonly string[]): Promise<void> {
     for (const id of ids) {
       const live = this.connections.get(id);
@@ -300,6 +409,7 @@ export class FlowRuntime implements NodeHost {
       log,
       status: (status) => flow.reportStatus(node, typeof status === "string" ? { text: status } : status),
       error: (err, msg) => node.fail(err, msg, null),
+      deadLetter: (letter) => flow.parkDeadLetter(node, letter),
       newMessage: (init) => createMessage(init),
       send: (out, options) => node.sendFromSource(out, options?.onComplete),
       timers: resources.timers(host.timezone),
@@ -312,6 +422,10 @@ export class FlowRuntime implements NodeHost {
         if (!live) throw new Error(`connection "${id}" is not defined in flow ${flow.id}`);
         if (!live.instance) throw new Error(`connection "${id}" failed to start: ${live.error?.message ?? "unknown error"}`);
         return live.instance.value as T;
+      },
+      connectionHealth: (id) => flow.connectionHealth(id),
+      countRejected: (count = 1) => {
+        node.counters.rejected += count;
       },
       http: resources.http(host.http),
       ws: resources.ws(host.ws),
@@ -373,13 +487,13 @@ export class FlowRuntime implements NodeHost {
     }
   }
 
-  private async closeBehaviour(node: RuntimeNode): Promise<void> {
+  private async closeBehaviour(node: RuntimeNode, reason: CloseReason): Promise<void> {
     const behaviour = node.behaviour;
     node.behaviour = null;
     const resources = this.resources.get(node.id);
     this.resources.delete(node.id);
     try {
-      if (behaviour?.close) await this.withTimeout(Promise.resolve().then(() => behaviour.close!()), `node ${node.id}`);
+      if (behaviour?.close) await this.withTimeout(Promise.resolve().then(() => behaviour.close!(reason)), `node ${node.id}`);
     } catch (err) {
       node.fail(err, undefined, null);
     } finally {

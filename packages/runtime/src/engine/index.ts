@@ -1,3 +1,4 @@
 export * from "./types.js";
 export { createMessage, newMessageId, deepFreeze, freezeByDefault, type Message, type MessageInit } from "./message.js";
-export { Engine, type EngineOptions, type NodeStats } from "./engine.js";
+export { Engine, type EngineOptions, type NodeStats, type ConnectionStats } from "./engine.js";
+export { enterHandler, leaveHandler, currentHandler, restoreHandler, handlersRan, type HandlerOwner } from "./running-handler.js";

@@ -3,6 +3,7 @@ import { DeliveryQueue } from "./queue.js";
 import { Tracker, type CompletionCallback } from "./completion.js";
 import { createMessage, deepFreeze, type Message } from "./message.js";
 import type { Drainable, Scheduler } from "./scheduler.js";
+import { enterHandler, handlersRan, leaveHandler } from "./running-handler.js";
 import type { Done, NodeBehaviour, NodeStatus, Output, Send } from "./types.js";
 
 /** What a runtime node needs from the flow that holds it. */
@@ -21,6 +22,10 @@ export interface NodeCounters {
   sent: number[];
   dropped: number;
   errors: number;
+  /** Input the node itself refused (it says so through `countRejected`). */
+  rejected: number;
+  /** Messages the node parked as dead letters (`deadLetter`). */
+  deadLetters: number;
 }
 
 const DEFAULT_CONCURRENCY = 1000;
@@ -49,6 +54,8 @@ export class RuntimeNode implements Drainable {
   private full = false;
   /** True while the node's input handler runs (re-entry goes through the queue). */
   private busy = false;
+  /** The message its input handler is on, while it runs (a status it sets then continues a status chain). */
+  handling: Message | undefined = undefined;
 
   private readonly scheduler: Scheduler;
   private readonly freeze: boolean;
@@ -60,7 +67,7 @@ export class RuntimeNode implements Drainable {
   ) {
     this.scheduler = host.scheduler;
     this.freeze = host.freeze;
-    this.counters = { received: 0, sent: new Array<number>(compiled.ports.length).fill(0), dropped: 0, errors: 0 };
+    this.counters = { received: 0, sent: new Array<number>(compiled.ports.length).fill(0), dropped: 0, errors: 0, rejected: 0, deadLetters: 0 };
   }
 
   get id(): string {
@@ -128,6 +135,8 @@ export class RuntimeNode implements Drainable {
     let handled = 0;
     const limit = this.concurrencyLimit;
     this.busy = true;
+    // Timed per drain, not per message: the stall watchdog names the node that held the loop.
+    const began = performance.now();
     try {
       while (handled < max && this.queue.length > 0 && this.inFlight < limit) {
         const msg = this.queue.peekMsg();
@@ -138,6 +147,7 @@ export class RuntimeNode implements Drainable {
       }
     } finally {
       this.busy = false;
+      handlersRan(this, began);
     }
     if (this.full && this.queue.length <= this.compiled.queue.size / 2) {
       this.full = false;
@@ -203,6 +213,7 @@ export class RuntimeNode implements Drainable {
       if (err !== undefined && err !== null) this.fail(err, msg, tracker);
       tracker?.release();
     };
+    const outer = enterHandler(this, msg);
     try {
       const result = behaviour.input(msg, send, done);
       if (result !== undefined && typeof (result as Promise<void>).then === "function") {
@@ -210,6 +221,8 @@ export class RuntimeNode implements Drainable {
       }
     } catch (err) {
       done(err);
+    } finally {
+      leaveHandler(this, outer);
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Message, MessageInit } from "./message.js";
 import type { Store } from "../store/types.js";
+import type { ConnectionHealth } from "../registry/define.js";
 
 export type { Logger };
 
@@ -69,8 +70,8 @@ export interface RouteQueryParam {
 
 /**
  * What a route says about itself, for generated API documents (OpenAPI).
- * It changes nothing about how the route is served: a node that checks
- * tokens says so with `auth`, it is not enforced by the router.
+ * Apart from `cors`, it changes nothing about how the route is served: a node
+ * that checks tokens says so with `auth`, it is not enforced by the router.
  */
 export interface RouteMeta {
   /** One line shown as the operation's summary. */
@@ -78,6 +79,12 @@ export interface RouteMeta {
   description?: string;
   /** The route answers 401 without a valid bearer token. */
   auth?: boolean;
+  /**
+   * Origins (exact, e.g. `https://dash.example`) whose pages may call the route
+   * from a browser. Unlike the rest, the flow server enforces it: without it,
+   * no CORS headers are sent and preflights are refused.
+   */
+  cors?: readonly string[];
   query?: readonly RouteQueryParam[];
   /** Groups in the document (e.g. the flow id). */
   tags?: readonly string[];
@@ -127,6 +134,18 @@ export interface NodeContext {
   keys(): string[];
 }
 
+/** A message a node parks instead of handling it (see `NodeHandle.deadLetter`). */
+export interface DeadLetterInit {
+  /** Why it was refused or failed, for a person: "nests deeper than 64 levels". */
+  reason: string;
+  /** Where it came from: an MQTT topic, a TCP client and line, a path. */
+  source?: string;
+  /** What arrived: bytes, text or a value; about its first 1 KB is kept. */
+  payload?: unknown;
+  /** Size in bytes when `payload` is not given (an oversize line that was never buffered). */
+  size?: number;
+}
+
 /** The handle a node gets from the runtime: everything it may touch. */
 export interface NodeHandle {
   readonly id: string;
@@ -137,6 +156,13 @@ export interface NodeHandle {
   status(status: NodeStatus | string): void;
   /** Reports an error to the flow's `catch` nodes (or the log, when none catches it). */
   error(err: unknown, msg?: Message): void;
+  /**
+   * Parks a message that was refused at ingress (bad JSON, too deep, too big,
+   * not UTF-8) or whose handling failed: stored in the store's bounded
+   * dead-letter table (admin API `/api/dead-letters`) and counted in the
+   * node's stats. Never throws.
+   */
+  deadLetter(letter: DeadLetterInit): void;
   /** Builds a message with a fresh `_msgid`. */
   newMessage(init: MessageInit): Message;
   /** Sends from a source (a node without input, or outside any input handler). */
@@ -151,6 +177,10 @@ export interface NodeHandle {
   readonly globalContext: NodeContext;
   /** A started shared connection by id (as referenced in the node's config). */
   connection<T = unknown>(id: string): T;
+  /** A connection's health (down with the reason when it failed to start); undefined when its type does not report any. */
+  connectionHealth(id: string): Promise<ConnectionHealth | undefined>;
+  /** Counts input this node refused (undecodable, invalid, over a bound), for /api/stats and /metrics. */
+  countRejected(count?: number): void;
   readonly http: HttpRouter;
   readonly ws: WsHub;
   /** Environment lookup: the process environment, then the flow's `env` defaults. */
@@ -163,12 +193,19 @@ export interface NodeHandle {
   whenUnblocked(): Promise<void>;
 }
 
+/** Why a node closes: the runtime stops, the node left its flow, or it restarts in a redeploy. */
+export type CloseReason = "shutdown" | "removed" | "restart";
+
 /** What `create` returns: the node's behaviour. */
 export interface NodeBehaviour {
   input?(msg: Message, send: Send, done: Done): void | Promise<void>;
   /** Called once every node of the flow is created and wired; sources start here. */
   start?(): void | Promise<void>;
-  close?(): void | Promise<void>;
+  /**
+   * Stops the node. `reason` tells a process that is stopping (keep what outlives it, such as a broker
+   * session) from a node removed from its flow or restarting with a new config (give those up).
+   */
+  close?(reason: CloseReason): void | Promise<void>;
   /** Fires the node now, on demand from the editor, the CLI or the admin API (`inject`, `schedule`). */
   trigger?(): void | Promise<void>;
 }

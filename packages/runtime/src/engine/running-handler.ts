@@ -1,0 +1,79 @@
+import { performance } from "node:perf_hooks";
+import type { Message } from "./message.js";
+
+/**
+ * Which node's code runs right now, and which runs were long. Both are read
+ * rarely (a node setting its status, the stall watchdog) but kept on every
+ * delivery, so keeping them must cost next to nothing: entering a handler
+ * swaps a variable, and the clock is read per batch of deliveries (a queue
+ * drain, a function node's run), never per message.
+ */
+export interface HandlerOwner {
+  /** `flow/node` */
+  readonly key: string;
+  /** The message its handler is on now (set while it runs synchronously). */
+  handling: Message | undefined;
+}
+
+/** A run of a node's handlers that kept the event loop for at least `SLOW_HANDLER_MS`. */
+export interface SlowHandler {
+  key: string;
+  /** performance.now() when it started and ended. */
+  started: number;
+  ended: number;
+}
+
+/** Shorter runs are not recorded; a stall is only reported past a larger threshold anyway. */
+export const SLOW_HANDLER_MS = 200;
+/** Slow runs older than this are forgotten (the watchdog looks several times a second). */
+const KEEP_MS = 10_000;
+const MAX_KEPT = 32;
+
+let current: HandlerOwner | null = null;
+const slow: SlowHandler[] = [];
+
+/** Marks the start of `owner`'s handler on `msg`; returns the handler it runs inside, for `leaveHandler`. */
+export function enterHandler(owner: HandlerOwner, msg: Message | undefined): HandlerOwner | null {
+  const outer = current;
+  owner.handling = msg;
+  current = owner;
+  return outer;
+}
+
+export function leaveHandler(owner: HandlerOwner, outer: HandlerOwner | null): void {
+  owner.handling = undefined;
+  current = outer;
+}
+
+/** The handler running now; code stopped by a time limit skips its `finally` blocks, so its runner puts this back. */
+export function currentHandler(): HandlerOwner | null {
+  return current;
+}
+
+export function restoreHandler(outer: HandlerOwner | null): void {
+  current = outer;
+}
+
+/** The message `owner` is handling synchronously right now, if its handler is the innermost one running. */
+export function messageBeingHandledBy(owner: HandlerOwner): Message | undefined {
+  return current !== null && current.key === owner.key ? current.handling : undefined;
+}
+
+/** Notes a run of `owner`'s code (and what it called directly) that began at `started` (performance.now()). */
+export function handlersRan(owner: HandlerOwner, started: number): void {
+  const ended = performance.now();
+  if (ended - started >= SLOW_HANDLER_MS) recordSlow({ key: owner.key, started, ended });
+}
+
+function recordSlow(entry: SlowHandler): void {
+  // The innermost run ends first; one that encloses it (a queue drain that ran it) adds nothing.
+  const last = slow[slow.length - 1];
+  if (last && entry.started <= last.started && entry.ended >= last.ended) return;
+  slow.push(entry);
+  while (slow.length > MAX_KEPT || (slow.length > 0 && entry.ended - slow[0]!.ended > KEEP_MS)) slow.shift();
+}
+
+/** Slow runs that ended after `since` (performance.now() time), oldest first. */
+export function slowHandlersSince(since: number): SlowHandler[] {
+  return slow.filter((s) => s.ended > since);
+}
