@@ -142,7 +142,8 @@ export default defineConnection({
     // Without users no token is ever issued, so a token-only connection needs no key of its own.
     const key = c.users.length === 0 && c.signingKey === "" ? randomBytes(MIN_KEY_BYTES) : signingKey(handle, c.signingKey, c.whenKeyUnset);
     const table = passwords(handle, c.users);
-    if (table.size === 0 && statics.length === 0) {
+    // Users configured without passwords were warned about one by one above; this is for a connection given nothing at all.
+    if (c.users.length === 0 && statics.length === 0) {
       const what = c.tokenHint ? `set ${c.tokenHint} (e.g. openssl rand -hex 32)` : 'add a token (tokens: ["${MY_API_TOKEN}"]) or users';
       handle.log.warn(`api-auth ${handle.id}: no users and no tokens configured, so every route it protects answers 401: ${what}`);
     } else if (table.size === 0 && c.users.length > 0) {
