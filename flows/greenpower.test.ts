@@ -75,7 +75,9 @@ describe("health and authentication", () => {
     const ready = await call<Record<string, unknown>>("/api/ready/");
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ status: "ready", checks: { store: "ok", mqtt: "connected", tcp: "listening" }, details: { mqtt: "connected", mqtt_reconnects: 0 } });
-    expect((await call("/api/health")).status).toBe(404);
+    // Without the trailing slash: a redirect to the served path, as Django's APPEND_SLASH answers.
+    const bare = await fetch(new URL("/api/health", http), { redirect: "manual" });
+    expect([bare.status, bare.headers.get("location")]).toEqual([301, "/api/health/"]);
   });
 
   it("logs in with SimpleJWT's token endpoint and refuses wrong credentials", async () => {

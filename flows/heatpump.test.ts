@@ -152,6 +152,14 @@ describe("bounds", () => {
     const stored = new Set(body.readings.flatMap((r) => Object.keys(r)));
     expect([...stored].sort()).toEqual(["cop", "device_id", "temperature", "timestamp"]);
   });
+
+  it("keeps booleans and strings in the readings listing as the device sent them", async () => {
+    const timestamp = new Date(Date.now() - 30_000).toISOString();
+    await device.publishAsync("heatpump/typed/data", JSON.stringify({ timestamp, mode: "heating", compressor: { running: true, frequency: 42 }, cop: 3.2 }), { qos: 1 });
+    await until(async () => (await get<{ count: number }>("/api/devices/typed/readings?hours=1")).body.count === 1);
+    const { body } = await get<{ readings: Record<string, unknown>[] }>("/api/devices/typed/readings?hours=1");
+    expect(body.readings[0]).toEqual({ timestamp, device_id: "typed", mode: "heating", compressor: { running: true, frequency: 42 }, cop: 3.2 });
+  });
 });
 
 describe.skipIf(!influxdAvailable)("health and metrics while InfluxDB is away", () => {

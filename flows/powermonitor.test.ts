@@ -72,8 +72,8 @@ describe("power monitor", () => {
     const hours = file("weekly.json").data_points;
     expect(hours).toHaveLength(24);
     expect(hours[0]).toMatchObject({ timestamp: yesterday.toISOString(), avg_w: 600, min_w: 600, max_w: 600, samples: 6 });
-    // 6 readings 10 minutes apart: 50 minutes of 600 W inside the hour.
-    expect(hours[0]!.energy_wh).toBe(500);
+    // The segment 00:50 → 01:00 belongs to the first hour: a whole hour of 600 W.
+    expect(hours[0]!.energy_wh).toBe(600);
   });
 
   it("the 00:05 and 00:15 jobs add yesterday to monthly.json and yearly.json and push both to GitHub", async () => {
@@ -85,6 +85,10 @@ describe("power monitor", () => {
       expect(days).toEqual([{ date: yesterdayKey, avg_w: 600, min_w: 600, max_w: 600, samples: 144, energy_kwh: 14.3 }]);
       expect(JSON.parse(gh.files.get(`data/${name}`)!.text)).toEqual(file(name));
     }
+    // The hours of the day in weekly.json add up to the day in monthly.json (within 0.1 %).
+    const hourSum = file("weekly.json").data_points.reduce((sum, h) => sum + Number(h.energy_wh), 0);
+    const dayWh = Number(file("monthly.json").data_points[0]!.energy_kwh) * 1000;
+    expect(Math.abs(hourSum - dayWh) / dayWh).toBeLessThan(0.001);
     // Running a job again for the same day changes nothing: the day is merged, not added twice.
     expect((await trigger("monthly-job")).status).toBe(202);
     await new Promise((r) => setTimeout(r, 300));

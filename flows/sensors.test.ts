@@ -101,6 +101,21 @@ describe("sensor data", () => {
     expect(page.body.next).toBe("/api/sensor-readings/?sensor_type=pir&page_size=50&page=2");
     expect((await get<unknown[]>("/api/sensor-readings/recent/?hours=2")).body.length).toBeGreaterThanOrEqual(66);
   });
+
+  it("takes a PIR reading of true or false and serves it back as a boolean", async () => {
+    const t0 = Date.now() - 60_000;
+    for (const [i, value] of [true, false].entries()) {
+      await pi.publishAsync("HyperVolt/sensors/hall/pir", JSON.stringify({ sensor_id: "pir_2", value, timestamp: new Date(t0 + i * 1000).toISOString() }), { qos: 1 });
+    }
+    const path = "/api/sensor-readings/?sensor_type=pir&sensor_id=pir_2&hours=1";
+    await until(async () => (await get<{ count: number }>(path)).body.count === 2);
+    expect((await get<{ results: { value: unknown; unit: string }[] }>(path)).body.results.map((r) => [r.value, r.unit])).toEqual([
+      [false, "boolean"],
+      [true, "boolean"],
+    ]);
+    const buffer = (await get<{ buffer: { value: unknown }[] }>("/api/sensor-readings/buffer/?sensor_type=pir&sensor_id=pir_2")).body.buffer;
+    expect(buffer.map((r) => r.value)).toEqual([true, false]);
+  });
 });
 
 describe("grid data", () => {

@@ -28,7 +28,7 @@ export * from "./limits/index.js";
 export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } from "./util/path.js";
 export { writeFileAtomic } from "./util/atomic-write.js";
 export type * from "./store/types.js";
-export { openStore, STORE_LIMITS, type StoreOptions } from "./store/index.js";
+export { openStore, STORE_LIMITS, RecordQueryError, type StoreOptions } from "./store/index.js";
 export type * from "./flow/types.js";
 export type * from "./flow/compiled.js";
 export type * from "./api/types.js";

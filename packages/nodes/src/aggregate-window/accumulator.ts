@@ -1,3 +1,5 @@
+import { segmentWh } from "../shared/energy.js";
+
 /** Running statistics of one field in one pane: enough to combine panes without keeping readings. */
 export interface Acc {
   count: number;
@@ -36,7 +38,7 @@ export function addReading(acc: Acc, t: number, v: number, prev: { t: number; v:
     acc.lastT = t;
     acc.last = v;
   }
-  if (prev && t > prev.t && t - prev.t <= maxGapMs) acc.energy += ((prev.v + v) / 2) * ((t - prev.t) / 3_600_000);
+  if (prev) acc.energy += segmentWh(prev, { t, v }, maxGapMs);
 }
 
 export function combine(accs: Acc[]): Acc {

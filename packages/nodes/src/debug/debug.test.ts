@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import pino, { type Logger } from "pino";
+import { defineNode, Type } from "@wattflow/runtime";
 import debug from "./index.js";
+import catchNode from "../catch/index.js";
 
 let t: TestFlow | undefined;
 afterEach(async () => {
@@ -28,5 +31,46 @@ describe("debug", () => {
     expect(msg.payload.length).toBeLessThan(1100);
     expect(msg.payload).toContain("(5000 chars)");
     expect(msg.list).toHaveLength(101);
+  });
+});
+
+describe("debug log levels", () => {
+  const capture = (): { log: Logger; lines: { level: number; msg: string }[] } => {
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    return { log, lines };
+  };
+
+  it("logs errors a catch node passes on at error level, other messages at info, and follows a configured level", async () => {
+    const { log, lines } = capture();
+    const failing = defineNode({
+      type: "test-failing",
+      category: "test",
+      summary: "fails every message",
+      config: Type.Object({}),
+      inputs: 1,
+      outputs: [],
+      create: () => ({ input: (_msg, _send, done) => done(new Error("pressure sensor unreadable")) }),
+    });
+    t = await startTestFlow(
+      {
+        nodes: [
+          { id: "fail", type: "test-failing" },
+          { id: "errors", type: "catch", config: {}, wires: [["log-errors"]] },
+          { id: "log-errors", type: "debug", config: { property: "error", toLog: true } },
+          { id: "plain", type: "debug", config: { toLog: true } },
+          { id: "warned", type: "debug", config: { toLog: true, level: "warn" } },
+        ],
+      },
+      { nodes: [debug, catchNode, failing], log },
+    );
+    await t.injectTracked("fail", { payload: 1 });
+    t.inject("plain", { payload: "hello" });
+    t.inject("warned", { payload: "careful" });
+    await new Promise((r) => setTimeout(r, 50));
+    const byMsg = (text: string) => lines.find((l) => l.msg === text);
+    // pino levels: 30 info, 40 warn, 50 error.
+    expect(byMsg("fail: pressure sensor unreadable")?.level).toBe(50);
+    expect(lines.filter((l) => l.msg === "debug").map((l) => l.level).sort()).toEqual([30, 40]);
   });
 });

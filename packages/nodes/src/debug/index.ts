@@ -11,6 +11,10 @@ export default defineNode({
     property: Type.String({ default: "payload", description: 'the message property to show, or "msg" for the whole message' }),
     toEvents: Type.Boolean({ default: true, description: "send to the debug panel / event stream" }),
     toLog: Type.Boolean({ default: false, description: "also write to the runtime log" }),
+    level: Type.Union([Type.Literal("auto"), Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")], {
+      default: "auto",
+      description: "log level with toLog; auto: error for a message carrying msg.error (from a catch node), else info",
+    }),
     showCount: Type.Boolean({ default: true, description: "show how many messages arrived as the node's status" }),
   }),
   inputs: 1,
@@ -22,7 +26,10 @@ export default defineNode({
         const value = c.property === "msg" ? msg : getPath(msg, c.property);
         const shown = truncateForDisplay(value);
         if (c.toEvents) node.debug(shown);
-        if (c.toLog) node.log.info({ value: shown, msgid: msg._msgid }, "debug");
+        if (c.toLog) {
+          const level = c.level !== "auto" ? c.level : msg.error !== undefined && msg.error !== null ? "error" : "info";
+          node.log[level]({ value: shown, msgid: msg._msgid }, level === "error" ? errorText(msg.error) : "debug");
+        }
         count += 1;
         if (c.showCount) node.status({ fill: "grey", shape: "dot", text: `${count}` });
         done();
@@ -30,3 +37,13 @@ export default defineNode({
     };
   },
 });
+
+/** The log line's message for an error a catch node passed on: its text, so a log reader sees what failed. */
+function errorText(error: unknown): string {
+  if (error !== null && typeof error === "object" && "message" in error && typeof error.message === "string") {
+    // As the engine logs an error no catch node hears: "node: message".
+    const source = "source" in error && error.source !== null && typeof error.source === "object" && "id" in error.source ? `${String(error.source.id)}: ` : "";
+    return `${source}${error.message}`;
+  }
+  return "debug";
+}

@@ -3,8 +3,9 @@ import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 
 const Rule = Type.Object({
-  series: Type.String({ minLength: 1, description: "a series name, or a prefix ending in * (solar.*)" }),
-  keep: Type.String({ pattern: DURATION_PATTERN, description: "points older than this are removed, e.g. 7d, 6h" }),
+  series: Type.Optional(Type.String({ minLength: 1, description: "a series name, or a prefix ending in * (solar.*)" })),
+  collection: Type.Optional(Type.String({ minLength: 1, description: "instead of series: a record collection, or a prefix ending in * (greenpower.*)" })),
+  keep: Type.String({ pattern: DURATION_PATTERN, description: "points (or records) older than this are removed, e.g. 7d, 6h" }),
   rollup: Type.Optional(
     Type.Object({
       every: Type.String({ pattern: DURATION_PATTERN, description: "bucket width of the coarser tier, e.g. 1h" }),
@@ -17,7 +18,7 @@ const Rule = Type.Object({
 export default defineNode({
   type: "retention",
   category: "storage",
-  summary: "On a schedule, removes old points from the store, optionally rolling them up into a coarser tier first; reports what it removed.",
+  summary: "On a schedule, removes old points and records from the store, optionally rolling points up into a coarser tier first; reports what it removed.",
   docs: readDocs(import.meta.url),
   config: Type.Object({
     cron: Type.String({ default: "0 2 * * *", description: "when to run (cron, seconds optional)" }),
@@ -27,17 +28,24 @@ export default defineNode({
   inputs: 1,
   outputs: ["report"],
   create(node, c) {
+    c.rules.forEach((rule, i) => {
+      if ((rule.series === undefined) === (rule.collection === undefined)) throw new Error(`rules[${i}]: give either series or collection (one of them)`);
+      if (rule.collection !== undefined && rule.rollup) throw new Error(`rules[${i}]: rollup applies to series, not to record collections`);
+    });
     const run = (): Record<string, unknown> => {
       const now = Date.now();
       const results = c.rules.map((rule) => {
         const before = now - parseDuration(rule.keep);
+        if (rule.collection !== undefined) {
+          const removed = node.store.records.deleteOlderThan(rule.collection, before);
+          return { collection: rule.collection, before: new Date(before).toISOString(), removed };
+        }
+        const series = rule.series!;
         let rolledUp = 0;
         if (rule.rollup) {
           const every = parseDuration(rule.rollup.every);
           const agg = rule.rollup.aggregate;
-          const names = rule.series.endsWith("*")
-            ? [...new Set(node.store.seriesNames(rule.series.slice(0, -1)).map((s) => s.series))]
-            : [rule.series];
+          const names = series.endsWith("*") ? [...new Set(node.store.seriesNames(series.slice(0, -1)).map((s) => s.series))] : [series];
           // Only whole buckets are rolled up, so a later run never writes a partial bucket twice.
           const edge = Math.floor(before / every) * every;
           node.store.transaction(() => {
@@ -48,12 +56,12 @@ export default defineNode({
             }
           });
         }
-        const removed = node.store.deleteOlderThan(rule.series, before);
-        return { series: rule.series, before: new Date(before).toISOString(), removed, rolledUp };
+        const removed = node.store.deleteOlderThan(series, before);
+        return { series, before: new Date(before).toISOString(), removed, rolledUp };
       });
       const removed = results.reduce((n, r) => n + r.removed, 0);
       node.status({ fill: "green", shape: "dot", text: `${new Date(now).toISOString().slice(0, 16)}: removed ${removed}` });
-      node.log.info({ results }, `retention removed ${removed} points`);
+      node.log.info({ results }, `retention removed ${removed} points and records`);
       return { time: new Date(now).toISOString(), removed, rules: results };
     };
     const fire = (): void => {

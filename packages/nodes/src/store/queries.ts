@@ -1,4 +1,4 @@
-import type { Store, Tags } from "@wattflow/runtime";
+import type { PointValue, Store, Tags } from "@wattflow/runtime";
 import { addUnits, localParts, periodKey, startOf, type CalendarUnit } from "../shared/calendar.js";
 
 export type Reducer = "sum" | "max" | "min" | "avg" | "count" | "first" | "last";
@@ -138,13 +138,13 @@ export function lifetime(store: Store, o: { series: string; peakSeries?: string;
   };
 }
 
-/** Latest value of every series under a prefix: `{ time, fields: { "pv_array.power": 90.9 } }`. */
-export function latestUnder(store: Store, prefix: string, tags?: Tags): { time: number | null; fields: Record<string, number> } {
-  const fields: Record<string, number> = {};
+/** Latest value (of any type) of every series under a prefix: `{ time, fields: { "pv_array.power": 90.9, "mode": "float" } }`. */
+export function latestUnder(store: Store, prefix: string, tags?: Tags): { time: number | null; fields: Record<string, PointValue> } {
+  const fields: Record<string, PointValue> = {};
   let time: number | null = null;
   const dotted = prefix.endsWith(".") ? prefix : `${prefix}.`;
   for (const name of new Set(store.seriesNames(dotted).map((s) => s.series))) {
-    const p = store.latest(name, tags);
+    const p = store.latestValue(name, tags);
     if (!p) continue;
     fields[name.slice(dotted.length)] = p.value;
     if (time === null || p.time > time) time = p.time;
@@ -169,7 +169,7 @@ export function bucketsUnder(store: Store, o: { prefix: string; from: number; to
 export interface Row {
   time: number;
   tags: Tags;
-  fields: Record<string, number>;
+  fields: Record<string, PointValue>;
 }
 
 /**
@@ -184,7 +184,7 @@ export function rowsUnder(
   const dotted = o.prefix.endsWith(".") ? o.prefix : `${o.prefix}.`;
   const rows = new Map<string, Row>();
   for (const name of new Set(store.seriesNames(dotted).map((s) => s.series))) {
-    for (const p of store.range({ series: name, from: o.from, to: o.to, ...(o.tags ? { tags: o.tags } : {}) })) {
+    for (const p of store.rangeValues({ series: name, from: o.from, to: o.to, ...(o.tags ? { tags: o.tags } : {}) })) {
       const tags = p.tags ?? {};
       const key = `${p.time}\u0000${JSON.stringify(tags)}`;
       let row = rows.get(key);

@@ -63,7 +63,7 @@ export default defineNode({
             const hours = numberParam(paramName(q.hours, "hours"), resolveParam(q.hours ?? 24, msg), 0.01, 24 * 3660);
             const from = now - hours * 3_600_000;
             if (q.mode === "range") {
-              out[q.as] = node.store.range({ series: q.series, from, to: now + 1, ...(tags ? { tags } : {}) });
+              out[q.as] = node.store.rangeValues({ series: q.series, from, to: now + 1, ...(tags ? { tags } : {}) });
             } else {
               const everyText = String(resolveParam(q.every ?? "5m", msg));
               let every: number;

@@ -1,18 +1,23 @@
-import { defineNode, Type, getPath, STORE_LIMITS, type Done, type Point } from "@wattflow/runtime";
+import { defineNode, Type, getPath, parsePath, STORE_LIMITS, type Done, type PointValue, type TypedPoint } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
-import { isPlainDottedPath, leafNumber, numericLeaves, timeOf } from "../shared/flatten.js";
+import { isPlainDottedPath, timeOf } from "../shared/flatten.js";
 import { SeriesBudget, tagSetKey } from "./series-budget.js";
+import { leaves, pointValue, TOO_BIG } from "./values.js";
 
 export default defineNode({
   type: "store-write",
   category: "storage",
-  summary: "Writes the numbers of each message to the embedded time-series store, in batches.",
+  summary: "Writes the readings of each message (numbers, booleans, strings) to the embedded time-series store, in batches.",
   docs: readDocs(import.meta.url),
   config: Type.Object({
     series: Type.String({ minLength: 1, description: "series prefix: payload.battery.voltage is stored as <series>.battery.voltage" }),
-    property: Type.String({ default: "payload", description: "the object (or number) whose numeric leaves are stored" }),
-    fields: Type.Array(Type.String(), { default: [], description: "only these dotted fields (empty: every numeric leaf, within maxNewSeriesPerMinute)" }),
+    property: Type.String({ default: "payload", description: "the object (or single value) whose leaves are stored" }),
+    fields: Type.Array(Type.String(), { default: [], description: "only these dotted fields (empty: every leaf, within maxNewSeriesPerMinute)" }),
+    values: Type.Union([Type.Literal("typed"), Type.Literal("numbers")], {
+      default: "typed",
+      description: "typed: numbers, booleans and strings as sent (and JSON objects for named fields); numbers: numbers only, booleans as 1/0",
+    }),
     maxNewSeriesPerMinute: Type.Integer({
       minimum: 0,
       default: 100,
@@ -47,6 +52,15 @@ export default defineNode({
     // Plain dotted names can be read in place; anything else is matched against the flattened leaves.
     const readInPlace = only !== null && c.fields.every(isPlainDottedPath);
     const tagPaths = Object.entries(c.tags);
+    // In every-leaf mode the leaves a tag or the time is read from are metadata, not readings.
+    const metadata = new Set<string>();
+    if (only === null) {
+      const base = c.property === "msg" ? [] : parsePath(c.property).map(String);
+      for (const path of [c.time, ...tagPaths.map(([, p]) => p)]) {
+        const parts = parsePath(path).map(String);
+        if (base.every((b, i) => parts[i] === b) && parts.length > base.length) metadata.add(parts.slice(base.length).join("."));
+      }
+    }
     const seriesNames = new Map<string, string>();
     const seriesOf = (field: string): string => {
       let name = seriesNames.get(field);
@@ -56,7 +70,7 @@ export default defineNode({
       }
       return name;
     };
-    let points: Point[] = [];
+    let points: TypedPoint[] = [];
     let waiting: { done: Done; forward: () => void }[] = [];
     let timer: { cancel(): void } | null = null;
     let written = 0;
@@ -106,34 +120,40 @@ export default defineNode({
         }
         let count = 0;
         let refusal: Refusal | null = null;
-        if (readInPlace && typeof root !== "number") {
+        const isObject = root !== null && typeof root === "object" && !Array.isArray(root);
+        if (readInPlace && isObject) {
           // Named fields are read where they are, instead of flattening the whole payload to pick them out.
           for (const field of c.fields) {
-            const value = leafNumber(getPath(root, field));
+            const value = pointValue(getPath(root, field), c.values, true);
             if (value === undefined) continue;
+            if (value === TOO_BIG) {
+              refusal ??= { long: 0, budget: 0, big: 0, first: `${prefix}${field}` };
+              refusal.big += 1;
+              continue;
+            }
             points.push({ series: seriesOf(field), time, value, tags });
             count += 1;
           }
         } else {
-          const leaves = typeof root === "number" ? { value: root } : numericLeaves(root);
+          const found: Record<string, PointValue | typeof TOO_BIG | undefined> = isObject ? leaves(root, c.values) : { value: pointValue(root, c.values, false) };
           const tagKey = budget ? tagSetKey(tags) : "";
           const now = Date.now();
-          for (const field in leaves) {
-            if (only && !only.has(field)) continue;
-            if (budget) {
-              const why = prefix.length + field.length > STORE_LIMITS.seriesName ? "long" : budget.admit(tagKey, field, now) ? null : "budget";
-              if (why !== null) {
-                refusal ??= { long: 0, budget: 0, first: `${prefix}${field}` };
-                refusal[why] += 1;
-                continue;
-              }
+          for (const field in found) {
+            const value = found[field];
+            if (value === undefined || (only && !only.has(field)) || metadata.has(field)) continue;
+            const why =
+              value === TOO_BIG ? "big" : !budget ? null : prefix.length + field.length > STORE_LIMITS.seriesName ? "long" : budget.admit(tagKey, field, now) ? null : "budget";
+            if (why !== null || value === TOO_BIG) {
+              refusal ??= { long: 0, budget: 0, big: 0, first: `${prefix}${field}` };
+              refusal[why ?? "big"] += 1;
+              continue;
             }
-            points.push({ series: seriesOf(field), time, value: leaves[field]!, tags });
+            points.push({ series: seriesOf(field), time, value, tags });
             count += 1;
           }
         }
         if (refusal) {
-          refused += refusal.long + refusal.budget;
+          refused += refusal.long + refusal.budget + refusal.big;
           node.countRejected();
           const err = refusalError(c.series, tags, refusal, c.maxNewSeriesPerMinute);
           // Nothing left to store: the message fails with the reason; otherwise what fits is stored and the rest reported.
@@ -145,7 +165,7 @@ export default defineNode({
           node.error(err, msg);
         }
         if (count === 0) {
-          done(new Error(`no numeric values at ${c.property} to store`));
+          done(new Error(`no ${c.values === "numbers" ? "numeric values" : "values"} at ${c.property} to store`));
           return;
         }
         waiting.push({ done, forward: () => send(msg) });
@@ -165,6 +185,8 @@ interface Refusal {
   long: number;
   /** The tag set already added its new series for this minute. */
   budget: number;
+  /** The value's JSON is longer than the store keeps. */
+  big: number;
   first: string;
 }
 
@@ -174,5 +196,6 @@ function refusalError(series: string, tags: Record<string, string>, r: Refusal, 
   const parts: string[] = [];
   if (r.budget > 0) parts.push(`${r.budget} new series over the limit of ${perMinute} a minute (maxNewSeriesPerMinute)`);
   if (r.long > 0) parts.push(`${r.long} with a name longer than ${STORE_LIMITS.seriesName} characters`);
+  if (r.big > 0) parts.push(`${r.big} with a value longer than ${STORE_LIMITS.valueBytes} characters of JSON`);
   return new Error(`${series}: refused ${parts.join(" and ")}${tagText}; first refused: ${first}. Name the stored keys in fields to keep only those`);
 }

@@ -25,7 +25,9 @@ export class KeyedBuffers<T> {
     return this.entries.size;
   }
 
-  add(key: string, parts: readonly string[], item: T): void {
+  /** Adds an item; returns the key evicted to make room, if one was. */
+  add(key: string, parts: readonly string[], item: T): string | undefined {
+    let evicted: string | undefined;
     let entry = this.entries.get(key);
     if (entry) {
       // Re-inserting moves the key to the end (most recent); skipped for runs of one key, the common case.
@@ -34,12 +36,23 @@ export class KeyedBuffers<T> {
         this.entries.set(key, entry);
       }
     } else {
-      if (this.entries.size >= this.maxKeys) this.evictOldest();
+      if (this.entries.size >= this.maxKeys) evicted = this.evictOldest();
       entry = { parts, ring: new Ring<T>(this.size) };
       this.entries.set(key, entry);
     }
     this.lastKey = key;
     entry.ring.push(item);
+    return evicted;
+  }
+
+  /** A key's field values, for keys that are present. */
+  partsOf(key: string): readonly string[] | undefined {
+    return this.entries.get(key)?.parts;
+  }
+
+  /** Every key, least recently updated first. */
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
   }
 
   /** A key's items, oldest first; undefined for a key never seen (or evicted). */
@@ -55,11 +68,12 @@ export class KeyedBuffers<T> {
     return Object.fromEntries(out);
   }
 
-  private evictOldest(): void {
+  private evictOldest(): string | undefined {
     const oldest = this.entries.keys().next();
-    if (oldest.done) return;
+    if (oldest.done) return undefined;
     this.entries.delete(oldest.value);
     if (this.lastKey === oldest.value) this.lastKey = undefined;
     this.evicted += 1;
+    return oldest.value;
   }
 }

@@ -1,6 +1,8 @@
 import { defineNode, getPath, parsePath, setPath, Type, type HttpReply, type HttpRequest, type Message, type TimerHandle } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
+import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { KeyedBuffers } from "./buffers.js";
+import { BufferPersistence } from "./persist.js";
 import { keyFields, keyOf } from "./keys.js";
 import { QueryError, selection } from "./query.js";
 
@@ -18,7 +20,7 @@ const KeyField = Type.Union([
 export default defineNode({
   type: "window-buffer",
   category: "storage",
-  summary: "Keeps the last N readings per key in memory, passes readings on, and answers queries from messages or an HTTP route.",
+  summary: "Keeps the last N readings per key (in memory, saved to the store), passes readings on, and answers queries from messages or an HTTP route.",
   docs: readDocs(import.meta.url),
   config: Type.Object({
     key: Type.Array(KeyField, { default: [], description: "the fields that make a reading's key, joined with / (empty: one buffer for everything)" }),
@@ -27,6 +29,8 @@ export default defineNode({
     property: Type.String({ default: "payload", minLength: 1, description: "what is kept of each reading (msg: the whole message)" }),
     queryProperty: Type.String({ default: "query", minLength: 1, description: "a message with this property is a query, answered on output 2, not stored" }),
     path: Type.Optional(Type.String({ pattern: "^/", description: "serve the buffers as JSON at this GET path; key field names are the query parameters" })),
+    persist: Type.Boolean({ default: true, description: "save the buffers in the store and restore them after a restart" }),
+    persistInterval: Type.String({ pattern: DURATION_PATTERN, default: "1s", description: "longest wait before changed buffers are saved (and always on stop)" }),
   }),
   inputs: 1,
   outputs: ["out", "query result"],
@@ -37,6 +41,17 @@ export default defineNode({
     const buffers = new KeyedBuffers<unknown>(c.size, c.maxKeys);
     let unkeyed = 0;
     let statusTimer: TimerHandle | null = null;
+    const persistence = c.persist ? new BufferPersistence(node.store, node.context, buffers, JSON.stringify({ key: c.key, property: c.property })) : null;
+    const persistEvery = parseDuration(c.persistInterval);
+    let persistTimer: TimerHandle | null = null;
+    const save = (): void => {
+      persistTimer = null;
+      try {
+        persistence?.flush();
+      } catch (err) {
+        node.error(new Error(`window-buffer: saving the buffers failed: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    };
 
     const showStatus = (): void => {
       statusTimer = null;
@@ -71,13 +86,26 @@ export default defineNode({
         unkeyed += 1;
         return;
       }
-      buffers.add(key.key, key.parts, stored ? getPath(msg, stored) : msg);
+      const evicted = buffers.add(key.key, key.parts, stored ? getPath(msg, stored) : msg);
+      if (persistence) {
+        persistence.touch(key.key);
+        if (evicted !== undefined) persistence.touch(evicted);
+        persistTimer ??= node.timers.setTimeout(save, persistEvery);
+      }
     };
 
     return {
       start() {
+        if (persistence) {
+          const restored = persistence.restore(c.maxKeys);
+          if (restored > 0) node.log.info({ keys: restored }, "window-buffer restored its buffers");
+        }
         if (c.path) node.http.route("GET", c.path, serve);
         showStatus();
+      },
+      close() {
+        persistTimer?.cancel();
+        save();
       },
       input(msg, send, done) {
         const query = getPath(msg, queryPath);

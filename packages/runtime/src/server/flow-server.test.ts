@@ -24,14 +24,35 @@ describe("flow HTTP routes", () => {
     s.http.route("GET", "/solar/data/", () => ({ status: 200, body: { slash: true } }));
     s.http.route("GET", "/api/devices/:id/readings", (req) => ({ status: 200, body: { id: req.params.id, hours: req.query.hours, tag: req.query.tag } }));
     expect(await (await fetch(`${base}/solar/data/`)).json()).toEqual({ slash: true });
-    const noSlash = await fetch(`${base}/solar/data`);
-    expect(noSlash.status).toBe(404);
-    expect(await noSlash.json()).toEqual({ error: "not found", path: "/solar/data" });
+    const missing = await fetch(`${base}/solar/nothing`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: "not found", path: "/solar/nothing" });
     expect(await (await fetch(`${base}/api/devices/site%201/readings?hours=24&tag=a&tag=b`)).json()).toEqual({ id: "site 1", hours: "24", tag: ["a", "b"] });
     const wrong = await fetch(`${base}/solar/data/`, { method: "DELETE" });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET");
     expect(wrong.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("redirects a path missing (or adding) the trailing slash to the served one, keeping the query; 308 for POST", async () => {
+    const s = await start();
+    s.http.route("GET", "/solar/data/", (req) => ({ status: 200, body: { hours: req.query.hours } }));
+    s.http.route("POST", "/solar/upload/", (req) => ({ status: 201, body: req.body }));
+    s.http.route("GET", "/api/health", () => ({ status: 200, body: { ok: true } }));
+    const noSlash = await fetch(`${base}/solar/data?hours=6`, { redirect: "manual" });
+    expect(noSlash.status).toBe(301);
+    expect(noSlash.headers.get("location")).toBe("/solar/data/?hours=6");
+    expect(await (await fetch(`${base}/solar/data?hours=6`)).json()).toEqual({ hours: "6" });
+    const extraSlash = await fetch(`${base}/api/health/`, { redirect: "manual" });
+    expect(extraSlash.status).toBe(301);
+    expect(extraSlash.headers.get("location")).toBe("/api/health");
+    // A POST follows a 308 with its method and body.
+    const post = await fetch(`${base}/solar/upload`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ v: 1 }) });
+    expect(post.status).toBe(201);
+    expect(await post.json()).toEqual({ v: 1 });
+    expect((await fetch(`${base}/solar/upload`, { method: "POST", body: "{}", redirect: "manual" })).status).toBe(308);
+    // Only to a route of the same method: a GET for the POST-only path is not sent there.
+    expect((await fetch(`${base}/solar/upload`, { redirect: "manual" })).status).toBe(404);
   });
 
   it("sends no CORS headers by default, and echoes only the origins a route lists", async () => {

@@ -104,8 +104,19 @@ export function createFlowServer(options: FlowServerOptions): FlowServer {
     const found = routes.find(method, url.pathname);
     if (!("handler" in found)) {
       req.resume();
-      if (found.allowed.length > 0) sendJson(res, 405, { error: "method not allowed", message: `${method} is not allowed on ${path}` }, { allow: found.allowed.join(", ") });
-      else sendJson(res, 404, { error: "not found", path });
+      if (found.allowed.length > 0) {
+        sendJson(res, 405, { error: "method not allowed", message: `${method} is not allowed on ${path}` }, { allow: found.allowed.join(", ") });
+        return;
+      }
+      // Clients of the seeds' backends call `/x` and `/x/` alike: send them to the path that is served.
+      // 308 keeps the method and body of a POST; GET and HEAD get the familiar 301.
+      const other = url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : `${url.pathname}/`;
+      if (other !== "" && "handler" in routes.find(method, other)) {
+        const location = `${other}${url.search}`;
+        sendJson(res, method === "GET" || method === "HEAD" ? 301 : 308, { error: "moved", location }, { location });
+        return;
+      }
+      sendJson(res, 404, { error: "not found", path });
       return;
     }
     const cors = corsHeaders(found.meta.cors, origin);

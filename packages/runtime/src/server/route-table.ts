@@ -20,7 +20,8 @@ export interface RouteMatch {
 /**
  * The flow HTTP routes, added and removed as nodes start and stop. A
  * trailing slash is significant (`/solar/data/` is not `/solar/data`),
- * because existing clients call the exact paths their backend served.
+ * because existing clients call the exact paths their backend served; the
+ * flow server redirects the other spelling to the registered one.
  */
 export class RouteTable implements HttpRouter {
   private entries: Route[] = [];

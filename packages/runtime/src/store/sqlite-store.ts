@@ -2,7 +2,23 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DEAD_LETTERS_MIGRATION, sqliteDeadLetters } from "./dead-letters.js";
-import { STORE_LIMITS, type Aggregate, type Bucket, type BucketQuery, type OutboxItem, type OutboxSummary, type Point, type RangeQuery, type RevisionRecord, type SeriesInfo, type Store, type Tags } from "./types.js";
+import { RECORDS_MIGRATION, sqliteRecords } from "./records.js";
+import {
+  STORE_LIMITS,
+  type Aggregate,
+  type Bucket,
+  type BucketQuery,
+  type OutboxItem,
+  type OutboxSummary,
+  type Point,
+  type PointValue,
+  type RangeQuery,
+  type RevisionRecord,
+  type SeriesInfo,
+  type Store,
+  type Tags,
+  type TypedPoint,
+} from "./types.js";
 
 type Db = Database.Database;
 
@@ -27,6 +43,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, time INTEGER NOT NULL, item TEXT NOT NULL);
    CREATE INDEX outbox_name ON outbox(name, id);`,
   DEAD_LETTERS_MIGRATION,
+  // Booleans, strings and JSON values, as JSON text; numbers stay in points (the hot path is unchanged).
+  // A (series, time) is in one of the two tables at most.
+  `CREATE TABLE point_values (series_id INTEGER NOT NULL, time INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY(series_id, time)) WITHOUT ROWID;`,
+  RECORDS_MIGRATION,
 ];
 
 interface SeriesRow {
@@ -101,18 +121,26 @@ class SqliteStore implements Store {
   private readonly seriesByName = new Map<string, Map<string, SeriesRow>>();
   /** Series ids by name and tag values as given, so a write finds its series without building the canonical key. */
   private readonly idByWrite = new Map<string, Map<string, number>>();
+  /** Series that have (or had) non-numeric values: only their numeric writes must clear a typed value at the same time. */
+  private readonly typedSeries = new Set<number>();
   private readonly stmts;
   readonly deadLetters: Store["deadLetters"];
+  readonly records: Store["records"];
 
   constructor(
     private readonly db: Db,
     deadLetterCapacity?: number,
   ) {
     this.deadLetters = sqliteDeadLetters(db, deadLetterCapacity);
+    this.records = sqliteRecords(db);
     this.stmts = {
       insertSeries: db.prepare("INSERT INTO series(name, tags) VALUES (?, ?)"),
       upsertPoint: db.prepare("INSERT OR REPLACE INTO points(series_id, time, value) VALUES (?, ?, ?)"),
+      deletePoint: db.prepare("DELETE FROM points WHERE series_id = ? AND time = ?"),
+      upsertValue: db.prepare("INSERT OR REPLACE INTO point_values(series_id, time, value) VALUES (?, ?, ?)"),
+      deleteValue: db.prepare("DELETE FROM point_values WHERE series_id = ? AND time = ?"),
       latest: db.prepare("SELECT time, value FROM points WHERE series_id = ? ORDER BY time DESC LIMIT 1"),
+      latestValue: db.prepare("SELECT time, value FROM point_values WHERE series_id = ? ORDER BY time DESC LIMIT 1"),
       revisionAdd: db.prepare(
         "INSERT INTO revisions(flow_id, revision, hash, time, author, message, document) VALUES (?, (SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE flow_id = ?), ?, ?, ?, ?, ?) RETURNING revision",
       ),
@@ -144,6 +172,8 @@ class SqliteStore implements Store {
     for (const row of this.db.prepare("SELECT id, name, tags FROM series").all() as { id: number; name: string; tags: string }[]) {
       this.cacheSeries({ id: row.id, name: row.name, tags: JSON.parse(row.tags) as Tags }, row.tags);
     }
+    this.typedSeries.clear();
+    for (const row of this.db.prepare("SELECT DISTINCT series_id FROM point_values").all() as { series_id: number }[]) this.typedSeries.add(row.series_id);
   }
 
   private rolledBack<T>(run: () => T): T {
@@ -199,15 +229,33 @@ class SqliteStore implements Store {
     return [...byTags.values()].filter((s) => matchesTags(s.tags, tags));
   }
 
-  private readonly writeBatch = (points: readonly Point[]): void => {
+  private readonly writeBatch = (points: readonly TypedPoint[]): void => {
     const upsert = this.stmts.upsertPoint;
     for (const p of points) {
-      if (!Number.isFinite(p.value) || !Number.isFinite(p.time)) continue;
-      upsert.run(this.seriesId(p.series, p.tags), Math.round(p.time), p.value);
+      if (typeof p.value === "number") {
+        if (!Number.isFinite(p.value) || !Number.isFinite(p.time)) continue;
+        const id = this.seriesId(p.series, p.tags);
+        const time = Math.round(p.time);
+        upsert.run(id, time, p.value);
+        if (this.typedSeries.has(id)) this.stmts.deleteValue.run(id, time);
+      } else {
+        if (!Number.isFinite(p.time)) continue;
+        this.writeTyped(p);
+      }
     }
   };
 
-  writePoints(points: readonly Point[]): void {
+  private writeTyped(p: TypedPoint): void {
+    const text = encodeValue(p.series, p.value);
+    if (text === undefined) return;
+    const id = this.seriesId(p.series, p.tags);
+    const time = Math.round(p.time);
+    this.stmts.upsertValue.run(id, time, text);
+    this.stmts.deletePoint.run(id, time);
+    this.typedSeries.add(id);
+  }
+
+  writePoints(points: readonly TypedPoint[]): void {
     if (points.length === 0) return;
     this.rolledBack(() => this.db.transaction(this.writeBatch)(points));
   }
@@ -228,6 +276,47 @@ class SqliteStore implements Store {
       if (row) out.push({ series, time: row.time, value: row.value, tags: s.tags });
     }
     return out;
+  }
+
+  latestValue(series: string, tags?: Tags): TypedPoint | undefined {
+    let best: TypedPoint | undefined;
+    for (const s of this.matchingSeries(series, tags)) {
+      const num = this.stmts.latest.get(s.id) as { time: number; value: number } | undefined;
+      const typed = this.typedSeries.has(s.id) ? (this.stmts.latestValue.get(s.id) as { time: number; value: string } | undefined) : undefined;
+      const row: { time: number; value: PointValue } | undefined =
+        typed && (!num || typed.time > num.time) ? { time: typed.time, value: JSON.parse(typed.value) as PointValue } : num;
+      if (row && (!best || row.time > best.time)) best = { series, time: row.time, value: row.value, tags: s.tags };
+    }
+    return best;
+  }
+
+  rangeValues(query: RangeQuery): TypedPoint[] {
+    const series = this.matchingSeries(query.series, query.tags);
+    if (series.length === 0) return [];
+    const typed = series.filter((s) => this.typedSeries.has(s.id));
+    if (typed.length === 0) return this.range(query);
+    const byId = new Map(series.map((s) => [s.id, s]));
+    const order = query.order === "desc" ? "DESC" : "ASC";
+    const limit = query.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(query.limit))}` : "";
+    const marks = (n: number): string => Array.from({ length: n }, () => "?").join(",");
+    const rows = this.db
+      .prepare(
+        `SELECT series_id, time, value, NULL AS json FROM points WHERE series_id IN (${marks(series.length)}) AND time >= ? AND time < ?
+         UNION ALL SELECT series_id, time, NULL, value FROM point_values WHERE series_id IN (${marks(typed.length)}) AND time >= ? AND time < ?
+         ORDER BY time ${order}${limit}`,
+      )
+      .all(...series.map((s) => s.id), query.from, query.to, ...typed.map((s) => s.id), query.from, query.to) as {
+      series_id: number;
+      time: number;
+      value: number | null;
+      json: string | null;
+    }[];
+    return rows.map((r) => ({
+      series: query.series,
+      time: r.time,
+      value: r.json !== null ? (JSON.parse(r.json) as PointValue) : r.value!,
+      tags: byId.get(r.series_id)!.tags,
+    }));
   }
 
   range(query: RangeQuery): Point[] {
@@ -302,13 +391,27 @@ class SqliteStore implements Store {
   }
 
   listSeries(prefix?: string): SeriesInfo[] {
-    const rows = this.db
-      .prepare(
-        `SELECT s.name, s.tags, COUNT(p.time) AS n, MIN(p.time) AS first, MAX(p.time) AS last
-         FROM series s JOIN points p ON p.series_id = s.id ${prefix ? "WHERE s.name LIKE ? ESCAPE '\\'" : ""} GROUP BY s.id ORDER BY s.name, s.tags`,
-      )
-      .all(...(prefix ? [prefix.replace(/[\\%_]/g, (c) => "\\" + c) + "%"] : [])) as { name: string; tags: string; n: number; first: number; last: number }[];
-    return rows.map((r) => ({ series: r.name, tags: JSON.parse(r.tags) as Tags, points: r.n, first: r.first, last: r.last }));
+    const like = prefix ? [prefix.replace(/[\\%_]/g, (c) => "\\" + c) + "%"] : [];
+    // One grouped pass per table (each walks its own primary key), merged here: a UNION under the join would be materialised whole.
+    const count = (table: "points" | "point_values") =>
+      this.db
+        .prepare(
+          `SELECT s.id, s.name, s.tags, COUNT(p.time) AS n, MIN(p.time) AS first, MAX(p.time) AS last
+           FROM series s JOIN ${table} p ON p.series_id = s.id ${prefix ? "WHERE s.name LIKE ? ESCAPE '\\'" : ""} GROUP BY s.id`,
+        )
+        .all(...like) as { id: number; name: string; tags: string; n: number; first: number; last: number }[];
+    const byId = new Map<number, { name: string; tags: string; n: number; first: number; last: number }>();
+    for (const r of count("points")) byId.set(r.id, r);
+    if (this.typedSeries.size > 0) {
+      for (const r of count("point_values")) {
+        const have = byId.get(r.id);
+        if (!have) byId.set(r.id, r);
+        else Object.assign(have, { n: have.n + r.n, first: Math.min(have.first, r.first), last: Math.max(have.last, r.last) });
+      }
+    }
+    return [...byId.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.tags < b.tags ? -1 : a.tags > b.tags ? 1 : 0))
+      .map((r) => ({ series: r.name, tags: JSON.parse(r.tags) as Tags, points: r.n, first: r.first, last: r.last }));
   }
 
   deleteOlderThan(series: string, before: number): number {
@@ -320,8 +423,9 @@ class SqliteStore implements Store {
       for (const s of this.matchingSeries(series, undefined)) ids.push(s.id);
     }
     if (ids.length === 0) return 0;
-    const result = this.db.prepare(`DELETE FROM points WHERE series_id IN (${ids.map(() => "?").join(",")}) AND time < ?`).run(...ids, before);
-    return result.changes;
+    const where = `series_id IN (${ids.map(() => "?").join(",")}) AND time < ?`;
+    const typed = ids.some((id) => this.typedSeries.has(id)) ? this.db.prepare(`DELETE FROM point_values WHERE ${where}`).run(...ids, before).changes : 0;
+    return this.db.prepare(`DELETE FROM points WHERE ${where}`).run(...ids, before).changes + typed;
   }
 
   readonly revisions: Store["revisions"] = {
@@ -396,6 +500,15 @@ class SqliteStore implements Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** A non-numeric value as stored (JSON text); undefined for null and undefined, which are not readings. */
+function encodeValue(series: string, value: PointValue): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new Error(`series ${shown(series)}: a ${typeof value} cannot be stored`);
+  if (text.length > STORE_LIMITS.valueBytes) throw new Error(`series ${shown(series)}: the value is ${text.length} characters of JSON; the store keeps at most ${STORE_LIMITS.valueBytes}`);
+  return text;
 }
 
 interface RevisionRow {

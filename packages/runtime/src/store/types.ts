@@ -11,12 +11,31 @@ export interface Point {
   tags?: Tags;
 }
 
+/** A JSON value as it round-trips through the store. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * What one point of a series holds: a number (the only kind aggregations
+ * read), or a boolean, a string or a small JSON object or array, kept as sent.
+ */
+export type PointValue = number | boolean | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A point of any value type; a `Point` (numeric) is one too. */
+export interface TypedPoint {
+  series: string;
+  /** Milliseconds since the Unix epoch. */
+  time: number;
+  value: PointValue;
+  tags?: Tags;
+}
+
 /**
  * Longest series name, tag name and tag value the store accepts. Untrusted
  * keys (a device's JSON) must not become unbounded names; a write that breaks
- * a limit fails with an error naming the series.
+ * a limit fails with an error naming the series. A non-numeric point value
+ * is at most `valueBytes` of JSON; a record body at most `recordBytes`.
  */
-export const STORE_LIMITS = { seriesName: 200, tagName: 64, tagValue: 256 } as const;
+export const STORE_LIMITS = { seriesName: 200, tagName: 64, tagValue: 256, valueBytes: 4096, collectionName: 200, recordKey: 256, recordBytes: 1_000_000 } as const;
 
 export type Aggregate = "avg" | "min" | "max" | "sum" | "count" | "first" | "last";
 
@@ -104,14 +123,90 @@ export interface DeadLetterQuery {
   limit?: number;
 }
 
+/**
+ * A document kept in a collection: an event, a decision, a preference, an
+ * alert. Indexed by time and tags; the body is any JSON value.
+ */
+export interface NewRecord {
+  collection: string;
+  /** Milliseconds since the Unix epoch. */
+  time: number;
+  tags?: Tags;
+  body: JsonValue;
+  /** Unique within the collection: a record with the key of an existing one replaces it. */
+  key?: string;
+}
+
+export interface StoredRecord {
+  /** Increasing: a later record has a larger id. */
+  id: number;
+  collection: string;
+  time: number;
+  tags: Tags;
+  body: JsonValue;
+  key?: string;
+}
+
+export interface RecordQuery {
+  collection: string;
+  /** Inclusive lower bound, ms epoch. */
+  from?: number;
+  /** Exclusive upper bound, ms epoch. */
+  to?: number;
+  /** Only records whose tags include every pair given here. */
+  tags?: Tags;
+  /**
+   * Only records whose body has these values at these dotted paths
+   * (`{ "status": "open", "device.id": "hp1" }`); a string also matches a number written the same way.
+   */
+  fields?: Readonly<Record<string, string | number | boolean>>;
+  /** Newest first unless `asc`. */
+  order?: "asc" | "desc";
+  /** 1-based page of `pageSize` records (ignored with a cursor). */
+  page?: number;
+  /** Records per page (default 100). */
+  pageSize?: number;
+  /** Continue after the last record of an earlier page (its `next`). */
+  cursor?: string;
+}
+
+export interface RecordPage {
+  /** Records matching the query, all pages together. */
+  count: number;
+  records: StoredRecord[];
+  /** Cursor of the page after this one; absent on the last page. */
+  next?: string;
+}
+
+export interface RecordStore {
+  /** Adds records in one transaction and returns them with their ids. */
+  add(records: readonly NewRecord[]): StoredRecord[];
+  /** The record of a collection with this key. */
+  get(collection: string, key: string): StoredRecord | undefined;
+  query(query: RecordQuery): RecordPage;
+  /** Removes the record with this key; true when there was one. */
+  remove(collection: string, key: string): boolean;
+  /** Deletes records older than `before` (ms epoch) in a collection (exact, or a prefix ending in `*`). Returns how many. */
+  deleteOlderThan(collection: string, before: number): number;
+}
+
 export interface Store {
-  /** Writes all points in one transaction. A point at an existing (series, tags, time) replaces it. */
-  writePoints(points: readonly Point[]): void;
-  /** Latest point of a series; with `tags`, of the series matching them. */
+  /**
+   * Writes all points in one transaction. A point at an existing (series,
+   * tags, time) replaces it, whatever the types. Numbers are what
+   * aggregations read; booleans, strings and JSON values are kept as sent.
+   */
+  writePoints(points: readonly TypedPoint[]): void;
+  /** Latest numeric point of a series; with `tags`, of the series matching them. */
   latest(series: string, tags?: Tags): Point | undefined;
-  /** Latest point of every tag set of a series. */
+  /** Latest numeric point of every tag set of a series. */
   latestPerTagSet(series: string): Point[];
+  /** Numeric points of a range (values of other types are left out). */
   range(query: RangeQuery): Point[];
+  /** Latest point of a series of any type, with its type. */
+  latestValue(series: string, tags?: Tags): TypedPoint | undefined;
+  /** Points of a range of any type, with their types. */
+  rangeValues(query: RangeQuery): TypedPoint[];
   /** The highest (or lowest) point of a range, with its time; one pass in SQL. */
   extreme(query: RangeQuery, which: "max" | "min"): Point | undefined;
   buckets(query: BucketQuery): Bucket[];
@@ -128,6 +223,9 @@ export interface Store {
     get(flowId: string, revision: number): RevisionRecord | undefined;
     latest(flowId: string): RevisionRecord | undefined;
   };
+
+  /** Documents by collection, time and tags. */
+  readonly records: RecordStore;
 
   /** Per-scope key/value context (a scope is a node id like `solar/poll`, a flow id, or `global`). JSON values. */
   readonly context: {

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import calendarRollup from "./index.js";
+import { rollup } from "./rollup.js";
+import { energyWh } from "../shared/energy.js";
+
+let t: TestFlow | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+const DAY_START = Date.parse("2025-04-20T00:00:00Z");
+/** 144 readings of a constant 500 W, one every 10 minutes from midnight. */
+const constantDay = Array.from({ length: 144 }, (_, i) => ({ timestamp: new Date(DAY_START + i * 600_000).toISOString(), power_w: 500 }));
+
+const flow = (by: "hour" | "day", extra: Record<string, unknown> = {}) => ({
+  nodes: [
+    {
+      id: "roll",
+      type: "calendar-rollup",
+      config: {
+        readings: "payload.data_points",
+        by,
+        maxGap: "35m",
+        fields: [{ path: "power_w", stats: [{ stat: "avg", as: "avg_w", decimals: 1 }, { stat: "energy", as: "energy_wh" }, { stat: "count", as: "samples" }] }],
+        ...extra,
+      },
+      wires: [["out"]],
+    },
+    { id: "out", type: "test-collect" },
+  ],
+});
+
+async function roll(by: "hour" | "day", points: unknown[], extra: Record<string, unknown> = {}): Promise<Record<string, number | string>[]> {
+  t = await startTestFlow(flow(by, extra), { nodes: [calendarRollup] });
+  t.inject("roll", { topic: "job", payload: { data_points: points } });
+  const [msg] = await t.waitFor("out", 1);
+  const rows = msg!.payload as Record<string, number | string>[];
+  await t.stop();
+  t = undefined;
+  return rows;
+}
+
+describe("calendar-rollup", () => {
+  it("the 24 hours of a day add up to the day's energy (144 readings of 500 W)", async () => {
+    const hours = await roll("hour", constantDay);
+    const [day] = await roll("day", constantDay, { period: "date", periodFormat: "date" });
+    expect(hours).toHaveLength(24);
+    expect(hours[0]).toMatchObject({ timestamp: "2025-04-20T00:00:00.000Z", avg_w: 500, samples: 6 });
+    // The segment 00:50 → 01:00 belongs to hour 0: a full hour of 500 W.
+    expect(hours[0]!.energy_wh).toBeCloseTo(500, 6);
+    const hourSum = hours.reduce((sum, h) => sum + Number(h.energy_wh), 0);
+    expect(day).toMatchObject({ date: "2025-04-20", samples: 144 });
+    const dayWh = Number(day!.energy_wh);
+    expect(dayWh).toBeCloseTo((143 * 500) / 6, 6);
+    expect(Math.abs(hourSum - dayWh) / dayWh).toBeLessThan(0.001);
+  });
+
+  it("splits a segment at the boundary with the interpolated power", () => {
+    // 0 W at 00:30 rising to 1000 W at 01:30: 125 Wh before 01:00 (0→500 W), 375 Wh after.
+    const periods = rollup(
+      [
+        { t: Date.parse("2025-01-01T00:30:00Z"), values: { p: 0 } },
+        { t: Date.parse("2025-01-01T01:30:00Z"), values: { p: 1000 } },
+      ],
+      ["p"],
+      "hour",
+      "UTC",
+      3_600_000,
+    );
+    expect(periods.map((p) => p.fields.p!.energyWh)).toEqual([125, 375]);
+    expect(periods[0]!.fields.p!.energyWh + periods[1]!.fields.p!.energyWh).toBe(energyWh([{ t: 0, v: 0 }, { t: 3_600_000, v: 1000 }], Infinity));
+  });
+
+  it("readings further apart than maxGap add no energy", () => {
+    const periods = rollup(
+      [
+        { t: Date.parse("2025-01-01T00:00:00Z"), values: { p: 100 } },
+        { t: Date.parse("2025-01-01T00:40:00Z"), values: { p: 100 } },
+      ],
+      ["p"],
+      "day",
+      "UTC",
+      35 * 60_000,
+    );
+    expect(periods[0]!.fields.p!.energyWh).toBe(0);
+  });
+
+  it("follows the time zone across daylight saving: 23 local hours on 30 March in London, 31 days in March", () => {
+    const start = Date.parse("2025-03-30T00:00:00Z"); // local midnight (GMT)
+    const readings = Array.from({ length: 23 * 6 + 1 }, (_, i) => ({ t: start + i * 600_000, values: { p: 600 } }));
+    const hours = rollup(readings, ["p"], "hour", "Europe/London", 35 * 60_000);
+    // 23 local hours, then the reading at the next local midnight opens the 31st's first hour.
+    expect(hours).toHaveLength(24);
+    expect(hours[23]!.start).toBe(Date.parse("2025-03-30T23:00:00Z"));
+    expect(hours[1]!.start).toBe(Date.parse("2025-03-30T01:00:00Z")); // 02:00 BST
+    const days = rollup(readings, ["p"], "day", "Europe/London", 35 * 60_000);
+    expect(days.map((d) => d.start)).toEqual([start, Date.parse("2025-03-30T23:00:00Z")]);
+    expect(days[0]!.fields.p!.energyWh).toBeCloseTo(23 * 600, 6);
+  });
+
+  it("refuses a message without a readings array with an error naming the path", async () => {
+    t = await startTestFlow(flow("hour"), { nodes: [calendarRollup] });
+    const completion = await t.injectTracked("roll", { payload: { data_points: "nope" } });
+    expect(completion).toMatchObject({ outcome: "nack" });
+    expect(completion.outcome === "nack" && completion.error.message).toContain("msg.payload.data_points must be an array");
+  });
+});
