@@ -30,6 +30,7 @@ export default defineNode({
     const session = broker.session;
     let received = 0;
     let refused = 0;
+    let overflow = 0;
     let closing = false;
     let unsubscribe: Unsubscribe | null = null;
     let state: BrokerState = session.state;
@@ -59,6 +60,14 @@ export default defineNode({
         // An error replaces the node's status; the counts come back so the editor shows how many were refused.
         shown = "";
         showStatus();
+        return d.handled();
+      }
+      // QoS 0 has no ack to hold back, so the broker does not slow down for us: while the flow is full,
+      // such messages are dropped and counted rather than held in memory without a bound.
+      if (d.qos === 0 && node.isHeld()) {
+        overflow += 1;
+        node.countRejected();
+        if (overflow === 1 || (overflow & 1023) === 0) node.log.warn({ topic: d.topic, dropped: overflow }, "QoS 0 messages dropped while the flow is full (use QoS 1 to have the broker hold them)");
         return d.handled();
       }
       received += 1;

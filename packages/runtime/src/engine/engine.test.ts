@@ -344,23 +344,32 @@ describe("backpressure", () => {
     expect(t.engine.stats().find((s) => s.nodeId === "g")!.dropped).toBeGreaterThan(0);
   });
 
-  it("block tells sources upstream to pause until the queue drains", async () => {
+  it("block holds a source that ignores the signal: its queue stays at its size, nothing is dropped, all arrive in order", async () => {
     t = await startTestFlow(
       {
         nodes: [
           { id: "tick", type: "ticker", wires: [["g"]] },
-          { id: "g", type: "gate", queue: { size: 3, policy: "block" } },
+          { id: "g", type: "gate", queue: { size: 3, policy: "block" }, wires: [["out"]] },
+          { id: "out", type: "test-collect" },
         ],
       },
       { nodes: all },
     );
-    // The gate never releases: its queue fills past 3 and the ticker is told it is blocked.
+    // The gate holds its first message: 3 more fill its queue, the ticker's further sends wait in its outbox.
     await new Promise((r) => setTimeout(r, 150));
-    const flow = t.engine;
-    const g = flow.stats().find((s) => s.nodeId === "g")!;
-    expect(g.queued).toBeGreaterThanOrEqual(3);
-    // A source that ignores the signal is held to twice the size: nothing unbounded.
-    expect(g.queued).toBeLessThanOrEqual(6);
+    const stat = (id: string) => t!.engine.stats().find((s) => s.nodeId === id)!;
+    expect(stat("g").queued).toBe(3);
+    expect(stat("tick").held).toBeGreaterThan(3);
+    expect(stat("g").dropped).toBe(0);
+    // Opening the gate lets everything through, held messages included, in the order they were sent.
+    for (let i = 0; i < 200 && t.received("out").length < 12; i++) {
+      while (gates.length) gates.shift()!.release();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const delivered = t.received("out").map((m) => m.payload as number);
+    expect(delivered.length).toBeGreaterThanOrEqual(12);
+    expect(delivered).toEqual(delivered.map((_, i) => i + 1));
+    expect(stat("g").queued).toBeLessThanOrEqual(3);
   });
 });
 

@@ -33,6 +33,8 @@ export interface NodeStats extends NodeCounters {
   type: string;
   queued: number;
   inFlight: number;
+  /** Messages it sent that wait for room in a full `block` queue downstream (the node is held meanwhile). */
+  held?: number;
 }
 
 export interface ConnectionStats {
@@ -171,6 +173,7 @@ export class Engine {
           rejected: node.counters.rejected,
           queued: node.backlog,
           inFlight: node.pending,
+          held: node.held,
         });
       }
     }

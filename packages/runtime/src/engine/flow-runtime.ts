@@ -22,6 +22,18 @@ function contextOf(store: Store, scope: string): NodeContext {
   };
 }
 
+/** A node's queue reports (full, drops) are logged at most this often. */
+const QUEUE_LOG_MS = 10_000;
+
+interface QueueReport {
+  /** When "queue full" was last logged (Date.now()). */
+  full: number;
+  /** The node's drop count at the last drop report. */
+  droppedBefore: number;
+  /** Set while drops are being counted for the next report. */
+  summary: NodeJS.Timeout | undefined;
+}
+
 /** Dead letters one node stores per second at most; the rest are only counted. */
 const DEAD_LETTERS_PER_SECOND = 200;
 
@@ -145,6 +157,8 @@ export class FlowRuntime implements NodeHost {
 
   /** Stops every node, then the connections; `shutdown` when the whole runtime stops, `removed` when only this flow goes. */
   async stop(reason: "shutdown" | "removed" = "removed"): Promise<void> {
+    for (const timer of this.dropSummaries) clearTimeout(timer);
+    this.dropSummaries.clear();
     await Promise.all([...this.nodes.values()].map((n) => this.closeBehaviour(n, reason)));
     for (const node of this.nodes.values()) node.discardQueue();
     for (const id of [...this.connections.keys()]) await this.closeConnection(id);
@@ -171,6 +185,12 @@ export class FlowRuntime implements NodeHost {
       node.outputs = ports;
     }
     this.downstream.clear();
+    for (const node of this.nodes.values()) node.completeWatched = this.listeners("complete", node).length > 0;
+  }
+
+  messageCompleted(node: RuntimeNode, msg: Message): void {
+    const watchers = this.listeners("complete", node);
+    if (watchers.length > 0) this.toListeners(msg, watchers);
   }
 
   /** Every node reachable from `node` through wires. */
@@ -298,8 +318,47 @@ export class FlowRuntime implements NodeHost {
     }
   }
 
+  /** Per node: when "queue full" was last logged, drops already logged, and the pending summary of further drops. */
+  private readonly queueReports = new WeakMap<RuntimeNode, QueueReport>();
+  private readonly dropSummaries = new Set<NodeJS.Timeout>();
+
+  private queueReport(node: RuntimeNode): QueueReport {
+    let report = this.queueReports.get(node);
+    if (!report) {
+      report = { full: -Infinity, droppedBefore: 0, summary: undefined };
+      this.queueReports.set(node, report);
+    }
+    return report;
+  }
+
   messageDropped(node: RuntimeNode): void {
     this.engineStatus(node, { fill: "yellow", shape: "ring", text: `queue full: ${node.counters.dropped} dropped` });
+    // The first drop is logged at once; the ones after it are counted and said in one line per QUEUE_LOG_MS.
+    const report = this.queueReport(node);
+    if (report.summary === undefined) this.logDrops(node, report);
+  }
+
+  private logDrops(node: RuntimeNode, report: QueueReport): void {
+    const since = node.counters.dropped - report.droppedBefore;
+    report.summary = undefined;
+    if (since <= 0) return;
+    report.droppedBefore = node.counters.dropped;
+    const { size, policy } = node.compiled.queue;
+    this.log.warn(
+      { node: node.id, dropped: node.counters.dropped, since },
+      `${this.id}/${node.id}: input queue full (${size}, policy ${policy}): ${since} message(s) dropped since the last report, ${node.counters.dropped} in all`,
+    );
+    const timer = setTimeout(() => {
+      this.dropSummaries.delete(timer);
+      this.logDrops(node, report);
+    }, QUEUE_LOG_MS);
+    timer.unref();
+    this.dropSummaries.add(timer);
+    report.summary = timer;
+  }
+
+  reaches(from: RuntimeNode, to: RuntimeNode): boolean {
+    return this.downstreamOf(from).has(to);
   }
 
   /**
@@ -314,8 +373,14 @@ export class FlowRuntime implements NodeHost {
   }
 
   queueFull(node: RuntimeNode): void {
-    this.engineStatus(node, { fill: "yellow", shape: "ring", text: `queue full (${node.backlog}): sources paused` });
-    this.log.warn({ node: node.id }, `${this.id}/${node.id}: input queue full; sources upstream pause`);
+    this.engineStatus(node, { fill: "yellow", shape: "ring", text: `queue full (${node.backlog}): senders held` });
+    // Under `block` a full queue is flow control, not loss: said once per QUEUE_LOG_MS per node.
+    const report = this.queueReport(node);
+    const now = Date.now();
+    if (now - report.full >= QUEUE_LOG_MS) {
+      report.full = now;
+      this.log.info({ node: node.id }, `${this.id}/${node.id}: input queue full; the nodes sending to it wait (policy block)`);
+    }
     this.host.blockedChanged();
   }
 
@@ -323,13 +388,17 @@ export class FlowRuntime implements NodeHost {
     this.host.blockedChanged();
   }
 
-  /** `catch` / `status` nodes whose scope covers `source` (never the listener itself, to avoid loops). */
-  private listeners(kind: "errors" | "status", source: RuntimeNode): RuntimeNode[] {
+  /**
+   * `catch` / `status` / `complete` nodes whose scope covers `source` (never the listener itself, to avoid loops).
+   * A `complete` node hears only the nodes its scope names.
+   */
+  private listeners(kind: "errors" | "status" | "complete", source: RuntimeNode): RuntimeNode[] {
     const out: RuntimeNode[] = [];
     for (const n of this.nodes.values()) {
       if (n.compiled.definition.listens !== kind || n === source || n.compiled.disabled) continue;
       if (kind === "errors" && source.compiled.definition.listens === "errors") continue;
       const scope = n.compiled.config.scope;
+      if (kind === "complete" && !(Array.isArray(scope) && scope.includes(source.id))) continue;
       if (Array.isArray(scope) && scope.length > 0 && !scope.includes(source.id)) continue;
       out.push(n);
     }
@@ -411,7 +480,12 @@ export class FlowRuntime implements NodeHost {
       error: (err, msg) => node.fail(err, msg, null),
       deadLetter: (letter) => flow.parkDeadLetter(node, letter),
       newMessage: (init) => createMessage(init),
-      send: (out, options) => node.sendFromSource(out, options?.onComplete),
+      send: (out, options) => {
+        node.sendFromSource(out, options?.onComplete);
+        return node.whenSent();
+      },
+      isHeld: () => node.held > 0,
+      whenSent: () => node.whenSent(),
       timers: resources.timers(host.timezone),
       store: host.store,
       context: contextOf(host.store, scope),

@@ -68,3 +68,43 @@ export class DeliveryQueue {
     this.head = 0;
   }
 }
+
+/** A message a node sent that its target (a full `block` queue) has no room for yet. */
+export interface HeldDelivery<T> {
+  readonly target: T;
+  readonly msg: Message;
+  readonly tracker: Tracker | null;
+}
+
+/**
+ * A node's sends waiting for room downstream, in send order. Only used while
+ * a `block` target is full, so an object per entry is fine here.
+ */
+export class Outbox<T> {
+  private items: (HeldDelivery<T> | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: HeldDelivery<T>): void {
+    this.items.push(item);
+  }
+
+  peek(): HeldDelivery<T> | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): void {
+    this.items[this.head] = undefined;
+    this.head += 1;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 4096 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import type { CompiledNode } from "../flow/compiled.js";
-import { DeliveryQueue } from "./queue.js";
+import { DeliveryQueue, Outbox } from "./queue.js";
 import { Tracker, type CompletionCallback } from "./completion.js";
 import { createMessage, deepFreeze, type Message } from "./message.js";
 import type { Drainable, Scheduler } from "./scheduler.js";
@@ -15,6 +15,10 @@ export interface NodeHost {
   queueRelieved(node: RuntimeNode): void;
   /** A message was dropped by the queue policy (throttled reporting is the host's job). */
   messageDropped(node: RuntimeNode): void;
+  /** True when a message `from` sends can come back to `to` through wires (a loop). */
+  reaches(from: RuntimeNode, to: RuntimeNode): boolean;
+  /** A message this node watched by `complete` nodes finished without error. */
+  messageCompleted(node: RuntimeNode, msg: Message): void;
 }
 
 export interface NodeCounters {
@@ -34,6 +38,7 @@ const MAX_DIRECT_DEPTH = 32;
 let directDepth = 0;
 const QUEUE_FULL = new Error("dropped: the node's input queue is full");
 const NOT_RUNNING = new Error("dropped: the node is not running");
+const SENT: Promise<void> = Promise.resolve();
 
 /**
  * The engine's shell around one node: its queue, wiring, counters and the
@@ -56,6 +61,20 @@ export class RuntimeNode implements Drainable {
   private busy = false;
   /** The message its input handler is on, while it runs (a status it sets then continues a status chain). */
   handling: Message | undefined = undefined;
+  /**
+   * What this node sent that a full `block` queue downstream had no room for,
+   * in send order. While it holds anything, the node is held: everything it
+   * sends joins it (per-wire order) and its own input is not drained.
+   */
+  private readonly outbox = new Outbox<RuntimeNode>();
+  /** Senders held on this node's full queue, woken when it has room again. */
+  private readonly heldSenders = new Set<RuntimeNode>();
+  /** Resolves when the outbox empties (made on demand: `whenSent`). */
+  private sentWaiter: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** Set when the node left its flow: what is held for it is dropped, not delivered. */
+  private retired = false;
+  /** A `complete` node watches this one (set when the flow is wired): finished messages are reported. */
+  completeWatched = false;
 
   private readonly scheduler: Scheduler;
   private readonly freeze: boolean;
@@ -91,28 +110,69 @@ export class RuntimeNode implements Drainable {
     return this.inFlight;
   }
 
+  /** Messages this node sent that wait for room downstream. */
+  get held(): number {
+    return this.outbox.length;
+  }
+
+  /** Resolves when everything this node sent so far was accepted by its targets. */
+  whenSent(): Promise<void> {
+    if (this.outbox.length === 0) return SENT;
+    if (this.sentWaiter === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.sentWaiter = { promise, resolve };
+    }
+    return this.sentWaiter.promise;
+  }
+
+  /**
+   * Whether this node's queue takes a message from `sender` now. A full
+   * `block` queue says no, and the sender is held instead; except when this
+   * node's output comes back to the sender (a loop in the flow): holding it
+   * would leave both waiting on each other, so the queue grows past its size.
+   */
+  private hasRoomFor(sender: RuntimeNode): boolean {
+    const { size, policy } = this.compiled.queue;
+    if (this.queue.length < size || policy !== "block") return true;
+    if (this.host.reaches(this, sender)) return true;
+    this.markFull();
+    return false;
+  }
+
+  private markFull(): void {
+    if (this.full) return;
+    this.full = true;
+    this.host.queueFull(this);
+  }
+
   /** A message arriving on this node's input. */
   accept(msg: Message, tracker: Tracker | null): void {
     if (this.queue.length >= this.compiled.queue.size) {
-      const { size, policy } = this.compiled.queue;
+      const policy = this.compiled.queue.policy;
       if (policy === "drop-oldest") {
         this.dropHead();
-      } else if (policy === "drop-newest" || this.queue.length >= size * 2) {
-        // `block` asks sources to pause; one that does not is held to twice the size.
+      } else if (policy === "drop-newest") {
         this.counters.dropped += 1;
         tracker?.fail(QUEUE_FULL);
         this.host.messageDropped(this);
         return;
-      }
-      if (policy === "block" && !this.full) {
-        this.full = true;
-        this.host.queueFull(this);
+      } else {
+        // `block` never drops. Senders in the flow are held before they get here (`hasRoomFor`); what still
+        // arrives over the size comes around a loop or from outside any node (catch/status events, the admin API).
+        this.markFull();
       }
     }
     if (tracker !== null) tracker.retain();
     // Fast path: nothing waits before this message and the node is idle, so handing it over now keeps
     // the per-wire order; the depth limit keeps long or looping chains off the stack.
-    if (this.queue.length === 0 && !this.busy && directDepth < MAX_DIRECT_DEPTH && this.inFlight < this.concurrencyLimit) {
+    if (
+      this.queue.length === 0 &&
+      !this.busy &&
+      this.outbox.length === 0 &&
+      directDepth < MAX_DIRECT_DEPTH &&
+      this.inFlight < this.concurrencyLimit
+    ) {
       directDepth += 1;
       this.busy = true;
       try {
@@ -138,7 +198,8 @@ export class RuntimeNode implements Drainable {
     // Timed per drain, not per message: the stall watchdog names the node that held the loop.
     const began = performance.now();
     try {
-      while (handled < max && this.queue.length > 0 && this.inFlight < limit) {
+      // A held node takes no more input until its outbox is accepted: its memory stays bounded.
+      while (handled < max && this.queue.length > 0 && this.inFlight < limit && this.outbox.length === 0) {
         const msg = this.queue.peekMsg();
         const tracker = this.queue.peekTracker();
         this.queue.shift();
@@ -153,7 +214,52 @@ export class RuntimeNode implements Drainable {
       this.full = false;
       this.host.queueRelieved(this);
     }
+    if (this.heldSenders.size > 0 && this.queue.length < this.compiled.queue.size) this.wakeHeldSenders();
     return handled;
+  }
+
+  /** Lets senders held on this node's queue move what they hold into the room it has now. */
+  private wakeHeldSenders(): void {
+    const senders = [...this.heldSenders];
+    this.heldSenders.clear();
+    for (const sender of senders) sender.flushOutbox();
+  }
+
+  /** Hands held messages to their targets, in order, until one has no room (it wakes this node later). */
+  private flushOutbox(): void {
+    for (let item = this.outbox.peek(); item !== undefined; item = this.outbox.peek()) {
+      const target = item.target;
+      if (target.retired) {
+        this.counters.dropped += 1;
+        item.tracker?.fail(NOT_RUNNING);
+      } else if (!target.hasRoomFor(this)) {
+        target.heldSenders.add(this);
+        return;
+      } else {
+        this.outbox.shift();
+        target.accept(item.msg, item.tracker);
+        item.tracker?.release();
+        continue;
+      }
+      this.outbox.shift();
+      item.tracker?.release();
+    }
+    this.released();
+  }
+
+  /** The outbox is empty: waiters on `whenSent` go on, and so does the node's own input. */
+  private released(): void {
+    const waiter = this.sentWaiter;
+    this.sentWaiter = null;
+    waiter?.resolve();
+    if (this.queue.length > 0 && !this.scheduled) this.scheduler.schedule(this);
+  }
+
+  private hold(target: RuntimeNode, msg: Message, tracker: Tracker | null): void {
+    // The message is not accepted yet: its tracker must not complete meanwhile.
+    if (tracker !== null) tracker.retain();
+    if (this.outbox.length === 0) target.heldSenders.add(this);
+    this.outbox.push({ target, msg, tracker });
   }
 
   /** Sends from outside an input handler (sources); tracks completion when asked. */
@@ -168,20 +274,33 @@ export class RuntimeNode implements Drainable {
     tracker.release();
   }
 
-  /** Fails every queued message (the node is being removed). */
+  /** Fails every queued and held message (the node is being removed). */
   discardQueue(): number {
+    this.retired = true;
     const n = this.queue.drainAll((t) => {
       if (t) {
         t.fail(NOT_RUNNING);
         t.release();
       }
     });
-    this.counters.dropped += n;
+    let held = 0;
+    for (let item = this.outbox.peek(); item !== undefined; item = this.outbox.peek()) {
+      this.outbox.shift();
+      held += 1;
+      if (item.tracker) {
+        item.tracker.fail(NOT_RUNNING);
+        item.tracker.release();
+      }
+    }
+    this.released();
+    this.counters.dropped += n + held;
     if (this.full) {
       this.full = false;
       this.host.queueRelieved(this);
     }
-    return n;
+    // Senders held on this node drop what they hold for it and go on.
+    this.wakeHeldSenders();
+    return n + held;
   }
 
   fail(err: unknown, msg: Message | undefined, tracker: Tracker | null): void {
@@ -211,6 +330,7 @@ export class RuntimeNode implements Drainable {
       // A slot freed up: messages waiting behind the limit may go on.
       if (this.queue.length > 0 && !this.scheduled) this.scheduler.schedule(this);
       if (err !== undefined && err !== null) this.fail(err, msg, tracker);
+      else if (this.completeWatched) this.host.messageCompleted(this, msg);
       tracker?.release();
     };
     const outer = enterHandler(this, msg);
@@ -266,6 +386,11 @@ export class RuntimeNode implements Drainable {
     if (port < this.counters.sent.length) this.counters.sent[port]! += 1;
     const targets = this.outputs[port];
     if (targets === undefined) return;
-    for (let i = 0; i < targets.length; i++) targets[i]!.accept(msg, tracker);
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i]!;
+      // Once anything is held, later sends queue behind it, to every target: the order per wire is kept.
+      if (this.outbox.length === 0 && target.hasRoomFor(this)) target.accept(msg, tracker);
+      else this.hold(target, msg, tracker);
+    }
   }
 }

@@ -165,8 +165,18 @@ export interface NodeHandle {
   deadLetter(letter: DeadLetterInit): void;
   /** Builds a message with a fresh `_msgid`. */
   newMessage(init: MessageInit): Message;
-  /** Sends from a source (a node without input, or outside any input handler). */
-  send(out: Output, options?: SendOptions): void;
+  /**
+   * Sends from a source (a node without input, or outside any input handler).
+   * Never drops under `block`: when a queue downstream is full, the message
+   * waits in this node's outbox and the returned promise resolves once it
+   * (and everything sent before it) was accepted. Await it in a loop that
+   * sends many, so what waits stays one message.
+   */
+  send(out: Output, options?: SendOptions): Promise<void>;
+  /** True while messages this node sent wait for room in a full `block` queue downstream. */
+  isHeld(): boolean;
+  /** Resolves when everything this node sent (from a source or its input handler) was accepted downstream. */
+  whenSent(): Promise<void>;
   readonly timers: NodeTimers;
   readonly store: Store;
   /** Context kept in the store, scoped to this node; survives restarts. */

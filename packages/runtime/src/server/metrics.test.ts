@@ -25,7 +25,7 @@ const node = (nodeId: string, counts: Partial<NodeStats>): NodeStats => ({
 describe("metrics", () => {
   it("reads node counters, the store's outboxes and connection health at scrape time", async () => {
     store = openStore({ memory: true });
-    const stats = [node("in", { received: 5, rejected: 2, deadLetters: 2 }), node("w", { errors: 3, queued: 4 })];
+    const stats = [node("in", { received: 5, rejected: 2, deadLetters: 2 }), node("w", { errors: 3, queued: 4, held: 2 })];
     let connections: ConnectionStats[] = [
       { flowId: "hp", connectionId: "broker", type: "mqtt-broker", health: { status: "down", detail: "reconnecting", reconnects: 7 } },
       { flowId: "hp", connectionId: "influx", type: "influxdb", health: { status: "up", detail: "answers" } },
@@ -38,6 +38,7 @@ describe("metrics", () => {
     expect(text).toContain('wattflow_node_dead_letters_total{flow="hp",node="in",type="t"} 2');
     expect(text).toContain('wattflow_node_errors_total{flow="hp",node="w",type="t"} 3');
     expect(text).toContain('wattflow_node_queue_depth{flow="hp",node="w",type="t"} 4');
+    expect(text).toContain('wattflow_node_held{flow="hp",node="w",type="t"} 2');
     expect(text).toContain('wattflow_outbox_depth{outbox="influx:hp/w"} 3');
     expect(text).toMatch(/wattflow_outbox_oldest_seconds\{outbox="influx:hp\/w"\} \d/);
     expect(text).toContain('wattflow_connection_up{flow="hp",connection="broker",type="mqtt-broker"} 0');

@@ -58,6 +58,16 @@ export function createMetrics(stats: () => NodeStats[], sources: MetricsSources 
       for (const s of stats()) this.set({ flow: s.flowId, node: s.nodeId, type: s.type }, s.queued);
     },
   });
+  new Gauge({
+    name: "wattflow_node_held",
+    help: "Messages a node sent that wait for room in a full block queue downstream (the node is held meanwhile)",
+    labelNames: labels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of stats()) this.set({ flow: s.flowId, node: s.nodeId, type: s.type }, s.held ?? 0);
+    },
+  });
   eventLoopMetrics(registry);
   if (sources.outboxes) outboxMetrics(registry, sources.outboxes);
   if (sources.connections) connectionMetrics(registry, sources.connections);

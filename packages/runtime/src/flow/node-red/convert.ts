@@ -43,6 +43,41 @@ function typedValue(v: unknown, type: string): unknown {
 
 type Converter = (n: NodeRedNode, warn: (text: string) => void) => { type: string; config: Record<string, unknown> };
 
+const UNIT_MS: Record<string, number> = {
+  ms: 1, milliseconds: 1, millisecond: 1,
+  s: 1000, second: 1000, seconds: 1000,
+  min: 60_000, minute: 60_000, minutes: 60_000,
+  hr: 3_600_000, hour: 3_600_000, hours: 3_600_000,
+  day: 86_400_000, days: 86_400_000,
+};
+
+/** A Node-RED number-and-unit as a Wattflow duration (`1500ms`); undefined when it is not a number. */
+function duration(value: unknown, unit: unknown, fallbackUnit = "seconds"): string | undefined {
+  const n = Number(value);
+  if (value === "" || value === undefined || !Number.isFinite(n) || n < 0) return undefined;
+  return `${Math.round(n * (UNIT_MS[String(unit ?? fallbackUnit)] ?? 1000))}ms`;
+}
+
+/** A Node-RED typed value (`str`, `num`, `json`, `bool`) as the JSON Wattflow nodes take. */
+function plainValue(n: NodeRedNode, v: unknown, type: unknown, what: string, warn: (text: string) => void): unknown {
+  const t = String(type ?? "str");
+  if (t === "num") return Number(v);
+  if (t === "bool") return v === true || v === "true";
+  if (t === "json") return typedValue(v, "json");
+  if (t !== "str") warn(`${n.id}: ${what} of type "${t}" is read at send time in Node-RED; imported as the text "${String(v)}"`);
+  return v === undefined ? "" : String(v);
+}
+
+/** Node-RED reduce expressions that are one of join's operations. */
+function reduceOperation(n: NodeRedNode): string | undefined {
+  const exp = String(n.reduceExp ?? "").replace(/\s+/g, "");
+  const fixup = String(n.reduceFixup ?? "").replace(/\s+/g, "");
+  if (exp === "$A+payload" || exp === "payload+$A") return fixup === "$A/$N" ? "mean" : fixup === "" ? "sum" : undefined;
+  if (exp === "$A+1" && fixup === "") return "count";
+  if (/^\$(min|max)\(\[\$A,payload\]\)$/.test(exp) && fixup === "") return exp.slice(1, 4);
+  return undefined;
+}
+
 const converters: Record<string, Converter> = {
   inject(n, warn) {
     const props = Array.isArray(n.props) ? (n.props as { p: string; v?: unknown; vt?: string }[]) : [];
@@ -111,11 +146,170 @@ const converters: Record<string, Converter> = {
   catch: (n) => ({ type: "catch", config: { scope: Array.isArray(n.scope) ? (n.scope as string[]).map(safeId) : [] } }),
   status: (n) => ({ type: "status", config: { scope: Array.isArray(n.scope) ? (n.scope as string[]).map(safeId) : [] } }),
   "link in": () => ({ type: "link-in", config: {} }),
+  rbe(n, warn) {
+    const func = String(n.func ?? "rbe");
+    const gap = String(n.gap ?? "").trim();
+    const config: Record<string, unknown> = { property: String(n.property ?? "payload"), perTopic: n.septopics !== false && n.septopics !== "false" };
+    if (str(n.topi) && n.topi !== "topic") warn(`${n.id}: rbe keeps references per msg.${String(n.topi)} in Node-RED; Wattflow's filter keys them by msg.topic`);
+    if (func === "rbe" || func === "rbei") return { type: "filter", config: { ...config, mode: func === "rbe" ? "changed" : "changed-ignore-first" } };
+    const band = Number.parseFloat(gap) || 0;
+    const mode = func.startsWith("narrowband") ? "narrowband" : "deadband";
+    // Node-RED: deadband passes a change > gap, deadbandEq ≥ gap; narrowband passes ≤ gap, narrowbandEq < gap.
+    const inclusive = func === "deadbandEq" || func === "narrowband";
+    Object.assign(config, { mode, band, bandUnit: gap.endsWith("%") ? "percent" : "absolute", inclusive, compareTo: n.inout === "in" ? "last-input" : "last-output" });
+    if (mode === "narrowband" && str(n.start) && Number.isFinite(Number(n.start))) config.startValue = Number(n.start);
+    return { type: "filter", config };
+  },
+  delay(n, warn) {
+    const kind = String(n.pauseType ?? "delay");
+    if (Number(n.outputs) === 2) warn(`${n.id}: delay sends dropped messages to a second output in Node-RED; Wattflow's delay discards them`);
+    if (n.allowrate === true) warn(`${n.id}: msg.rate does not change the rate in Wattflow's delay`);
+    if (kind === "delay" || kind === "delayv") {
+      return { type: "delay", config: { mode: "delay", delay: duration(n.timeout, n.timeoutUnits) ?? "1000ms", ...(kind === "delayv" ? { delayOverride: true } : {}) } };
+    }
+    if (kind === "random") {
+      return { type: "delay", config: { mode: "random", min: duration(n.randomFirst, n.randomUnits) ?? "0ms", max: duration(n.randomLast, n.randomUnits) ?? "1000ms" } };
+    }
+    const rate = Math.max(1, Math.round(Number(n.rate ?? 1)) || 1);
+    const period = Number(n.nbRateUnits ?? 1) || 1;
+    const per = duration(period, n.rateUnits ?? "second") ?? "1000ms";
+    if (kind === "rate") return { type: "delay", config: { mode: "rate", rate, per, drop: n.drop === true || n.drop === "true" } };
+    // "queue" and "timed" release per topic at `rate` per period: one release every period / rate.
+    const perRelease = `${Math.max(1, Math.round(Number.parseInt(per, 10) / rate))}ms`;
+    if (kind !== "queue" && kind !== "timed") warn(`${n.id}: delay mode "${kind}" is unknown; imported as a rate limit per topic`);
+    warn(`${n.id}: delay per topic releases every ${perRelease} from the first message in Wattflow (the first release comes one period after it)`);
+    return { type: "delay", config: { mode: "rate-per-topic", per: perRelease, release: kind === "timed" ? "all" : "each" } };
+  },
+  trigger(n, warn) {
+    const op1type = String(n.op1type ?? "str");
+    const op2type = String(n.op2type ?? "str");
+    const wait = Number(n.duration ?? 250);
+    if (wait < 0) warn(`${n.id}: trigger "resend every" (a negative duration) is not supported; imported as a single wait of ${-wait} ${String(n.units ?? "ms")}`);
+    if (Number(n.outputs) === 2) warn(`${n.id}: trigger's second output is not supported; the second message goes to the one output`);
+    if (n.overrideDelay === true) warn(`${n.id}: msg.delay does not override the trigger's wait in Wattflow`);
+    const config: Record<string, unknown> = {
+      wait: duration(Math.abs(wait), n.units, "ms") ?? "250ms",
+      extend: n.extend === true || n.extend === "true",
+      perTopic: n.bytopic === "topic",
+    };
+    if (op1type === "pay") config.first = "message";
+    else if (op1type === "nul") config.first = "nothing";
+    else Object.assign(config, { first: "value", firstValue: plainValue(n, n.op1, op1type, "the first value", warn) });
+    if (op2type === "pay") config.second = "message";
+    else if (op2type === "payl") config.second = "latest";
+    else if (op2type === "nul") config.second = "nothing";
+    else Object.assign(config, { second: "value", secondValue: plainValue(n, n.op2, op2type, "the second value", warn) });
+    if (str(n.reset)) config.resetPayload = n.reset;
+    if (str(n.topic) && n.topic !== "topic" && n.bytopic === "topic") warn(`${n.id}: trigger keys topics by msg.${String(n.topic)} in Node-RED; Wattflow uses msg.topic`);
+    return { type: "trigger", config };
+  },
+  split(n, warn) {
+    const config: Record<string, unknown> = {};
+    if (n.stream === true) warn(`${n.id}: split's streaming mode is not supported; each message is split on its own`);
+    if (n.spltType === "bin") warn(`${n.id}: split of Buffers at a byte sequence is not supported; text is split at the same delimiter`);
+    const textLength = n.spltType === "len" ? Number(n.splt) : undefined;
+    const arrayLength = Number(n.arraySplt ?? 1);
+    if (textLength !== undefined && arrayLength > 1 && textLength !== arrayLength) warn(`${n.id}: split uses one length for text and arrays in Wattflow; ${arrayLength} taken for both`);
+    if (arrayLength > 1) config.chunkLength = arrayLength;
+    else if (textLength !== undefined && textLength > 0) config.chunkLength = textLength;
+    if (n.spltType !== "len" && typeof n.splt === "string") config.delimiter = n.splt;
+    if (str(n.addname)) config.keyProperty = n.addname;
+    return { type: "split", config };
+  },
+  join(n, warn) {
+    const mode = String(n.mode ?? "auto");
+    const config: Record<string, unknown> = {};
+    const timeout = duration(n.timeout, "seconds");
+    if (timeout && timeout !== "0ms") config.timeout = timeout;
+    if (mode === "reduce") {
+      const operation = reduceOperation(n);
+      if (!operation) warn(`${n.id}: join's reduce expression ${JSON.stringify(n.reduceExp)} has no counterpart; imported as a sum (use a function node for others)`);
+      return { type: "join", config: { ...config, mode: "reduce", operation: operation ?? "sum" } };
+    }
+    if (mode !== "custom") return { type: "join", config: { ...config, mode: "auto" } };
+    const build = String(n.build ?? "array");
+    if (build === "buffer") warn(`${n.id}: join into a Buffer is not supported; joined into a string`);
+    if ((str(n.property) && n.property !== "payload") || n.propertyType === "full") warn(`${n.id}: join of ${n.propertyType === "full" ? "whole messages" : `msg.${String(n.property)}`} is not supported; payloads are joined`);
+    if (build === "object" && str(n.key) && n.key !== "topic") warn(`${n.id}: join keys objects by msg.${String(n.key)} in Node-RED; Wattflow uses msg.topic`);
+    if (n.accumulate === true || n.accumulate === "true") warn(`${n.id}: join's "accumulate" is not supported; each group starts empty`);
+    Object.assign(config, { mode: "manual", build: build === "buffer" ? "string" : build });
+    if (Number(n.count) > 0) config.count = Number(n.count);
+    if (typeof n.joiner === "string") config.joiner = n.joiner;
+    return { type: "join", config };
+  },
+  batch(n, warn) {
+    const mode = String(n.mode ?? "count");
+    if (mode === "interval") return { type: "batch", config: { mode: "interval", interval: duration(n.interval, "seconds") ?? "10000ms", allowEmpty: n.allowEmpty === true } };
+    if (mode !== "count") warn(`${n.id}: batch mode "${mode}" (concatenate sequences) is not supported; imported as count`);
+    return { type: "batch", config: { mode: "count", count: Math.max(1, Number(n.count ?? 10) || 10), overlap: Math.max(0, Number(n.overlap ?? 0) || 0) } };
+  },
+  sort(n, warn) {
+    const config: Record<string, unknown> = { order: n.order === "descending" ? "descending" : "ascending", numeric: n.as_num === true || n.as_num === "true" };
+    const pathLike = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+    if (n.targetType === "seq") {
+      config.target = "sequence";
+      const key = String(n.seqKey ?? "payload");
+      if (n.seqKeyType === "jsonata" && !pathLike.test(key)) warn(`${n.id}: sort key expression ${JSON.stringify(key)} is not supported; sorted by payload`);
+      else config.key = key;
+      return { type: "sort", config };
+    }
+    if (str(n.target) && n.target !== "payload") warn(`${n.id}: sort of msg.${String(n.target)} is not supported; msg.payload is sorted`);
+    const key = String(n.msgKey ?? "");
+    if (n.msgKeyType === "jsonata" && key !== "" && key !== "$") {
+      if (pathLike.test(key)) config.key = key;
+      else warn(`${n.id}: sort key expression ${JSON.stringify(key)} is not supported; elements sorted by value`);
+    }
+    return { type: "sort", config };
+  },
+  range(n, warn) {
+    const action = String(n.action ?? "scale");
+    if (action === "drop") warn(`${n.id}: range "scale, drop if outside" is not supported; imported as clamp`);
+    return {
+      type: "range",
+      config: {
+        action: action === "roll" ? "wrap" : action === "clamp" || action === "drop" ? "clamp" : "scale",
+        inMin: Number(n.minin ?? 0),
+        inMax: Number(n.maxin ?? 1023),
+        outMin: Number(n.minout ?? 0),
+        outMax: Number(n.maxout ?? 100),
+        round: n.round === true || n.round === "true",
+        property: String(n.property ?? "payload"),
+      },
+    };
+  },
+  json(n, warn) {
+    if (str(n.schema)) warn(`${n.id}: json's schema validation is not part of Wattflow's json node; add a validate node after it`);
+    const action = n.action === "obj" ? "parse" : n.action === "str" ? "stringify" : "toggle";
+    return { type: "json", config: { action, property: String(n.property ?? "payload"), pretty: n.pretty === true || n.pretty === "true" } };
+  },
+  smooth(n, warn) {
+    const actions: Record<string, string> = { mean: "mean", min: "min", max: "max", low: "low-pass", high: "high-pass" };
+    const action = actions[String(n.action ?? "mean")];
+    if (!action) warn(`${n.id}: smooth action "${String(n.action)}" is not supported; imported as mean`);
+    const round = str(n.round) !== undefined || typeof n.round === "number" ? Number(n.round) : undefined;
+    return {
+      type: "smooth",
+      config: {
+        action: action ?? "mean",
+        count: Math.max(1, Math.round(Number(n.count ?? 10)) || 10),
+        reduce: n.reduce === true || n.reduce === "true",
+        perTopic: n.mult === "multi",
+        property: String(n.property ?? "payload"),
+        ...(round !== undefined && Number.isInteger(round) && round >= 0 ? { round } : {}),
+      },
+    };
+  },
+  comment: (n) => ({ type: "comment", config: { text: String(n.info ?? "") } }),
+  complete(n, warn) {
+    const scope = Array.isArray(n.scope) ? (n.scope as string[]).map(safeId) : [];
+    if (scope.length === 0) warn(`${n.id}: complete without nodes in its scope hears nothing; choose the nodes to watch`);
+    return { type: "complete", config: { scope } };
+  },
   "link out": () => ({ type: "link-out", config: { links: [] } }),
 };
 
 /** Config nodes Node-RED keeps at the top level, and editor-only nodes. */
-const CONFIG_TYPES = new Set(["mqtt-broker", "tab", "subflow", "group", "comment", "ui_base", "ui_tab", "ui_group"]);
+const CONFIG_TYPES = new Set(["mqtt-broker", "tab", "subflow", "group", "ui_base", "ui_tab", "ui_group"]);
 
 export function convertNodeRed(input: unknown): NodeRedImport {
   if (!Array.isArray(input)) throw new Error("a Node-RED export is a JSON array of nodes");
