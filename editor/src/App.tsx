@@ -15,11 +15,14 @@ import {
   type EdgeChange,
 } from "@xyflow/react";
 import { api, subscribe, setToken, Unauthorized, type DeployResult, type FlowDetail, type FlowSummary, type NodeCatalog, type RevisionSummary, type RuntimeEvent, type ValidateResult, type ValidationFailure } from "./api.js";
-import { FlowNodeView, type FlowNodeData } from "./components/FlowNode.js";
+import { FlowNodeView, MissingNodeView, type FlowNodeData } from "./components/FlowNode.js";
 import { Palette } from "./components/Palette.js";
 import { NodeForm } from "./components/NodeForm.js";
 import { DebugPanel } from "./components/DebugPanel.js";
 import { DeadLetterPanel } from "./components/DeadLetterPanel.js";
+import { FlowTabs } from "./components/FlowTabs.js";
+import { useSidePanel } from "./components/side-panel.js";
+import { arrange, estimateSize, tidy } from "./layout/auto-layout.js";
 import * as S from "./state/flow-state.js";
 import { convertNodeRed } from "../../packages/runtime/src/flow/node-red/convert.js";
 import type { FlowDocument, FlowNode } from "./state/flow-state.js";
@@ -27,9 +30,23 @@ import type { FlowDiff } from "../../packages/runtime/src/flow/types.js";
 import type { NodeStatus } from "../../packages/runtime/src/engine/types.js";
 
 type DebugEvent = Extract<RuntimeEvent, { type: "debug" }>;
-const nodeTypes = { wf: FlowNodeView };
+const nodeTypes = { wf: FlowNodeView, missing: MissingNodeView };
+/** Canvas id of the stand-in drawn for a wire's missing target. */
+const missingId = (target: string): string => `missing:${target}`;
+
+/** A flow's unsaved editing state, kept while another tab is open. */
+interface Draft {
+  history: S.History;
+  revision: number;
+  /** What the server runs (null for a flow never deployed): the document is modified when it differs. */
+  base: FlowDocument | null;
+}
+
+const sameDoc = (a: FlowDocument | null, b: FlowDocument): boolean => a !== null && (a === b || JSON.stringify(a) === JSON.stringify(b));
 /** Stable object: a new one each render makes the canvas fit the view again. */
-const FIT_VIEW = { maxZoom: 1 };
+const FIT_VIEW = { maxZoom: 1, minZoom: 0.02, padding: 0.05 };
+/** Far enough out for any flow to fit the view (the default stops at 0.5). */
+const MIN_ZOOM = 0.02;
 
 /** Output ports of a node as configured (switch and function have as many as their config says). */
 function portsOf(node: FlowNode, outputs: string[] | undefined): string[] {
@@ -58,6 +75,12 @@ function Editor() {
   const [current, setCurrent] = useState<string | null>(null);
   const [revision, setRevision] = useState(0);
   const [history, setHistory] = useState<S.History>(S.start(S.emptyFlow("new")));
+  const [base, setBase] = useState<FlowDocument | null>(null);
+  // Unsaved edits of the flows not shown, by flow id; a ref read by loadFlow, with a counter to redraw the tabs.
+  const drafts = useRef(new Map<string, Draft>());
+  const [, setDraftCount] = useState(0);
+  const live = useRef<Draft & { current: string | null }>({ history, revision, base, current });
+  live.current = { history, revision, base, current };
   const [selected, setSelected] = useState<string[]>([]);
   const [selectedEdges, setSelectedEdges] = useState<string[]>([]);
   const [statuses, setStatuses] = useState<Record<string, NodeStatus>>({});
@@ -75,6 +98,25 @@ function Editor() {
   pausedRef.current = paused;
   const doc = history.doc;
   const entries = useMemo(() => new Map(catalog.nodes.map((n) => [n.type, n])), [catalog]);
+  const side = useSidePanel();
+  // While dragging, positions live here; the document changes once, when the drag ends.
+  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
+  const [dragPos, setDragPos] = useState<Record<string, { x: number; y: number }>>({});
+  // Drawn sizes once known, estimated before.
+  const sizeOf = useCallback((n: FlowNode) => sizes[n.id] ?? estimateSize(n, portsOf(n, entries.get(n.type)?.outputs).length), [entries, sizes]);
+  // Where nodes are drawn: nodes without a position laid out, overlapping ones moved apart. Saved into the
+  // document only when the user moves a node or tidies, so opening a flow never modifies it.
+  const dangling = useMemo(() => S.danglingEdges(doc), [doc]);
+  // Stand-ins for missing wire targets are laid out with the nodes, so they land on nothing.
+  const layoutDoc = useMemo(() => {
+    if (dangling.length === 0) return doc;
+    const ids = new Set(doc.nodes.map((n) => n.id));
+    const standIns = [...new Set(dangling.map((e) => e.target))].map((t): FlowNode => ({ id: missingId(t), type: "missing node", name: t }));
+    const rewired = doc.nodes.map((n) => ({ ...n, wires: (n.wires ?? []).map((p) => p.map((t) => (ids.has(t) ? t : missingId(t)))) }));
+    return { ...doc, nodes: [...rewired, ...standIns] };
+  }, [doc, dangling]);
+  const shownPositions = useMemo(() => arrange(layoutDoc, sizeOf), [layoutDoc, sizeOf]);
+  const autoPositions = useMemo(() => Object.fromEntries(doc.nodes.flatMap((n) => (n.position && n.position.x === shownPositions[n.id]?.x && n.position.y === shownPositions[n.id]?.y ? [] : [[n.id, shownPositions[n.id]!]]))), [doc, shownPositions]);
 
   const guard = useCallback(async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -86,40 +128,61 @@ function Editor() {
     }
   }, []);
 
+  /** Keeps the shown flow's unsaved edits, so opening another tab does not lose them. */
+  const stash = useCallback(() => {
+    const { history: h, revision: r, base: b, current: c } = live.current;
+    if (!sameDoc(b, h.doc) && (c !== null || h.doc.nodes.length > 0 || h.past.length > 0)) drafts.current.set(h.doc.id, { history: h, revision: r, base: b });
+    else drafts.current.delete(h.doc.id);
+    setDraftCount(drafts.current.size);
+  }, []);
+
+  /** Shows a flow: its unsaved draft when there is one, else what the server runs (always that when `fresh`). */
   const loadFlow = useCallback(
-    async (id: string) => {
-      const res = await guard(() => api<FlowDetail>("GET", `/api/flows/${encodeURIComponent(id)}`));
-      if (!res || res.status !== 200) return;
-      setCurrent(id);
-      setRevision(res.body.revision);
-      setHistory(S.start(res.body.flow));
+    async (id: string, how: { fresh?: boolean; dropShown?: boolean } = {}) => {
+      if (!how.dropShown && live.current.history.doc.id !== id) stash();
+      const draft = how.fresh ? undefined : drafts.current.get(id);
+      const res = draft ? undefined : await guard(() => api<FlowDetail>("GET", `/api/flows/${encodeURIComponent(id)}`));
+      if (!draft && (!res || res.status !== 200)) return;
+      drafts.current.delete(id);
+      setDraftCount(drafts.current.size);
+      setCurrent(draft ? (draft.base ? id : null) : id);
+      setRevision(draft ? draft.revision : res!.body.revision);
+      setHistory(draft ? draft.history : S.start(res!.body.flow));
+      setBase(draft ? draft.base : res!.body.flow);
       setErrors({});
       setSelected([]);
+      setSelectedEdges([]);
       // Once the new flow's nodes are on the canvas: measure their ports again (a reloaded node keeps its
       // size, so nothing else would, and its wires stay hidden), and fit it (the first fit ran before any were loaded).
-      const ids = res.body.flow.nodes.map((n) => n.id);
+      const ids = (draft ? draft.history.doc : res!.body.flow).nodes.map((n) => n.id);
       window.setTimeout(() => {
         updateNodeInternals(ids);
         void rf.fitView(FIT_VIEW);
       }, 50);
     },
-    [guard, rf, updateNodeInternals],
+    [guard, rf, updateNodeInternals, stash],
   );
 
+  /** Revisions of the flows in the list, to tell a new deploy from one the list already shows. */
+  const knownRevisions = useRef(new Map<string, number>());
   const refresh = useCallback(async () => {
     const [cat, list, st] = await Promise.all([api<NodeCatalog>("GET", "/api/nodes"), api<FlowSummary[]>("GET", "/api/flows"), api<{ flowId: string; nodeId: string; status: NodeStatus }[]>("GET", "/api/status")]);
     setCatalog(cat.body);
     setFlows(list.body);
+    knownRevisions.current = new Map(list.body.map((f) => [f.id, f.revision]));
     setStatuses(Object.fromEntries(st.body.map((s) => [`${s.flowId}/${s.nodeId}`, s.status])));
     return list.body;
   }, []);
 
+  // Startup runs once: the callbacks it uses change identity while the canvas initialises, and re-running
+  // would fetch everything again and open a second event stream.
+  const startup = useRef({ guard, refresh, loadFlow });
+  startup.current = { guard, refresh, loadFlow };
   useEffect(() => {
-    void guard(async () => {
-      const list = await refresh();
-      if (list[0]) await loadFlow(list[0].id);
-    });
-    return subscribe((e) => {
+    const { guard, refresh, loadFlow } = startup.current;
+    let stopped = false;
+    let unsubscribe = (): void => undefined;
+    const onEvent = (e: RuntimeEvent): void => {
       if (e.type === "status") setStatuses((s) => ({ ...s, [`${e.flowId}/${e.nodeId}`]: e.status }));
       else if (e.type === "debug" && !pausedRef.current) setDebug((d) => [...d.slice(-499), e]);
       else if (e.type === "counts") setCounts((c) => {
@@ -127,11 +190,35 @@ function Editor() {
         for (const [k, v] of Object.entries(e.counts)) next[k] = (next[k] ?? []).map((n, i) => n + (v.out[i] ?? 0)).concat(v.out.slice((next[k] ?? []).length));
         return next;
       });
-      else if (e.type === "deploy" || e.type === "flow-removed") void refresh();
+      // The stream first replays recent events: a deploy already in the list needs no new request.
+      else if (e.type === "deploy" && (knownRevisions.current.get(e.flowId) ?? -1) < e.revision) void startup.current.refresh();
+      else if (e.type === "flow-removed" && knownRevisions.current.has(e.flowId)) void startup.current.refresh();
+    };
+    void guard(async () => {
+      try {
+        const list = await refresh();
+        if (list[0]) await loadFlow(list[0].id);
+      } finally {
+        // Subscribed once the flow list is known, so the replayed deploys are recognised.
+        if (!stopped) unsubscribe = subscribe(onEvent);
+      }
     });
-  }, [guard, refresh, loadFlow]);
+    return () => {
+      stopped = true;
+      unsubscribe();
+    };
+  }, []);
 
   const edit = useCallback((fn: (d: FlowDocument) => FlowDocument) => setHistory((h) => S.apply(h, fn)), []);
+
+  /** Fires a deployed inject node now, as `wattflow trigger` does. */
+  const trigger = useCallback(
+    async (nodeId: string) => {
+      const res = await guard(() => api("POST", `/api/flows/${encodeURIComponent(doc.id)}/nodes/${encodeURIComponent(nodeId)}/trigger`));
+      if (res && res.status !== 202) setDialog({ kind: "message", text: `${nodeId} is not running in the deployed flow: deploy it first.` });
+    },
+    [doc.id, guard],
+  );
 
   // Canvas projection of the document.
   const rfNodes: RfNode<FlowNodeData>[] = useMemo(
@@ -139,7 +226,7 @@ function Editor() {
       doc.nodes.map((n) => ({
         id: n.id,
         type: "wf",
-        position: n.position ?? { x: 0, y: 0 },
+        position: shownPositions[n.id] ?? n.position ?? { x: 0, y: 0 },
         selected: selected.includes(n.id),
         data: {
           label: n.name ?? n.id,
@@ -149,29 +236,40 @@ function Editor() {
           status: statuses[`${doc.id}/${n.id}`],
           errors: errors[n.id],
           disabled: n.disabled,
+          ...(current !== null && n.type === "inject" ? { onTrigger: () => void trigger(n.id) } : {}),
         },
       })),
-    [doc, selected, entries, statuses, errors],
+    [doc, selected, entries, statuses, errors, shownPositions, current, trigger],
   );
-  // While dragging, positions live here; the document changes once, when the drag ends.
-  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
-  const [dragPos, setDragPos] = useState<Record<string, { x: number; y: number }>>({});
   // React Flow measures nodes and expects the sizes back on the nodes it is given; without them it keeps nodes hidden.
-  const shownNodes = useMemo(
-    () => rfNodes.map((n) => ({ ...n, ...(dragPos[n.id] ? { position: dragPos[n.id]! } : {}), ...(sizes[n.id] ? { measured: sizes[n.id] } : {}) })),
-    [rfNodes, dragPos, sizes],
-  );
-  const rfEdges: RfEdge[] = useMemo(
-    () =>
-      S.edgesOf(doc).map((e) => {
-        const n = counts[`${doc.id}/${e.source}`]?.[e.port];
-        return { id: e.id, source: e.source, sourceHandle: `out-${e.port}`, target: e.target, targetHandle: "in", selected: selectedEdges.includes(e.id), ...(n ? { label: String(n) } : {}) };
-      }),
-    [doc, counts, selectedEdges],
-  );
+  const shownNodes = useMemo(() => {
+    const nodes: RfNode[] = rfNodes.map((n) => ({ ...n, ...(dragPos[n.id] ? { position: dragPos[n.id]! } : {}), ...(sizes[n.id] ? { measured: sizes[n.id] } : {}) }));
+    // A wire to a node that does not exist ends at a red stand-in right of its source, so it can be seen and deleted.
+    for (const target of new Set(dangling.map((e) => e.target))) {
+      const id = missingId(target);
+      nodes.push({ id, type: "missing", position: shownPositions[id] ?? { x: 0, y: 0 }, data: { target }, selectable: false, draggable: false, deletable: false, ...(sizes[id] ? { measured: sizes[id] } : {}) });
+    }
+    return nodes;
+  }, [rfNodes, dragPos, sizes, dangling, shownPositions]);
+  const rfEdges: RfEdge[] = useMemo(() => {
+    const missing = new Set(dangling.map((e) => e.id));
+    return S.edgesOf(doc).map((e) => {
+      const n = counts[`${doc.id}/${e.source}`]?.[e.port];
+      const broken = missing.has(e.id);
+      return {
+        id: e.id,
+        source: e.source,
+        sourceHandle: `out-${e.port}`,
+        target: broken ? missingId(e.target) : e.target,
+        targetHandle: "in",
+        selected: selectedEdges.includes(e.id),
+        ...(broken ? { className: "dangling" } : n ? { label: String(n) } : {}),
+      };
+    });
+  }, [doc, counts, selectedEdges, dangling]);
 
   const onNodesChange = useCallback(
-    (changes: NodeChange<RfNode<FlowNodeData>>[]) => {
+    (changes: NodeChange<RfNode>[]) => {
       const measured = changes.flatMap((c) => (c.type === "dimensions" && c.dimensions ? [[c.id, c.dimensions] as const] : []));
       if (measured.length) setSizes((m) => ({ ...m, ...Object.fromEntries(measured) }));
       const sel = changes.filter((c) => c.type === "select");
@@ -187,14 +285,14 @@ function Editor() {
         const ended = moves.every((c) => !c.dragging);
         if (!ended) setDragPos((p) => ({ ...p, ...Object.fromEntries(moves.map((c) => [c.id, c.position!])) }));
         else {
-          edit(S.moveNodes(Object.fromEntries(moves.map((c) => [c.id, c.position!]))));
+          // Pin the laid-out nodes too, so moving one does not make the others jump.
+          edit(S.moveNodes({ ...autoPositions, ...Object.fromEntries(moves.map((c) => [c.id, c.position!])) }));
           setDragPos({});
         }
       }
-      const removed = changes.flatMap((c) => (c.type === "remove" ? [c.id] : []));
-      if (removed.length) edit(S.removeNodes(removed));
+      // Removals arrive through onDelete, nodes and wires together, as one undo step.
     },
-    [edit],
+    [edit, autoPositions],
   );
   const onEdgesChange = useCallback(
     (changes: EdgeChange[]) => {
@@ -206,11 +304,15 @@ function Editor() {
           return [...next];
         });
       }
-      for (const c of changes) {
-        if (c.type !== "remove") continue;
-        const e = S.edgesOf(doc).find((x) => x.id === c.id);
-        if (e) edit(S.disconnect(e.source, e.port, e.target));
-      }
+    },
+    [],
+  );
+  const onDelete = useCallback(
+    ({ nodes, edges }: { nodes: RfNode[]; edges: RfEdge[] }) => {
+      const byId = new Map(S.edgesOf(doc).map((e) => [e.id, e]));
+      const wires = edges.flatMap((e) => (byId.has(e.id) ? [byId.get(e.id)!] : []));
+      const ids = nodes.map((n) => n.id).filter((id) => !id.startsWith("missing:"));
+      if (ids.length || wires.length) edit(S.removeElements(ids, wires));
     },
     [doc, edit],
   );
@@ -240,7 +342,7 @@ function Editor() {
       const mod = e.ctrlKey || e.metaKey;
       if (mod && e.key === "z") (e.shiftKey ? setHistory(S.redo) : setHistory(S.undo), e.preventDefault());
       else if (mod && e.key === "y") (setHistory(S.redo), e.preventDefault());
-      else if (mod && e.key === "c") clipboard.current = doc.nodes.filter((n) => selected.includes(n.id));
+      else if (mod && e.key === "c") clipboard.current = doc.nodes.filter((n) => selected.includes(n.id)).map((n) => ({ ...n, position: shownPositions[n.id] ?? n.position }));
       else if (mod && e.key === "v" && clipboard.current.length) (edit(S.paste(clipboard.current, { x: 40, y: 40 })), e.preventDefault());
       else if (mod && e.key === "a") (setSelected(doc.nodes.map((n) => n.id)), e.preventDefault());
       else if (mod && e.key === "d") (void startDeploy(), e.preventDefault());
@@ -272,6 +374,7 @@ function Editor() {
       const r = res.body as DeployResult;
       setRevision(r.revision);
       setCurrent(doc.id);
+      setBase(doc);
       setErrors({});
       setDialog({ kind: "message", text: r.unchanged ? "Nothing changed." : `Deployed revision ${r.revision}.` });
       await refresh();
@@ -296,7 +399,7 @@ function Editor() {
   const rollback = async (rev: number): Promise<void> => {
     const res = await guard(() => api<DeployResult>("POST", `/api/flows/${encodeURIComponent(doc.id)}/rollback`, { revision: rev, expectedRevision: revision, author: "editor" }));
     if (res?.status === 200) {
-      await loadFlow(doc.id);
+      await loadFlow(doc.id, { fresh: true });
       await loadRevisions();
       setDialog({ kind: "message", text: `Rolled back to revision ${rev} (now revision ${res.body.revision}).` });
     } else if (res?.status === 409) setDialog({ kind: "message", text: "Someone deployed meanwhile: reload before rolling back." });
@@ -308,11 +411,22 @@ function Editor() {
   };
 
   const newFlow = (): void => {
-    const id = prompt("New flow id (letters, digits, - and _)", "my-flow");
+    const id = prompt("New flow id (letters, digits, - and _)", "my-flow")?.trim();
     if (!id) return;
+    if (!/^[A-Za-z0-9_-]+$/.test(id)) return setDialog({ kind: "message", text: `"${id}" is not a flow id: use letters, digits, - and _ only.` });
+    if (flows.some((f) => f.id === id) || drafts.current.has(id) || doc.id === id) return setDialog({ kind: "message", text: `A flow with id "${id}" exists already: choose another id (or open its tab to edit it).` });
+    stash();
     setCurrent(null);
     setRevision(0);
+    setBase(null);
     setHistory(S.start(S.emptyFlow(id)));
+    setSelected([]);
+    setSelectedEdges([]);
+  };
+
+  const tidyFlow = (): void => {
+    edit(tidy(sizeOf));
+    window.setTimeout(() => void rf.fitView(FIT_VIEW), 50);
   };
 
   const exportFlow = async (): Promise<void> => {
@@ -325,7 +439,7 @@ function Editor() {
     void navigator.clipboard?.writeText(text).catch(() => undefined);
   };
 
-  const importText = (text: string): void => {
+  const importText = async (text: string): Promise<void> => {
     try {
       const raw = JSON.parse(text) as unknown;
       let parsed: FlowDocument;
@@ -344,10 +458,22 @@ function Editor() {
         parsed = raw as FlowDocument;
         if (!parsed || parsed.format !== "wattflow/flow@1" || !Array.isArray(parsed.nodes)) throw new Error("not a Wattflow flow (format wattflow/flow@1) or a Node-RED export");
       }
-      setCurrent(flows.some((f) => f.id === parsed.id) ? parsed.id : null);
-      if (!flows.some((f) => f.id === parsed.id)) setRevision(0);
+      // The import is an edit of the flow with its id (undo shows that flow as it was), opened in its own tab.
+      if (parsed.id !== doc.id) {
+        if (flows.some((f) => f.id === parsed.id) || drafts.current.has(parsed.id)) await loadFlow(parsed.id);
+        else {
+          stash();
+          setCurrent(null);
+          setRevision(0);
+          setBase(null);
+          setHistory(S.start(S.emptyFlow(parsed.id)));
+        }
+      }
       setHistory((h) => S.apply(h, () => parsed));
+      setSelected([]);
+      setSelectedEdges([]);
       setDialog(report ? { kind: "message", text: report } : null);
+      window.setTimeout(() => void rf.fitView(FIT_VIEW), 50);
     } catch (err) {
       setDialog({ kind: "message", text: `Import failed: ${(err as Error).message}` });
     }
@@ -363,9 +489,22 @@ function Editor() {
     const res = await guard(() => api("DELETE", `/api/flows/${encodeURIComponent(doc.id)}?expectedRevision=${revision}`));
     if (res?.status === 409) return setDialog({ kind: "message", text: "Someone deployed this flow meanwhile; reload before deleting." });
     const list = await refresh();
-    if (list[0]) await loadFlow(list[0].id);
-    else newFlow();
+    drafts.current.delete(doc.id);
+    if (list[0]) await loadFlow(list[0].id, { dropShown: true });
+    else (setCurrent(null), setBase(null), setHistory(S.start(S.emptyFlow("my-flow"))));
   };
+
+  const modified = useMemo(() => !sameDoc(base, doc), [base, doc]);
+  // Leaving the page with edits not deployed asks first.
+  useEffect(() => {
+    const warn = (e: BeforeUnloadEvent): void => {
+      if (!modified && drafts.current.size === 0) return;
+      e.preventDefault();
+      e.returnValue = "There are edits not deployed.";
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [modified]);
 
   const selectedNode = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined;
   useEffect(() => {
@@ -375,26 +514,38 @@ function Editor() {
   if (needLogin) return <Login onDone={() => (setNeedLogin(false), location.reload())} />;
 
   return (
-    <div className="app">
+    <div className="app" style={side.gridStyle}>
       <header>
-        <strong>Wattflow</strong>
-        <nav className="tabs" role="tablist">
-          {flows.map((f) => (
-            <button key={f.id} role="tab" aria-selected={f.id === current} className={f.state === "failed" ? "failed" : ""} onClick={() => void loadFlow(f.id)}>
-              {f.id === current ? (doc.label ?? f.label) : f.label}
-            </button>
-          ))}
-          {current === null && <button role="tab" aria-selected>{doc.id} (new)</button>}
+        <strong className="brand">Wattflow</strong>
+        <FlowTabs
+          tabs={[
+            ...flows.map((f) => ({
+              id: f.id,
+              label: f.id === current ? (doc.label ?? f.label) : (drafts.current.get(f.id)?.history.doc.label ?? f.label),
+              failed: f.state === "failed",
+              modified: f.id === current ? modified : drafts.current.has(f.id),
+            })),
+            ...[...drafts.current.values()].filter((d) => !flows.some((f) => f.id === d.history.doc.id)).map((d) => ({ id: d.history.doc.id, label: `${d.history.doc.id} (new)`, failed: false, modified: true })),
+            ...(current === null && !flows.some((f) => f.id === doc.id) ? [{ id: doc.id, label: `${doc.id} (new)`, failed: false, modified: true }] : []),
+          ]}
+          current={current ?? doc.id}
+          onOpen={(id) => void (id !== doc.id ? loadFlow(id) : undefined)}
+        />
+        <div className="actions" data-testid="toolbar">
           <button onClick={newFlow} title="new flow">+</button>
-        </nav>
-        <button onClick={renameFlow} title="rename this flow">Rename</button>
-        <button onClick={() => void deleteFlow()} title="delete this flow" disabled={current === null}>Delete</button>
-        <span className="spacer" />
-        <button onClick={() => setHistory(S.undo)} disabled={history.past.length === 0}>Undo</button>
-        <button onClick={() => setHistory(S.redo)} disabled={history.future.length === 0}>Redo</button>
-        <button onClick={() => setDialog({ kind: "import" })}>Import</button>
-        <button onClick={() => void exportFlow()}>Export</button>
-        <button className="primary" onClick={() => void startDeploy()} data-testid="deploy">Deploy</button>
+          <button onClick={renameFlow} title="rename this flow">Rename</button>
+          <button onClick={() => void deleteFlow()} title="delete this flow" disabled={current === null}>Delete</button>
+          <span className="sep" />
+          <button onClick={() => setHistory(S.undo)} disabled={history.past.length === 0} title="undo (Ctrl+Z)">Undo</button>
+          <button onClick={() => setHistory(S.redo)} disabled={history.future.length === 0} title="redo (Ctrl+Y)">Redo</button>
+          <button onClick={tidyFlow} title="lay the flow out left to right">Tidy</button>
+          <button onClick={() => setDialog({ kind: "import" })} title="import a flow or a Node-RED export">Import</button>
+          <button onClick={() => void exportFlow()} title="download this flow as JSON">Export</button>
+          <button className="primary" onClick={() => void startDeploy()} data-testid="deploy" title="deploy this flow (Ctrl+D)">Deploy</button>
+          <button onClick={side.toggle} aria-pressed={side.open} aria-label="side panel" title={side.open ? "hide the side panel" : "show the side panel"}>
+            {side.open ? "Panel ▸" : "◂ Panel"}
+          </button>
+        </div>
       </header>
       <Palette nodes={catalog.nodes} />
       <main onDrop={onDrop} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = "copy"))} data-testid="canvas">
@@ -405,6 +556,7 @@ function Editor() {
           onNodesChange={onNodesChange}
           onEdgesChange={onEdgesChange}
           onConnect={onConnect}
+          onDelete={onDelete}
           onNodeClick={(e) => {
             setPanel("node");
             // A plain click selects just that node: a wire selected earlier must not go with a later Delete.
@@ -418,6 +570,7 @@ function Editor() {
           multiSelectionKeyCode="Shift"
           selectionOnDrag
           panOnDrag={[1, 2]}
+          minZoom={MIN_ZOOM}
           fitView
           fitViewOptions={FIT_VIEW}
         >
@@ -426,7 +579,8 @@ function Editor() {
           <MiniMap pannable zoomable />
         </ReactFlow>
       </main>
-      <aside className="side">
+      <aside className="side" hidden={!side.open} data-testid="side-panel">
+        <div className="side-resizer" role="separator" aria-orientation="vertical" aria-label="resize the side panel" onPointerDown={side.startResize} />
         <nav className="side-tabs">
           {(["node", "debug", "history", "parked"] as const).map((p) => (
             <button key={p} aria-selected={panel === p} onClick={() => setPanel(p)}>
@@ -492,12 +646,12 @@ function Editor() {
               <h3>Someone deployed {doc.id} meanwhile (revision {dialog.current})</h3>
               <p>Your edit was based on revision {revision}. Nothing was overwritten. Compared with the running flow, yours would:</p>
               <ul>{dialog.lines.map((l) => <li key={l}>{l}</li>)}</ul>
-              <button onClick={() => (void loadFlow(doc.id), setDialog(null))}>Reload theirs (drop my edit)</button>
+              <button onClick={() => (void loadFlow(doc.id, { fresh: true }), setDialog(null))}>Reload theirs (drop my edit)</button>
               <button onClick={() => (setRevision(dialog.current), setDialog(null))}>Keep mine, deploy over revision {dialog.current}</button>
               <button onClick={() => setDialog(null)}>Cancel</button>
             </>
           )}
-          {dialog.kind === "import" && <ImportDialog onImport={importText} onCancel={() => setDialog(null)} />}
+          {dialog.kind === "import" && <ImportDialog onImport={(text) => void importText(text)} onCancel={() => setDialog(null)} />}
           {dialog.kind === "message" && (
             <>
               <p data-testid="dialog-text" style={{ whiteSpace: "pre-wrap" }}>{dialog.text}</p>

@@ -10,6 +10,8 @@ export interface FlowNodeData extends Record<string, unknown> {
   status?: NodeStatus;
   errors?: string[];
   disabled?: boolean;
+  /** Fires the node now (inject nodes of a deployed flow). */
+  onTrigger?: () => void;
 }
 
 const FILL: Record<string, string> = { red: "#d64545", green: "#2f9e44", yellow: "#e8a317", blue: "#2f80ed", grey: "#8a96a3" };
@@ -25,6 +27,20 @@ export const FlowNodeView = memo(function FlowNodeView({ data, selected }: NodeP
       style={{ minHeight: Math.max(36, data.ports.length * 18 + 12) }}
     >
       {data.inputs > 0 && <Handle type="target" position={Position.Left} id="in" />}
+      {data.onTrigger && (
+        <button
+          type="button"
+          className="wf-trigger nodrag"
+          title="send a message now (the deployed node)"
+          aria-label={`trigger ${data.label}`}
+          onClick={(e) => {
+            e.stopPropagation();
+            data.onTrigger!();
+          }}
+        >
+          ▶
+        </button>
+      )}
       <div className="wf-node-type">{data.type}</div>
       <div className="wf-node-label">{data.label}</div>
       {hasErrors && <div className="wf-node-error" data-testid="node-error">{data.errors![0]}</div>}
@@ -37,6 +53,17 @@ export const FlowNodeView = memo(function FlowNodeView({ data, selected }: NodeP
       {data.ports.map((label, i) => (
         <Handle key={i} type="source" position={Position.Right} id={`out-${i}`} title={label} style={{ top: 18 + i * 18 }} />
       ))}
+    </div>
+  );
+});
+
+/** The stand-in for a node a wire points at but the flow does not have: the wire stays visible (red) and deletable. */
+export const MissingNodeView = memo(function MissingNodeView({ data }: NodeProps<Node<{ target: string }>>) {
+  return (
+    <div className="wf-node missing" data-testid={`missing-${data.target}`} title={`No node "${data.target}" in this flow: select the red wire and press Delete`}>
+      <Handle type="target" position={Position.Left} id="in" isConnectable={false} />
+      <div className="wf-node-type">missing node</div>
+      <div className="wf-node-label">{data.target}</div>
     </div>
   );
 });

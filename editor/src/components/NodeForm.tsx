@@ -1,6 +1,10 @@
+import { useMemo } from "react";
 import Form from "@rjsf/core";
 import validator from "@rjsf/validator-ajv8";
-import type { RJSFSchema, UiSchema, WidgetProps } from "@rjsf/utils";
+import { createSchemaUtils, type WidgetProps } from "@rjsf/utils";
+import { formSchemas } from "../forms/schema-ui.js";
+import { Markdown } from "./Markdown.js";
+import { buttonTemplates, CodeWidget, JsonField, ScalarField } from "../forms/widgets.js";
 import type { ConnectionCatalogEntry, NodeCatalogEntry } from "../api.js";
 import type { FlowDocument, FlowNode } from "../state/flow-state.js";
 
@@ -42,15 +46,7 @@ export function ConnectionsEditor(props: { doc: FlowDocument; catalog: Connectio
               {c.id} <small>{c.type}</small>
             </summary>
             {entry ? (
-              <Form
-                schema={entry.configSchema as RJSFSchema}
-                uiSchema={{ ...uiSchemaFor(entry.configSchema), "ui:submitButtonOptions": { norender: true } }}
-                formData={c.config ?? {}}
-                validator={validator}
-                liveValidate
-                showErrorList={false}
-                onChange={(e) => props.onChange(c.id, e.formData as Record<string, unknown>)}
-              />
+              <ConfigForm configSchema={entry.configSchema} formKey={c.id} value={c.config ?? {}} onChange={(config) => props.onChange(c.id, config)} />
             ) : (
               <p className="muted">Unknown connection type {c.type}.</p>
             )}
@@ -61,14 +57,38 @@ export function ConnectionsEditor(props: { doc: FlowDocument; catalog: Connectio
   );
 }
 
-function uiSchemaFor(schema: Record<string, unknown>): UiSchema {
-  const ui: UiSchema = {};
-  for (const [name, prop] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>)) {
-    if (prop["x-wattflow-connection"]) ui[name] = { "ui:widget": "connection" };
-    else if (prop["x-wattflow-secret"]) ui[name] = { "ui:widget": "password", "ui:help": "use ${ENV_VAR} so the secret stays out of the file" };
-    else if (name === "code") ui[name] = { "ui:widget": "textarea", "ui:options": { rows: 10 } };
-  }
-  return ui;
+const fields = { json: JsonField, scalar: ScalarField };
+
+/** JSON with object keys sorted, to compare values whatever order their keys were written in. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+}
+const templates = { ButtonTemplates: buttonTemplates };
+
+/** A form generated from a config schema (see forms/schema-ui.ts for how schemas are made renderable). */
+export function ConfigForm(props: { configSchema: Record<string, unknown>; formKey: string; value: Record<string, unknown>; widgets?: Record<string, (p: WidgetProps) => React.ReactElement>; onChange(value: Record<string, unknown>): void }) {
+  const { schema, uiSchema } = useMemo(() => formSchemas(props.configSchema), [props.configSchema]);
+  const schemaUtils = useMemo(() => createSchemaUtils(validator, schema), [schema]);
+  return (
+    <Form
+      key={props.formKey}
+      schema={schema}
+      uiSchema={{ ...uiSchema, "ui:submitButtonOptions": { norender: true } }}
+      formData={props.value}
+      validator={validator}
+      fields={fields}
+      templates={templates}
+      widgets={{ code: CodeWidget, ...props.widgets }}
+      liveValidate
+      showErrorList={false}
+      onChange={(e) => {
+        // The form reports the config with its defaults filled in as soon as it opens: that is no edit, and must
+        // not mark the flow modified. A change is one that says more than the current config with its defaults.
+        const next = e.formData as Record<string, unknown>;
+        if (stableJson(schemaUtils.getDefaultFormState(schema, props.value)) !== stableJson(next)) props.onChange(next);
+      }}
+    />
+  );
 }
 
 /** The node's property form, generated from its type's JSON Schema, with the type's docs beside it. */
@@ -84,7 +104,6 @@ export function NodeForm(props: {
 }) {
   const { node, entry } = props;
   if (!entry) return <p className="muted">Unknown node type {node.type}: no plugin provides it.</p>;
-  const schema = entry.configSchema as RJSFSchema;
   return (
     <div className="node-form" data-testid="node-form">
       <h2>
@@ -101,19 +120,20 @@ export function NodeForm(props: {
           ))}
         </ul>
       )}
-      <Form
-        key={node.id}
-        schema={schema}
-        uiSchema={{ ...uiSchemaFor(entry.configSchema), "ui:submitButtonOptions": { norender: true } }}
-        formData={node.config ?? {}}
-        validator={validator}
+      <ConfigForm
+        configSchema={entry.configSchema}
+        formKey={node.id}
+        value={node.config ?? {}}
         widgets={{ connection: connectionWidget(props.doc, props.onCreateConnection) }}
-        liveValidate
-        showErrorList={false}
-        onChange={(e) => props.onChange({ config: e.formData as Record<string, unknown> })}
+        onChange={(config) => props.onChange({ config })}
       />
       <ConnectionsEditor doc={props.doc} catalog={props.connections} onChange={props.onConnectionChange} />
-      {entry.docs && <pre className="docs">{entry.docs}</pre>}
+      {entry.docs && (
+        <details className="docs" open data-testid="node-help">
+          <summary>Help: {node.type}</summary>
+          <Markdown text={entry.docs} />
+        </details>
+      )}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addConnection, freshConnectionId, updateConnection, addNode, apply, connect, disconnect, edgesOf, emptyFlow, moveNodes, paste, redo, removeNodes, start, undo, updateNode } from "./flow-state.js";
+import * as S from "./flow-state.js";
 
 describe("editor flow state", () => {
   it("builds a flow document by edits, with undo and redo", () => {
@@ -65,5 +66,29 @@ describe("connections", () => {
     h = apply(h, updateConnection(id, { url: "tcp://10.0.0.5:502" }));
     expect(h.doc.connections).toEqual([{ id: "modbus-device1", type: "modbus-device", config: { url: "tcp://10.0.0.5:502" } }]);
     expect(freshConnectionId(h.doc, "modbus-device")).toBe("modbus-device2");
+  });
+});
+
+describe("deleting with wires", () => {
+  it("removes a wired node and its wires in one undo step, and undo restores both", () => {
+    const doc: S.FlowDocument = {
+      format: "wattflow/flow@1",
+      id: "f",
+      nodes: [
+        { id: "a", type: "t", wires: [["b"]] },
+        { id: "b", type: "t", wires: [["c"]] },
+        { id: "c", type: "t" },
+      ],
+    };
+    const h = S.apply(S.start(doc), S.removeElements(["b"], [{ source: "a", port: 0, target: "b" }, { source: "b", port: 0, target: "c" }]));
+    expect(h.doc.nodes.map((n) => n.id)).toEqual(["a", "c"]);
+    expect(S.edgesOf(h.doc)).toEqual([]);
+    expect(S.undo(h).doc).toBe(doc);
+    expect(S.undo(h).past).toEqual([]);
+  });
+
+  it("finds wires to nodes that do not exist", () => {
+    const doc: S.FlowDocument = { format: "wattflow/flow@1", id: "f", nodes: [{ id: "a", type: "t", wires: [["gone", "b"]] }, { id: "b", type: "t" }] };
+    expect(S.danglingEdges(doc).map((e) => e.target)).toEqual(["gone"]);
   });
 });

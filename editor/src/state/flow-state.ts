@@ -72,6 +72,17 @@ export function removeNodes(ids: readonly string[]) {
   };
 }
 
+/** Deletes nodes (with every wire into them) and wires as one edit, so one undo brings all of them back. */
+export function removeElements(nodeIds: readonly string[], wires: readonly Pick<Edge, "source" | "port" | "target">[]) {
+  return (doc: FlowDocument): FlowDocument => wires.reduce((d, w) => disconnect(w.source, w.port, w.target)(d), removeNodes(nodeIds)(doc));
+}
+
+/** Wires whose target is not a node of the flow (a typo in the file, or a node deleted elsewhere). */
+export function danglingEdges(doc: FlowDocument): Edge[] {
+  const ids = new Set(doc.nodes.map((n) => n.id));
+  return edgesOf(doc).filter((e) => !ids.has(e.target));
+}
+
 export function connect(source: string, port: number, target: string) {
   return (doc: FlowDocument): FlowDocument => {
     const from = doc.nodes.find((n) => n.id === source);

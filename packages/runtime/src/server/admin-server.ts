@@ -16,6 +16,7 @@ import { HostGuard } from "./host-guard.js";
 import type { RuntimeMetrics } from "./metrics.js";
 import { eventLoopDelay } from "../engine/stall-monitor.js";
 import { openApiDocument, type RouteDoc } from "./openapi.js";
+import { editorAssets } from "./editor-assets.js";
 
 export interface AdminServerOptions {
   host: string;
@@ -304,8 +305,9 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
 
   const editorIndex = o.editorDir ? join(o.editorDir, "index.html") : undefined;
   if (o.editorDir && editorIndex && existsSync(editorIndex)) {
+    app.use(editorAssets(o.editorDir));
     app.use(express.static(o.editorDir, { index: "index.html", maxAge: "1h" }));
-    app.get(/^\/(?!api\/|metrics).*/, (_q, r) => r.sendFile(editorIndex));
+    app.get(/^\/(?!api\/|metrics).*/, (_q, r) => r.sendFile(editorIndex, { cacheControl: false, headers: { "Cache-Control": "no-cache" } }));
   } else {
     app.get("/", (_q, r) =>
       r
