@@ -13,7 +13,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "editor/src/**/*.test.ts", "editor/e2e/**/*.test.ts", "flows/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "plugins/*/src/**/*.test.ts", "editor/src/**/*.test.ts", "editor/e2e/**/*.test.ts", "flows/**/*.test.ts", "test/**/*.test.ts"],
     environment: "node",
     // Kills and reports any process a test left running (brokers, databases, runtimes, browsers).
     globalSetup: ["./test/process-guard.ts"],

@@ -111,6 +111,8 @@ export interface NodeCatalogEntry {
   docs: string;
   inputs: 0 | 1;
   outputs: string[];
+  /** The version of the type's config shape; a node added to a flow records it as `typeVersion` when above 1. */
+  version: number;
   /** JSON Schema of the node's config (with `x-wattflow-connection` / `x-wattflow-secret` marks). */
   configSchema: Record<string, unknown>;
   /** The npm package that provides it. */

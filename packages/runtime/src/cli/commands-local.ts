@@ -108,12 +108,12 @@ export function registerLocalCommands(program: Command, io: CliIo): void {
 
   program
     .command("new-node <name>")
-    .description("scaffold a node plugin package (wattflow-node-NAME) with a passing test")
-    .option("--dir <dir>", "where to create it", ".")
-    .action(async (name: string, o: { dir: string }) => {
-      const dir = await scaffoldNode(name, o.dir);
-      io.out(`created ${dir}`);
-      io.out(`next: cd ${dir} && npm install && npm test`);
+    .description("scaffold a node plugin package with a passing test: plugins/NAME inside a checkout (a workspace), else wattflow-node-NAME")
+    .option("--dir <dir>", "create wattflow-node-NAME in this folder instead (depends on this runtime by path)")
+    .action(async (name: string, o: { dir?: string }) => {
+      const created = await scaffoldNode(name, { dir: o.dir });
+      io.out(`created ${created.path} (@wattflow/runtime ${created.runtime === "workspace" ? "from the workspace" : "from this installed runtime, by path"})`);
+      io.out(created.next);
     });
 }
 

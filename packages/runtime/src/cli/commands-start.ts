@@ -3,6 +3,11 @@ import pino from "pino";
 import { startRuntime } from "../start.js";
 import { parseAllowedHosts } from "../server/host-guard.js";
 import type { CliIo } from "./io.js";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SUPERVISED_ENV, superviseRuntime } from "./watch-nodes.js";
+
+const bin = resolve(dirname(fileURLToPath(import.meta.url)), "../../bin/wattflow.js");
 
 function intOption(value: string): number {
   const n = Number(value);
@@ -31,8 +36,30 @@ export function registerStartCommand(program: Command, io: CliIo): void {
     .option("--token <token>", "admin API token (env WATTFLOW_TOKEN)", process.env.WATTFLOW_TOKEN)
     .option("--log-level <level>", "trace, debug, info, warn, error (env WATTFLOW_LOG_LEVEL)", process.env.WATTFLOW_LOG_LEVEL ?? "info")
     .option("--no-watch", "do not redeploy when flow files change on disk")
+    .option("--watch-nodes", "for node authors: restart the runtime when a plugin in --nodes or the checkout's plugins/ is rebuilt")
     .action(
-      async (o: { port: number; host: string; allowedHosts?: string; httpPort: number; httpHost: string; data: string; flows: string; nodes?: string; token?: string; logLevel: string; watch: boolean }) => {
+      async (o: { port: number; host: string; allowedHosts?: string; httpPort: number; httpHost: string; data: string; flows: string; nodes?: string; token?: string; logLevel: string; watch: boolean; watchNodes?: boolean }) => {
+        if (o.watchNodes && !process.env[SUPERVISED_ENV]) {
+          // Every option has an environment variable: the child gets them there, the token included, off the command line.
+          const env: Record<string, string> = {};
+          for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+          const set = (name: string, value: string | number | undefined): void => {
+            if (value === undefined) delete env[name];
+            else env[name] = String(value);
+          };
+          set("WATTFLOW_PORT", o.port);
+          set("WATTFLOW_HOST", o.host);
+          set("WATTFLOW_ALLOWED_HOSTS", o.allowedHosts);
+          set("WATTFLOW_HTTP_PORT", o.httpPort);
+          set("WATTFLOW_HTTP_HOST", o.httpHost);
+          set("WATTFLOW_DATA", o.data);
+          set("WATTFLOW_FLOWS", o.flows);
+          set("WATTFLOW_NODES", o.nodes);
+          set("WATTFLOW_TOKEN", o.token);
+          set("WATTFLOW_LOG_LEVEL", o.logLevel);
+          await superviseRuntime({ bin, args: o.watch ? [] : ["--no-watch"], env, nodesDir: o.nodes, io });
+          return;
+        }
         const logger = pino({
           level: o.logLevel,
           base: undefined,

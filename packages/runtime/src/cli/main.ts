@@ -3,6 +3,7 @@ import { processIo, UserError, type CliIo } from "./io.js";
 import { registerStartCommand } from "./commands-start.js";
 import { registerLocalCommands } from "./commands-local.js";
 import { registerRemoteCommands } from "./commands-remote.js";
+import { registerTestCommand } from "./commands-test.js";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("wattflow")
@@ -13,6 +14,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(run wattflow --help for the commands)");
   registerStartCommand(program, io);
   registerLocalCommands(program, io);
+  registerTestCommand(program, io);
   registerRemoteCommands(program, io);
   return program;
 }

@@ -1,3 +1,4 @@
+import { nodeTypeVersion, type AnyNodeDefinition } from "../registry/define.js";
 import { FLOW_FORMAT, type FlowIssue } from "./types.js";
 
 /**
@@ -74,4 +75,48 @@ export function migrateFlow(raw: unknown, migrations: Readonly<Record<string, Mi
     format = step.to;
   }
   return format === original ? { document: doc } : { document: doc, migratedFrom: original };
+}
+
+/** What loading a node's config for its type's current version gave. */
+export type NodeMigration =
+  | { ok: true; config: unknown; migratedFrom?: number; version: number }
+  | { ok: false; pointer: string; message: string };
+
+/**
+ * Brings one node's config to the current version of its type: `written` is
+ * the node's `typeVersion` (undefined meaning 1), `config` what the file holds.
+ * A node written for a newer version than this runtime has is refused: its
+ * config may mean something the installed type would misread.
+ */
+export function migrateNodeConfig(
+  definition: AnyNodeDefinition,
+  written: unknown,
+  config: unknown,
+  module?: string,
+): NodeMigration {
+  const version = nodeTypeVersion(definition);
+  // A typeVersion of the wrong shape is the schema's message; reading it as 1 would hide it behind a migration.
+  if (written !== undefined && !(typeof written === "number" && Number.isInteger(written) && written >= 1)) return { ok: true, config, version };
+  const from = written ?? 1;
+  if (from === version) return { ok: true, config, version };
+  const source = module ? ` (from ${module})` : "";
+  if (from > version) {
+    return {
+      ok: false,
+      pointer: "/typeVersion",
+      message: `written for ${definition.type} version ${from}, but the installed ${definition.type}${source} is version ${version}: update the plugin, or edit the node for version ${version}`,
+    };
+  }
+  if (typeof definition.migrate !== "function") {
+    return { ok: false, pointer: "/typeVersion", message: `written for ${definition.type} version ${from}, and ${definition.type} version ${version}${source} has no migrate() to bring it up to date` };
+  }
+  // A config that is not an object is already a schema error; migrating it would only add noise.
+  if (config !== undefined && !isObject(config)) return { ok: true, config, version };
+  try {
+    const migrated = definition.migrate(structuredClone(config ?? {}), from);
+    if (!isObject(migrated)) throw new Error(`migrate() returned ${migrated === null ? "null" : Array.isArray(migrated) ? "an array" : typeof migrated}, not a config object`);
+    return { ok: true, config: migrated, migratedFrom: from, version };
+  } catch (err) {
+    return { ok: false, pointer: "/config", message: `${definition.type} could not migrate this config from version ${from} to ${version}: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }

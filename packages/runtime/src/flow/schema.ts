@@ -8,6 +8,9 @@ export const FlowNodeSchema = Type.Object(
   {
     id: Id,
     type: Type.String({ minLength: 1 }),
+    typeVersion: Type.Optional(
+      Type.Integer({ minimum: 1, description: "the version of the node type this config was written for (absent: 1); older ones are migrated on load" }),
+    ),
     name: Type.Optional(Type.String()),
     config: Type.Optional(Config),
     wires: Type.Optional(Type.Array(Type.Array(Type.String({ minLength: 1 })))),

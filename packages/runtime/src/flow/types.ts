@@ -15,6 +15,8 @@ export interface QueueConfig {
 export interface FlowNode {
   id: string;
   type: string;
+  /** The version of the node type the config was written for (absent: 1); older ones are migrated on load. */
+  typeVersion?: number;
   name?: string;
   config?: Record<string, unknown>;
   /** One array of target node ids per output port. */

@@ -1,5 +1,5 @@
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
 import type { AnyConnectionDefinition, AnyNodeDefinition, Simulator } from "./define.js";
@@ -7,7 +7,10 @@ import type { Registry } from "./registry.js";
 
 export interface DiscoverOptions {
   registry: Registry;
-  /** `node_modules` folders to scan for packages with a `"wattflow"` field. */
+  /**
+   * `node_modules` folders to scan for packages with a `"wattflow"` field; the
+   * workspace packages of the project that owns one (`plugins/*`) are scanned too.
+   */
   searchDirs: string[];
   /** A configured folder of plugin packages, or loose `.js`/`.mjs` modules. */
   nodesDir?: string;
@@ -21,6 +24,8 @@ export interface DiscoverResult {
 
 interface Candidate {
   name: string;
+  /** The package folder (or the loose module's folder). */
+  dir: string;
   entries: string[];
 }
 
@@ -54,7 +59,7 @@ async function readPackage(dir: string): Promise<Candidate | null> {
   if (!pkg.wattflow) return null;
   const nodes = pkg.wattflow.nodes;
   const entries = (Array.isArray(nodes) ? nodes : nodes ? [nodes] : []).map((e) => resolve(dir, e));
-  return { name: pkg.name ?? dir, entries };
+  return { name: pkg.name ?? dir, dir, entries };
 }
 
 async function packagesIn(nodeModules: string): Promise<string[]> {
@@ -69,6 +74,33 @@ async function packagesIn(nodeModules: string): Promise<string[]> {
     } else {
       out.push(path);
     }
+  }
+  return out;
+}
+
+/**
+ * The package folders of the workspace whose `node_modules` this is (its
+ * `package.json` lists `workspaces`, e.g. `plugins/*`), so a plugin created in
+ * a checkout is found before `npm install` has linked it. Patterns are plain
+ * folders or `folder/*`.
+ */
+async function workspacePackages(nodeModules: string): Promise<string[]> {
+  const root = dirname(nodeModules);
+  let workspaces: unknown;
+  try {
+    workspaces = (JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { workspaces?: unknown }).workspaces;
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(workspaces)) return [];
+  const out: string[] = [];
+  for (const pattern of workspaces) {
+    if (typeof pattern !== "string") continue;
+    if (pattern.endsWith("/*") && !pattern.slice(0, -2).includes("*")) {
+      const folder = resolve(root, pattern.slice(0, -2));
+      if (!(await isDir(folder))) continue;
+      for (const entry of (await readdir(folder)).sort()) if (!entry.startsWith(".")) out.push(join(folder, entry));
+    } else if (!pattern.includes("*")) out.push(resolve(root, pattern));
   }
   return out;
 }
@@ -115,7 +147,8 @@ export async function discoverPlugins(options: DiscoverOptions): Promise<Discove
   const candidates: Candidate[] = [];
 
   for (const dir of options.searchDirs) {
-    for (const pkgDir of await packagesIn(dir)) {
+    const workspace = basename(dir) === "node_modules" ? await workspacePackages(dir) : [];
+    for (const pkgDir of [...(await packagesIn(dir)), ...workspace]) {
       const real = await realpath(pkgDir).catch(() => pkgDir);
       if (seen.has(real)) continue;
       seen.add(real);
@@ -126,7 +159,7 @@ export async function discoverPlugins(options: DiscoverOptions): Promise<Discove
   if (options.nodesDir && (await isDir(options.nodesDir))) {
     for (const entry of (await readdir(options.nodesDir)).sort()) {
       const path = resolve(options.nodesDir, entry);
-      if (/\.(m?js)$/.test(entry)) candidates.push({ name: `${options.nodesDir}/${entry}`, entries: [path] });
+      if (/\.(m?js)$/.test(entry)) candidates.push({ name: `${options.nodesDir}/${entry}`, dir: options.nodesDir, entries: [path] });
       else if (await isDir(path)) {
         const real = await realpath(path);
         if (seen.has(real)) continue;
@@ -150,6 +183,8 @@ export async function discoverPlugins(options: DiscoverOptions): Promise<Discove
     try {
       let count = 0;
       for (const entry of c.entries) {
+        // The usual reason in a checkout: the plugin was scaffolded or pulled but not built yet.
+        if (!(await stat(entry).then((info) => info.isFile(), () => false))) throw new Error(`${entry} does not exist (not built yet? run npm run build in ${c.dir})`);
         const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
         const defs = definitionsOf(mod);
         for (const n of defs.nodes) registry.registerNode(n, c.name);

@@ -36,6 +36,11 @@ export class Registry {
     return this.nodes.get(type)?.definition;
   }
 
+  /** The package that provides a node type (for messages about its version). */
+  nodeModule(type: string): string | undefined {
+    return this.nodes.get(type)?.module;
+  }
+
   connection(type: string): AnyConnectionDefinition | undefined {
     return this.connections.get(type)?.definition;
   }
@@ -53,6 +58,7 @@ export class Registry {
         docs: d.docs ?? "",
         inputs: d.inputs,
         outputs: [...d.outputs],
+        version: d.version ?? 1,
         configSchema: toPlainSchema(d.config),
         module,
       }))

@@ -6,7 +6,7 @@
  *   t.inject("parse", { payload: "21.5" });
  *   const [out] = await t.waitFor("out", 1);
  */
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { Type } from "@sinclair/typebox";
 import { Engine } from "../engine/engine.js";
 import { createMessage, type Message, type MessageInit } from "../engine/message.js";
@@ -49,6 +49,10 @@ export interface TestFlowOptions {
   freeze?: boolean;
   flowId?: string;
   timezone?: string;
+  /** The folder file references in node configs are relative to (a flow file's folder). */
+  baseDir?: string;
+  /** Where the engine and nodes log (default: silent unless WATTFLOW_TEST_LOG names a level). */
+  log?: Logger;
 }
 
 export interface TestFlowInput {
@@ -101,7 +105,7 @@ export async function startTestFlow(flow: TestFlowInput, options: TestFlowOption
   const flowId = flow.id ?? options.flowId ?? "test";
   const env = options.env ?? {};
 
-  const log = pino({ level: process.env.WATTFLOW_TEST_LOG ?? "silent" });
+  const log = options.log ?? pino({ level: process.env.WATTFLOW_TEST_LOG ?? "silent" });
   const engine = new Engine({
     store,
     log,
@@ -115,7 +119,7 @@ export async function startTestFlow(flow: TestFlowInput, options: TestFlowOption
 
   const compile = (input: TestFlowInput): CompiledFlow => {
     const doc = { format: FLOW_FORMAT, id: flowId, env: input.env, connections: input.connections ?? [], nodes: input.nodes };
-    const result = compileFlow(doc, { registry, env });
+    const result = compileFlow(doc, { registry, env, ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}) });
     if (!result.ok) throw new FlowRejected(result.errors);
     return result.flow;
   };
