@@ -3,11 +3,12 @@
  * server speaking GitHub's Contents API, the nightly jobs triggered through the admin API.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import { copyShippedFlow } from "../test/copy-flow.js";
 import { startHaSimulator, type RunningHaSimulator } from "../packages/nodes/src/home-assistant/simulator.js";
 import { FakeGithub } from "../test/fakes/fake-github.js";
 
@@ -40,7 +41,7 @@ beforeAll(async () => {
   data = join(root, "power");
   mkdirSync(join(root, "flows"));
   mkdirSync(data);
-  copyFileSync(new URL("./powermonitor.json", import.meta.url), join(root, "flows", "powermonitor.json"));
+  copyShippedFlow(new URL("./powermonitor.json", import.meta.url), join(root, "flows"));
   ha = await startHaSimulator({ token: "ha-token" });
   gh = new FakeGithub();
   await gh.start();

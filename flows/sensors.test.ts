@@ -126,7 +126,11 @@ describe("grid data", () => {
     expect(latest.weather).toMatchObject({ data_type: "weather", value: 27.4, metadata: { humidity: 61, description: "scattered clouds" } });
     expect(calls.find((c) => c.path.startsWith("/v3/"))!.headers["auth-token"]).toBe("em-key");
     expect((await get<unknown[]>("/api/grid-data/carbon_intensity/?hours=24")).body).toHaveLength(1);
-    expect((await get<{ count: number }>("/api/grid-data/")).body.count).toBe(2);
+    const grid = (await get<{ count: number; results: Record<string, unknown>[] }>("/api/grid-data/")).body;
+    expect(grid.count).toBe(2);
+    // Kept as records: each has an id and the time it was received, and filters by type.
+    expect(grid.results.map((g) => [typeof g.id, typeof g.created_at])).toEqual([["number", "string"], ["number", "string"]]);
+    expect((await get<{ results: { data_type: string }[] }>("/api/grid-data/?data_type=weather")).body.results.map((g) => g.data_type)).toEqual(["weather"]);
     expect((await get("/api/grid-data/weather/?hours=x")).status).toBe(400);
   });
 });
@@ -152,7 +156,9 @@ describe("preferences, AI decisions, energy sources and commands", () => {
     expect(payload).toMatchObject({ command: "set_brightness", value: 75, timestamp: expect.any(String) });
     await device.endAsync();
     expect((await get<unknown[]>("/api/ai-decisions/recent/?hours=24")).body).toHaveLength(1);
-    expect((await get<{ count: number }>("/api/ai-decisions/")).body.count).toBe(1);
+    const decisions = (await get<{ count: number; results: { id: number; decision_type: string }[] }>("/api/ai-decisions/")).body;
+    expect(decisions.count).toBe(1);
+    expect(decisions.results[0]).toMatchObject({ id: created.body.id, decision_type: "source_switch", recommended_source: "solar", confidence: 0.9 });
     expect((await call("POST", "/api/ai-decisions/", { confidence: 3 })).body).toEqual({ decision_type: ["This field is required."], confidence: ["Ensure this value is between 0 and 1."] });
   });
 

@@ -3,12 +3,13 @@
  * documented endpoints and WebSocket shape, through real HTTP and WebSocket.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import WebSocket from "ws";
 import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import { copyShippedFlow } from "../test/copy-flow.js";
 
 let rt: RunningRuntime;
 let root: string;
@@ -61,7 +62,7 @@ const post = (path: string, data: string | Buffer, type = "application/json", to
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "wattflow-solar-"));
   mkdirSync(join(root, "flows"));
-  copyFileSync(new URL("./solar.json", import.meta.url), join(root, "flows", "solar.json"));
+  copyShippedFlow(new URL("./solar.json", import.meta.url), join(root, "flows"));
   // No controller in this test: the poller fails fast and the data comes from uploads.
   process.env.MODBUS_URL = "tcp://127.0.0.1:1";
   process.env.SOLAR_API_TOKEN = TOKEN;

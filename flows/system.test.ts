@@ -9,6 +9,7 @@ import { join } from "node:path";
 import pino from "pino";
 import WebSocket from "ws";
 import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import { copyShippedFlow } from "../test/copy-flow.js";
 
 let rt: RunningRuntime;
 let root: string;
@@ -31,7 +32,7 @@ const get = async <T = Record<string, unknown>>(path: string): Promise<{ status:
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "wattflow-system-"));
   mkdirSync(join(root, "flows"));
-  copyFileSync(new URL("./system.json", import.meta.url), join(root, "flows", "system.json"));
+  copyShippedFlow(new URL("./system.json", import.meta.url), join(root, "flows"));
   process.env.SYSTEM_INTERVAL = "1s";
   process.env.SYSTEM_API_TOKEN = TOKEN;
   rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });

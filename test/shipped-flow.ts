@@ -2,12 +2,15 @@
  * Runs one shipped flow file for a contract test: the real runtime, in a
  * throwaway folder, with the test's environment variables set while it runs.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import { copyShippedFlow } from "./copy-flow.js";
+
+export { copyShippedFlow };
 
 export interface ShippedFlow {
   rt: RunningRuntime;
@@ -21,7 +24,7 @@ export async function startShippedFlow(flowFile: URL, env: Record<string, string
   const name = basename(fileURLToPath(flowFile));
   const root = mkdtempSync(join(tmpdir(), `wattflow-${name.replace(/\.json$/, "")}-`));
   mkdirSync(join(root, "flows"));
-  copyFileSync(flowFile, join(root, "flows", name));
+  copyShippedFlow(flowFile, join(root, "flows"));
   Object.assign(process.env, env);
   const rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
   return {

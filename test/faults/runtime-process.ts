@@ -4,11 +4,12 @@
  * SIGTERM for a clean stop, SIGKILL for a crash.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { copyShippedFlow } from "../copy-flow.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(repoRoot, "packages/runtime/bin/wattflow.js");
@@ -52,7 +53,7 @@ export function runtimeFolder(flowFiles: readonly URL[]): RuntimeFolder {
   const flows = join(root, "flows");
   const data = join(root, "data");
   mkdirSync(flows);
-  for (const f of flowFiles) copyFileSync(f, join(flows, basename(fileURLToPath(f))));
+  for (const f of flowFiles) copyShippedFlow(f, flows);
   const running = new Set<ChildProcess>();
 
   const start = async (env: Record<string, string | undefined>): Promise<RuntimeProcess> => {

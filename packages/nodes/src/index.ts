@@ -11,11 +11,15 @@ import linkOut from "./link/link-out.js";
 import httpIn from "./http/http-in.js";
 import httpResponse from "./http/http-response.js";
 import httpRequest from "./http-request/index.js";
+import httpFile from "./http-file/index.js";
 import wsOut from "./ws-out/index.js";
 import storeWrite from "./store/store-write.js";
 import storeQuery from "./store/store-query.js";
+import recordWrite from "./records/record-write.js";
+import recordQuery from "./records/record-query.js";
 import retention from "./retention/index.js";
 import aggregateWindow from "./aggregate-window/index.js";
+import calendarRollup from "./calendar-rollup/index.js";
 import modbusRead from "./modbus/read.js";
 import modbusDevice from "./modbus/connection.js";
 import hostMetrics from "./host-metrics/index.js";
@@ -41,6 +45,21 @@ import influxQuery from "./influx/query.js";
 import mqttIn from "./mqtt/mqtt-in.js";
 import mqttOut from "./mqtt/mqtt-out.js";
 import healthCheck from "./health/index.js";
+import filter from "./filter/index.js";
+import delay from "./delay/index.js";
+import trigger from "./trigger/index.js";
+import split from "./split/index.js";
+import join from "./join/index.js";
+import batch from "./batch/index.js";
+import sort from "./sort/index.js";
+import range from "./range/index.js";
+import smooth from "./smooth/index.js";
+import json from "./json/index.js";
+import comment from "./comment/index.js";
+import complete from "./complete/index.js";
+import thresholdAlert from "./threshold-alert/index.js";
+import presence from "./presence/index.js";
+import pagedQuery from "./paged-query/index.js";
 
 /** Every node of the standard library; the runtime discovers this module through package.json's "wattflow" field. */
 export const nodes: AnyNodeDefinition[] = [
@@ -56,11 +75,15 @@ export const nodes: AnyNodeDefinition[] = [
   httpIn,
   httpResponse,
   httpRequest,
+  httpFile,
   wsOut,
   storeWrite,
   storeQuery,
+  recordWrite,
+  recordQuery,
   retention,
   aggregateWindow,
+  calendarRollup,
   modbusRead,
   hostMetrics,
   haSensor,
@@ -77,6 +100,21 @@ export const nodes: AnyNodeDefinition[] = [
   validate,
   windowBuffer,
   healthCheck,
+  filter,
+  delay,
+  trigger,
+  split,
+  join,
+  batch,
+  sort,
+  range,
+  smooth,
+  json,
+  comment,
+  complete,
+  thresholdAlert,
+  presence,
+  pagedQuery,
 ] as AnyNodeDefinition[];
 export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github, mqttBroker, influxdb, apiAuth] as AnyConnectionDefinition[];
 

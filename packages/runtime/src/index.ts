@@ -11,6 +11,7 @@ export {
   CONNECTION_KEYWORD,
   SECRET_KEYWORD,
   RAW_KEYWORD,
+  FILE_KEYWORD,
   Registry,
   type NodeDefinition,
   type AnyNodeDefinition,

@@ -53,6 +53,8 @@ beforeAll(async () => {
   flowsDir = join(root, "flows");
   mkdirSync(flowsDir);
   writeFileSync(join(flowsDir, "demo.json"), JSON.stringify(demo()));
+  // A declarative test beside a flow (wattflow test) is not a flow: startup must not load it.
+  writeFileSync(join(flowsDir, "demo.test.json"), JSON.stringify({ flow: "demo.json", tests: [] }));
   // A plugin folder with one good plugin and one that throws on load.
   const nodes = join(root, "plugins");
   mkdirSync(join(nodes, "good"), { recursive: true });

@@ -1,8 +1,11 @@
-import { defineNode, RAW_KEYWORD, Type, type Done, type Message, type Output } from "@wattflow/runtime";
+import { readFileSync } from "node:fs";
+import { defineNode, FILE_KEYWORD, RAW_KEYWORD, Type, type Done, type Message, type Output } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { compileUserCode } from "./compile.js";
 import { TimedRunner } from "./time-limit.js";
+
+const DEFAULT_CODE = "return msg;";
 
 /** A message whose returned promise has not settled yet. */
 interface Pending {
@@ -16,7 +19,14 @@ export default defineNode({
   summary: "Runs your JavaScript on each message. Not a sandbox: the code has the runtime's full privileges.",
   docs: readDocs(import.meta.url),
   config: Type.Object({
-    code: Type.String({ default: "return msg;", description: "body of async function (msg, node, context, env, flow, global)", [RAW_KEYWORD]: true }),
+    code: Type.String({ default: DEFAULT_CODE, description: "body of async function (msg, node, context, env, flow, global)", [RAW_KEYWORD]: true }),
+    file: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "a file holding the body instead of `code`, relative to the flow file (e.g. heatpump/device-status.js); read at each deploy",
+        [FILE_KEYWORD]: true,
+      }),
+    ),
     outputs: Type.Integer({ minimum: 0, maximum: 32, default: 1, description: "output ports; return an array with one entry per port" }),
     timeout: Type.String({
       pattern: DURATION_PATTERN,
@@ -29,12 +39,14 @@ export default defineNode({
       description: "longest a message may take in all, awaits included; past it the message fails and a late result is dropped. 0s: no limit",
     }),
   }),
+  checkConfig: (c) => (c.file !== undefined && c.code !== DEFAULT_CODE ? [{ pointer: "/code", message: "give either code or file, not both" }] : []),
   inputs: 1,
   outputs: ["output 1"],
   outputsFor: (c) => Array.from({ length: c.outputs }, (_, i) => `output ${i + 1}`),
   create(node, c) {
     const where = `${node.flowId}/${node.id}`;
-    const run = compileUserCode(c.code, where);
+    // The compiler made `file` absolute and checked it can be read; it is read again here, as deployed.
+    const run = c.file !== undefined ? compileUserCode(readFileSync(c.file, "utf8"), `${where} (${c.file})`) : compileUserCode(c.code, where);
     const limitMs = parseDuration(c.timeout);
     const messageLimitMs = parseDuration(c.messageTimeout);
     const api = {
@@ -43,6 +55,7 @@ export default defineNode({
       log: (text: unknown) => node.log.info({ value: text }, "function log"),
       warn: (text: unknown) => node.log.warn({ value: text }, "function warning"),
       status: node.status,
+      // Awaitable: under `block` it resolves once a full queue downstream took the message.
       send: (out: Output) => node.send(out),
       newMessage: node.newMessage,
     };
@@ -74,7 +87,10 @@ export default defineNode({
           if (messageLimitMs > 0 && !pending.delete(p)) return lateResult();
           if (err !== undefined) return done(err);
           send(out as Output);
-          done();
+          // Sends the code did not await (a loop of node.send) are awaited for it: the message is done once
+          // everything it sent was accepted downstream, so `concurrency` counts held work too.
+          if (node.isHeld()) void node.whenSent().then(() => done());
+          else done();
         };
         runner.add({
           msg,

@@ -1,10 +1,12 @@
+import { dirname } from "node:path";
 import type { TObject } from "@sinclair/typebox";
 import { RAW_KEYWORD, outputPorts, type AnyNodeDefinition } from "../registry/define.js";
 import type { Registry } from "../registry/registry.js";
 import { DEFAULT_QUEUE_SIZE, type CompiledConnection, type CompiledFlow, type CompiledNode } from "./compiled.js";
 import { canonicalJson, hashDocument, sha256 } from "./canonical.js";
 import { interpolateDeep } from "./interpolate.js";
-import { migrateFlow } from "./migrate.js";
+import { resolveFileRefs } from "./file-refs.js";
+import { migrateFlow, migrateNodeConfig } from "./migrate.js";
 import { literalSecretWarnings } from "./secrets.js";
 import { checkConnectionRefs, closest, documentOrder, validateConfig, validateDocumentShape, type Problem } from "./validate.js";
 import type { FlowDocument, FlowIssue, QueuePolicy } from "./types.js";
@@ -15,6 +17,8 @@ export interface CompileOptions {
   env: Record<string, string | undefined>;
   /** Named in every issue. */
   file?: string;
+  /** Where file references in node configs are resolved (default: the folder of `file`). */
+  baseDir?: string;
 }
 
 export type CompileResult = { ok: true; flow: CompiledFlow; warnings: FlowIssue[] } | { ok: false; errors: FlowIssue[] };
@@ -121,6 +125,9 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
   for (const n of nodesRaw) if (isObject(n) && typeof n.id === "string" && typeof n.type === "string" && !nodeTypes.has(n.id)) nodeTypes.set(n.id, n.type);
   const seen = new Set<string>();
   const nodes: CompiledNode[] = [];
+  // Nodes whose config was migrated to their type's current version, by index: the document carries the result.
+  const migratedNodes = new Map<number, { typeVersion: number; config: Json }>();
+  const warnings: FlowIssue[] = [];
   nodesRaw.forEach((n, i) => {
     if (!isObject(n) || typeof n.id !== "string" || typeof n.type !== "string") return; // the schema said why
     const pointer = `/nodes/${i}`;
@@ -133,7 +140,22 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
       report({ pointer: "/type", message: `unknown node type "${n.type}"${hint(n.type, registry.nodeTypes())}` });
       return;
     }
-    const { config, checked, unresolved } = checkConfig(definition.config, n.config, `${pointer}/config`, id);
+    const migration = migrateNodeConfig(definition, n.typeVersion, n.config, registry.nodeModule(n.type));
+    if (!migration.ok) {
+      report({ pointer: migration.pointer, message: migration.message });
+      return;
+    }
+    if (migration.migratedFrom !== undefined && isObject(migration.config)) {
+      migratedNodes.set(i, { typeVersion: migration.version, config: migration.config });
+      warnings.push({
+        ...(file !== undefined ? { file } : {}),
+        ...(flowId !== undefined ? { flowId } : {}),
+        nodeId: id,
+        pointer: `${pointer}/typeVersion`,
+        message: `written for ${n.type} version ${migration.migratedFrom}, migrated to version ${migration.version} on load (saving the flow records version ${migration.version})`,
+      });
+    }
+    const { config, checked, unresolved } = checkConfig(definition.config, migration.config, `${pointer}/config`, id);
     const refs = checkConnectionRefs(definition.config, checked, connectionTypes);
     for (const p of refs.problems) if (!unresolved.has(`${pointer}/config${p.pointer}`)) report({ pointer: `/config${p.pointer}`, message: p.message });
 
@@ -146,6 +168,9 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
     if (extra.length > 0) return;
 
     if (!config || ports === undefined) return;
+    const files = resolveFileRefs(definition.config, config, options.baseDir ?? (file !== undefined ? dirname(file) : undefined));
+    for (const p of files.problems) report({ pointer: `/config${p.pointer}`, message: p.message });
+    if (files.problems.length > 0) return;
     const queueRaw = isObject(n.queue) ? n.queue : {};
     const queue: CompiledNode["queue"] = {
       size: typeof queueRaw.size === "number" ? queueRaw.size : DEFAULT_QUEUE_SIZE,
@@ -159,7 +184,7 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
       id,
       type: n.type,
       name,
-      config,
+      config: files.config,
       // Trailing empty ports beyond the type's outputs are tolerated (Node-RED exports have them) and dropped here.
       wires: wires.slice(0, Math.max(ports.length, 1)),
       queue,
@@ -167,15 +192,18 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
       definition,
       ports,
       connections: refs.used,
-      hash: sha256(canonicalJson({ type: n.type, name, config, queue, disabled })),
+      hash: sha256(canonicalJson({ type: n.type, name, config, queue, disabled, files: files.digests })),
     });
   });
 
   if (errors.length > 0) return fail();
-  const document = doc as unknown as FlowDocument;
+  // The document holds migrated configs, so what is shown, stored and written back is in the current versions.
+  const document = (
+    migratedNodes.size === 0 ? doc : { ...doc, nodes: nodesRaw.map((n, i) => (migratedNodes.has(i) ? { ...(n as Json), ...migratedNodes.get(i) } : n)) }
+  ) as unknown as FlowDocument;
   return {
     ok: true,
-    warnings: literalSecretWarnings(document, registry, file),
+    warnings: [...warnings, ...literalSecretWarnings(document, registry, file)],
     flow: { id: document.id, label: document.label ?? document.id, document, env, connections, nodes, hash: hashDocument(document), file },
   };
 }

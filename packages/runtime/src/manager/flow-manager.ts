@@ -1,5 +1,5 @@
 import { readFile, readdir, unlink, mkdir } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { watch, type FSWatcher } from "chokidar";
 import type { Engine } from "../engine/engine.js";
@@ -48,7 +48,7 @@ export class FlowManager implements FlowManagerApi {
 
   async loadAll(): Promise<void> {
     await mkdir(this.flowsDir, { recursive: true });
-    const files = (await readdir(this.flowsDir)).filter((f) => f.endsWith(".json")).sort();
+    const files = (await readdir(this.flowsDir)).filter(isFlowFileName).sort();
     for (const f of files) await this.loadFile(join(this.flowsDir, f), "startup");
   }
 
@@ -144,19 +144,24 @@ export class FlowManager implements FlowManagerApi {
     if (this.watcher) return;
     this.watcher = watch(this.flowsDir, {
       ignoreInitial: true,
-      depth: 0,
+      // One level down: a flow's code and pages live in the folder named like it (flows/heatpump/ for flows/heatpump.json).
+      depth: 1,
       awaitWriteFinish: { stabilityThreshold: 80, pollInterval: 20 },
-      ignored: (path, stats) => stats?.isFile() === true && !path.endsWith(".json"),
     });
     const onFile = (path: string): void => {
-      if (!path.endsWith(".json")) return;
-      void this.loadFile(path, "file").catch((err: unknown) => this.options.log.error({ err, path }, "reading a flow file failed"));
+      const flowFile = dirname(path) === this.flowsDir ? path : `${dirname(path)}.json`;
+      if (!isFlowFileName(basename(flowFile)) || dirname(flowFile) !== this.flowsDir) return;
+      // A changed code file or page redeploys the flow that owns the folder; only the nodes naming it restart.
+      if (flowFile !== path && ![...this.flows.values()].some((m) => m.file === flowFile)) return;
+      void this.loadFile(flowFile, "file").catch((err: unknown) => this.options.log.error({ err, path }, "reading a flow file failed"));
     };
     this.watcher.on("add", onFile);
     this.watcher.on("change", onFile);
     this.watcher.on("unlink", (path) => {
       const f = [...this.flows.values()].find((m) => m.file === path);
       if (f) void this.remove(f.id);
+      // A vanished code file or page: the redeploy is refused with the reason, and the running version stays.
+      else onFile(path);
     });
     await new Promise<void>((resolveReady) => this.watcher!.once("ready", () => resolveReady()));
   }
@@ -244,7 +249,8 @@ export class FlowManager implements FlowManagerApi {
     const previous = existing?.running ?? undefined;
     const diff = diffFlows(previous, next);
 
-    if (previous && previous.hash === next.hash) {
+    // Same document, but a node's file (code, page) may have changed: then its node restarts.
+    if (previous && previous.hash === next.hash && diff.changed.length === 0) {
       if (existing) existing.errors = [];
       return { ok: true, result: { flowId: next.id, revision: current, hash: next.hash, diff, unchanged: true } };
     }
@@ -290,7 +296,8 @@ export class FlowManager implements FlowManagerApi {
   }
 
   private compile(flowId: string, flow: unknown, file: string | undefined): ReturnType<typeof compileFlow> {
-    const result = compileFlow(flow, { registry: this.options.registry, env: this.env, file });
+    // Every flow lives in flowsDir, so file references resolve there even for a flow deployed over the API.
+    const result = compileFlow(flow, { registry: this.options.registry, env: this.env, file, baseDir: this.flowsDir });
     if (result.ok && result.flow.id !== flowId) {
       return { ok: false, errors: [{ file, flowId, pointer: "/id", message: `must be "${flowId}" (the flow being deployed), got "${result.flow.id}"` }] };
     }
@@ -316,4 +323,9 @@ export class FlowManager implements FlowManagerApi {
 
 function isDocument(value: unknown): value is FlowDocument {
   return typeof value === "object" && value !== null && Array.isArray((value as { nodes?: unknown }).nodes);
+}
+
+/** Flow files are the folder's `.json` files, except the declarative tests beside them (`demo.test.json`, run by `wattflow test`). */
+export function isFlowFileName(name: string): boolean {
+  return name.endsWith(".json") && !name.endsWith(".test.json");
 }

@@ -10,6 +10,9 @@ export const SECRET_KEYWORD = "x-wattflow-secret";
 /** JSON Schema keyword that marks a config field as taken literally: no `${NAME}` interpolation (code, templates). */
 export const RAW_KEYWORD = "x-wattflow-raw";
 
+/** JSON Schema keyword that marks a config field as a path to a file next to the flow file (code, a page). */
+export const FILE_KEYWORD = "x-wattflow-file";
+
 /** A config field that names a connection of the given type (the editor shows a picker). */
 export function Connection(connectionType: string, options: StringOptions = {}): TString {
   return Type.String({ ...options, [CONNECTION_KEYWORD]: connectionType });
@@ -21,7 +24,7 @@ export function Secret(options: StringOptions = {}): TString {
 }
 
 /** Which runtime events a node listens to, besides its input wire. */
-export type NodeListens = "errors" | "status";
+export type NodeListens = "errors" | "status" | "complete";
 
 export interface NodeDefinition<C extends TObject = TObject> {
   /** Unique type name, kebab-case: `modbus-read`. */
@@ -32,6 +35,22 @@ export interface NodeDefinition<C extends TObject = TObject> {
   summary: string;
   /** Markdown documentation shown beside the property form (usually the node's README). */
   docs?: string;
+  /**
+   * The version of this type's config shape, a whole number from 1 (the
+   * default). Raise it when a config written for the old shape would no
+   * longer be right, and give `migrate`. Flow files record the version each
+   * node was written for (`typeVersion`, absent meaning 1); an older one is
+   * migrated on load, a newer one is refused.
+   */
+  version?: number;
+  /**
+   * Brings a config written for `fromVersion` (always below `version`) to the
+   * current shape. It gets the config as written in the file (`${NAME}`
+   * references not yet resolved, no defaults filled in) and returns a new
+   * object; the result is then checked against `config` as usual. A throw
+   * refuses the flow with its message.
+   */
+  migrate?(config: Readonly<Record<string, unknown>>, fromVersion: number): Record<string, unknown>;
   config: C;
   /** 0 for sources, 1 for everything else. */
   inputs: 0 | 1;
@@ -64,11 +83,24 @@ export function outputPorts(definition: AnyNodeDefinition, config: Record<string
   return definition.outputsFor ? definition.outputsFor(config) : definition.outputs;
 }
 
+/** The version of a node type's config shape (1 unless the definition says otherwise). */
+export function nodeTypeVersion(definition: AnyNodeDefinition): number {
+  return definition.version ?? 1;
+}
+
 /** The erased form the registry stores. */
 export type AnyNodeDefinition = NodeDefinition<TObject>;
 
 /** One definition gives the TypeScript config type, the JSON Schema and the behaviour. */
 export function defineNode<C extends TObject>(definition: NodeDefinition<C>): NodeDefinition<C> {
+  const { version } = definition;
+  // A plugin mistake found here names the type, instead of surfacing later as a confusing flow error.
+  if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
+    throw new Error(`node type "${definition.type}": version must be a whole number from 1 (got ${JSON.stringify(version)})`);
+  }
+  if ((version ?? 1) > 1 && typeof definition.migrate !== "function") {
+    throw new Error(`node type "${definition.type}" is at version ${version} but has no migrate(config, fromVersion) for flows written for older versions`);
+  }
   return definition;
 }
 

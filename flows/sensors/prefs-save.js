@@ -1,0 +1,14 @@
+const body = msg.payload ?? {};
+const key = msg.req.params.key ?? body.key;
+const errors = {};
+if (typeof key !== "string" || key.length === 0 || key.length > 100) errors.key = ["This field is required."];
+if (body.value === undefined) errors.value = ["This field is required."];
+if (Object.keys(errors).length) return { ...msg, statusCode: 400, payload: errors };
+const prefs = flow.get("preferences") ?? {};
+const now = new Date().toISOString();
+const existed = prefs[key];
+if (msg.req.method === "POST" && existed) return { ...msg, statusCode: 400, payload: { key: ["user preferences with this key already exists."] } };
+if (msg.req.method === "PUT" && !existed) return { ...msg, statusCode: 404, payload: { detail: "Not found." } };
+prefs[key] = { key, value: body.value, description: body.description ?? existed?.description ?? "", created_at: existed?.created_at ?? now, updated_at: now };
+flow.set("preferences", prefs);
+return { ...msg, statusCode: existed ? 200 : 201, payload: prefs[key] };

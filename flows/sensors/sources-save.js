@@ -1,0 +1,13 @@
+const sources = flow.get("sources") ?? [];
+const s = sources.find((x) => String(x.id) === msg.req.params.id);
+if (!s) return { ...msg, statusCode: 404, payload: { detail: "Not found." } };
+const b = msg.payload ?? {};
+const errors = {};
+if (b.is_available !== undefined && typeof b.is_available !== "boolean") errors.is_available = ["Must be a valid boolean."];
+if (b.priority !== undefined && !Number.isInteger(b.priority)) errors.priority = ["A valid integer is required."];
+if (b.capacity_kw !== undefined && b.capacity_kw !== null && typeof b.capacity_kw !== "number") errors.capacity_kw = ["A valid number is required."];
+if (Object.keys(errors).length) return { ...msg, statusCode: 400, payload: errors };
+for (const k of ["is_available", "priority", "capacity_kw", "name"]) if (b[k] !== undefined) s[k] = b[k];
+s.updated_at = new Date().toISOString();
+flow.set("sources", sources);
+return { ...msg, payload: s };
