@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "@wattflow/runtime";
 import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
 import aggregate from "./index.js";
-import { addReading, emptyAcc } from "./accumulator.js";
+import { addReading, emptyAcc } from "../shared/stats.js";
 
 let t: TestFlow | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { timeOf } from "../shared/flatten.js";
 import { addUnits, isTimeZone, startOf, type CalendarUnit } from "../shared/calendar.js";
-import { addReading, combine, emptyAcc, statOf, type Acc, type Stat } from "./accumulator.js";
+import { addReading, combine, emptyAcc, statOf, type Acc, type Stat } from "../shared/stats.js";
 
 const StatName = Type.Union(["avg", "min", "max", "sum", "count", "first", "last", "energy"].map((s) => Type.Literal(s)));
 

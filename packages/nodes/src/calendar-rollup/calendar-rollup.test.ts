@@ -69,8 +69,8 @@ describe("calendar-rollup", () => {
       "UTC",
       3_600_000,
     );
-    expect(periods.map((p) => p.fields.p!.energyWh)).toEqual([125, 375]);
-    expect(periods[0]!.fields.p!.energyWh + periods[1]!.fields.p!.energyWh).toBe(energyWh([{ t: 0, v: 0 }, { t: 3_600_000, v: 1000 }], Infinity));
+    expect(periods.map((p) => p.fields.p!.energy)).toEqual([125, 375]);
+    expect(periods[0]!.fields.p!.energy + periods[1]!.fields.p!.energy).toBe(energyWh([{ t: 0, v: 0 }, { t: 3_600_000, v: 1000 }], Infinity));
   });
 
   it("readings further apart than maxGap add no energy", () => {
@@ -84,7 +84,7 @@ describe("calendar-rollup", () => {
       "UTC",
       35 * 60_000,
     );
-    expect(periods[0]!.fields.p!.energyWh).toBe(0);
+    expect(periods[0]!.fields.p!.energy).toBe(0);
   });
 
   it("follows the time zone across daylight saving: 23 local hours on 30 March in London, 31 days in March", () => {
@@ -97,7 +97,7 @@ describe("calendar-rollup", () => {
     expect(hours[1]!.start).toBe(Date.parse("2025-03-30T01:00:00Z")); // 02:00 BST
     const days = rollup(readings, ["p"], "day", "Europe/London", 35 * 60_000);
     expect(days.map((d) => d.start)).toEqual([start, Date.parse("2025-03-30T23:00:00Z")]);
-    expect(days[0]!.fields.p!.energyWh).toBeCloseTo(23 * 600, 6);
+    expect(days[0]!.fields.p!.energy).toBeCloseTo(23 * 600, 6);
   });
 
   it("refuses a message without a readings array with an error naming the path", async () => {

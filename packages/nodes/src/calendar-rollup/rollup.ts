@@ -1,5 +1,6 @@
 import { addUnits, isoInZone, localParts, periodKey, startOf } from "../shared/calendar.js";
 import { splitSegmentWh, type PowerReading } from "../shared/energy.js";
+import { addReading, emptyAcc, statOf, type Acc } from "../shared/stats.js";
 
 export type RollupUnit = "hour" | "day" | "month";
 export type RollupStat = "avg" | "min" | "max" | "sum" | "count" | "first" | "last" | "energy" | "energy_kwh";
@@ -11,16 +12,8 @@ export interface RollupReading {
   values: Record<string, number>;
 }
 
-export interface FieldStats {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  first: number | null;
-  last: number | null;
-  /** Wh, including the parts of segments that cross into this period from the previous one. */
-  energyWh: number;
-}
+/** A field's statistics in one period; its energy includes the parts of segments that cross into the period. */
+export type FieldStats = Acc;
 
 export interface Period {
   start: number;
@@ -48,8 +41,6 @@ export function periodLabel(unit: RollupUnit, start: number, timeZone: string, f
   return `${periodKey("day", start, timeZone)}T${String(localParts(start, timeZone).hour).padStart(2, "0")}:00`;
 }
 
-const emptyStats = (): FieldStats => ({ count: 0, sum: 0, min: Infinity, max: -Infinity, first: null, last: null, energyWh: 0 });
-
 /**
  * Groups readings into calendar periods and integrates each field as power.
  * A segment between two readings is split where it crosses a period boundary,
@@ -64,7 +55,7 @@ export function rollup(readings: readonly RollupReading[], fields: readonly stri
     if (!p) periods.set(start, (p = { start, end: periodEnd(unit, start, timeZone), fields: {} }));
     return p;
   };
-  const statsOf = (t: number, field: string): FieldStats => (periodAt(t).fields[field] ??= emptyStats());
+  const statsOf = (t: number, field: string): FieldStats => (periodAt(t).fields[field] ??= emptyAcc());
   const nextBoundary = (t: number): number => periodEnd(unit, periodStart(unit, t, timeZone), timeZone);
 
   for (const field of fields) {
@@ -72,15 +63,10 @@ export function rollup(readings: readonly RollupReading[], fields: readonly stri
     for (const r of sorted) {
       const v = r.values[field];
       if (v === undefined) continue;
-      const s = statsOf(r.t, field);
-      s.count += 1;
-      s.sum += v;
-      s.min = Math.min(s.min, v);
-      s.max = Math.max(s.max, v);
-      s.first ??= v;
-      s.last = v;
+      // Energy is left out here (no previous reading given): the segment is split across periods below.
+      addReading(statsOf(r.t, field), r.t, v, undefined, maxGapMs);
       const here = { t: r.t, v };
-      if (prev) splitSegmentWh(prev, here, maxGapMs, nextBoundary, (partStart, wh) => (statsOf(partStart, field).energyWh += wh));
+      if (prev) splitSegmentWh(prev, here, maxGapMs, nextBoundary, (partStart, wh) => (statsOf(partStart, field).energy += wh));
       prev = here;
     }
   }
@@ -88,28 +74,6 @@ export function rollup(readings: readonly RollupReading[], fields: readonly stri
 }
 
 export function statValue(s: FieldStats | undefined, stat: RollupStat): number | null {
-  const f = s ?? emptyStats();
-  switch (stat) {
-    case "count":
-      return f.count;
-    case "sum":
-      return f.sum;
-    case "energy":
-      return f.energyWh;
-    case "energy_kwh":
-      return f.energyWh / 1000;
-  }
-  if (f.count === 0) return null;
-  switch (stat) {
-    case "avg":
-      return f.sum / f.count;
-    case "min":
-      return f.min;
-    case "max":
-      return f.max;
-    case "first":
-      return f.first;
-    case "last":
-      return f.last;
-  }
+  const f = s ?? emptyAcc();
+  return stat === "energy_kwh" ? f.energy / 1000 : statOf(f, stat);
 }

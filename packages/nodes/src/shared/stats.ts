@@ -1,6 +1,6 @@
-import { segmentWh } from "../shared/energy.js";
+import { segmentWh } from "./energy.js";
 
-/** Running statistics of one field in one pane: enough to combine panes without keeping readings. */
+/** Running statistics of one field over a pane or a period: enough to combine them without keeping readings. */
 export interface Acc {
   count: number;
   sum: number;
@@ -63,7 +63,9 @@ export function combine(accs: Acc[]): Acc {
 }
 
 export function statOf(acc: Acc, stat: Stat): number | null {
-  if (acc.count === 0) return stat === "count" || stat === "energy" || stat === "sum" ? 0 : null;
+  // Energy can reach a period without a reading of its own (a segment crossing it), so it is read even then.
+  if (stat === "energy") return acc.energy;
+  if (acc.count === 0) return stat === "count" || stat === "sum" ? 0 : null;
   switch (stat) {
     case "avg":
       return acc.sum / acc.count;
@@ -79,7 +81,5 @@ export function statOf(acc: Acc, stat: Stat): number | null {
       return acc.first;
     case "last":
       return acc.last;
-    case "energy":
-      return acc.energy;
   }
 }
