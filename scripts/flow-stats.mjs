@@ -62,9 +62,14 @@ function inlineCode(node) {
   return found;
 }
 
+/** Every node written in a flow file: its own and, once each, those of the subflows it defines (`<subflow>/<id>`). */
+function writtenNodes(doc) {
+  return [...(doc.nodes ?? []), ...(doc.subflows ?? []).flatMap((s) => (s.nodes ?? []).map((n) => ({ ...n, id: `${s.id}/${n.id}` })))];
+}
+
 /** Function bodies of one flow: inline code or the file it names (relative to the flow file). */
 function functionBodies(file, doc) {
-  return (doc.nodes ?? [])
+  return writtenNodes(doc)
     .filter((n) => n.type === "function")
     .map((n) => {
       const ref = n.config?.file;
@@ -140,14 +145,15 @@ export function flowStats(flowsDir) {
   }
   const perFlow = flows.map((f) => ({
     flow: f.name,
-    nodes: (f.doc.nodes ?? []).length,
+    nodes: writtenNodes(f.doc).length,
     functionNodes: f.bodies.length,
     codeLines: f.bodies.reduce((sum, b) => sum + b.lines.length, 0),
     longestFunction: Math.max(0, ...f.bodies.map((b) => b.lines.length)),
     duplicatedLines: f.bodies.reduce((sum, b) => sum + b.lines.filter((l) => (bodiesPerLine.get(l.trim()) ?? 0) > 1).length, 0),
-    inlineCode: (f.doc.nodes ?? []).flatMap((n) => inlineCode(n).map((p) => ({ node: n.id, ...p }))),
-    withoutPosition: (f.doc.nodes ?? []).filter((n) => !n.position).map((n) => n.id),
-    overlapping: overlaps(f.doc),
+    inlineCode: writtenNodes(f.doc).flatMap((n) => inlineCode(n).map((p) => ({ node: n.id, ...p }))),
+    withoutPosition: writtenNodes(f.doc).filter((n) => !n.position).map((n) => n.id),
+    // A subflow is drawn on its own canvas.
+    overlapping: [f.doc, ...(f.doc.subflows ?? [])].flatMap(overlaps),
     backwardWires: backwardWires(f.doc),
     functions: f.bodies.map((b) => ({ node: b.node, source: b.source, lines: b.lines.length })),
   }));

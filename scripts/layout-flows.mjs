@@ -97,6 +97,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const doc = JSON.parse(readFileSync(file, "utf8"));
     const positions = layout(doc);
     doc.nodes = (doc.nodes ?? []).map((n) => ({ ...n, position: positions[n.id] }));
+    // Each subflow is laid out on its own canvas, as the editor shows it.
+    if (doc.subflows) {
+      doc.subflows = doc.subflows.map((s) => {
+        const inner = layout(s);
+        return { ...s, nodes: (s.nodes ?? []).map((n) => ({ ...n, position: inner[n.id] })) };
+      });
+    }
     writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
     console.log(`${file}: ${doc.nodes.length} nodes placed`);
   }

@@ -8,6 +8,7 @@ import { interpolateDeep } from "./interpolate.js";
 import { resolveFileRefs } from "./file-refs.js";
 import { migrateFlow, migrateNodeConfig } from "./migrate.js";
 import { literalSecretWarnings } from "./secrets.js";
+import { expandSubflows } from "./subflow.js";
 import { checkConnectionRefs, closest, documentOrder, validateConfig, validateDocumentShape, type Problem } from "./validate.js";
 import type { FlowDocument, FlowIssue, QueuePolicy } from "./types.js";
 
@@ -121,16 +122,21 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
     connections.push({ id: c.id, type: c.type, name, config, definition, hash: sha256(canonicalJson({ type: c.type, config })) });
   });
 
+  // Subflow instances become copies of their inner nodes here; from now on every node is an ordinary one.
+  const expanded = expandSubflows(doc, nodesRaw, {
+    registry,
+    issue,
+    checkParams: (schema, given, pointer, nodeId) => checkConfig(schema, given ?? {}, pointer, nodeId).config,
+  });
   const nodeTypes = new Map<string, string>();
-  for (const n of nodesRaw) if (isObject(n) && typeof n.id === "string" && typeof n.type === "string" && !nodeTypes.has(n.id)) nodeTypes.set(n.id, n.type);
+  for (const { node: n } of expanded) if (typeof n.id === "string" && typeof n.type === "string" && !nodeTypes.has(n.id)) nodeTypes.set(n.id, n.type);
   const seen = new Set<string>();
   const nodes: CompiledNode[] = [];
   // Nodes whose config was migrated to their type's current version, by index: the document carries the result.
   const migratedNodes = new Map<number, { typeVersion: number; config: Json }>();
   const warnings: FlowIssue[] = [];
-  nodesRaw.forEach((n, i) => {
+  expanded.forEach(({ node: n, pointer, docIndex }) => {
     if (!isObject(n) || typeof n.id !== "string" || typeof n.type !== "string") return; // the schema said why
-    const pointer = `/nodes/${i}`;
     const id = n.id;
     const report = (p: Problem): void => issue(`${pointer}${p.pointer}`, p.message, id);
     if (seen.has(id)) report({ pointer: "/id", message: `duplicate node id "${id}"` });
@@ -146,7 +152,8 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
       return;
     }
     if (migration.migratedFrom !== undefined && isObject(migration.config)) {
-      migratedNodes.set(i, { typeVersion: migration.version, config: migration.config });
+      // Copies made from a subflow are migrated in memory only; the definition in the file keeps its text.
+      if (docIndex !== undefined) migratedNodes.set(docIndex, { typeVersion: migration.version, config: migration.config });
       warnings.push({
         ...(file !== undefined ? { file } : {}),
         ...(flowId !== undefined ? { flowId } : {}),

@@ -35,6 +35,28 @@ export const FlowConnectionSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A fragment defined once and used by nodes of type `subflow:<id>`; each use is expanded into its own copies. */
+export const FlowSubflowSchema = Type.Object(
+  {
+    id: Id,
+    label: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    params: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }), Type.Record(Type.String(), Type.Unknown()), {
+        description: "a JSON Schema per parameter, used inside the subflow as ${name}; a parameter without a default is required",
+      }),
+    ),
+    input: Type.Optional(Type.Array(Id, { description: "the inner nodes that receive what is wired into an instance" })),
+    outputs: Type.Optional(
+      Type.Array(Type.Object({ node: Id, port: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }), {
+        description: "an instance's output ports, each an inner node's output port",
+      }),
+    ),
+    nodes: Type.Array(FlowNodeSchema),
+  },
+  { additionalProperties: false },
+);
+
 /** The JSON Schema of a flow file, format 1. */
 export const FlowDocumentSchema = Type.Object(
   {
@@ -45,6 +67,7 @@ export const FlowDocumentSchema = Type.Object(
     description: Type.Optional(Type.String()),
     env: Type.Optional(Type.Record(Type.String(), Type.String())),
     connections: Type.Optional(Type.Array(FlowConnectionSchema)),
+    subflows: Type.Optional(Type.Array(FlowSubflowSchema)),
     nodes: Type.Array(FlowNodeSchema),
   },
   { additionalProperties: false, $id: "https://wattflow.dev/schema/flow@1.json", title: "Wattflow flow (format 1)" },

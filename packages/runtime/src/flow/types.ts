@@ -34,6 +34,20 @@ export interface FlowConnection {
   config?: Record<string, unknown>;
 }
 
+/** A fragment used by nodes of type `subflow:<id>`, expanded at compile time into copies with ids `<instance>.<inner>`. */
+export interface FlowSubflow {
+  id: string;
+  label?: string;
+  description?: string;
+  /** A JSON Schema per parameter, written `${name}` in the inner configs; without a default, a parameter is required. */
+  params?: Record<string, Record<string, unknown>>;
+  /** Inner nodes that receive what is wired into an instance. */
+  input?: string[];
+  /** An instance's output ports, each an inner node's output port (default 0). */
+  outputs?: { node: string; port?: number }[];
+  nodes: FlowNode[];
+}
+
 export interface FlowDocument {
   format: typeof FLOW_FORMAT;
   id: string;
@@ -42,6 +56,7 @@ export interface FlowDocument {
   /** Defaults for `${NAME}` interpolation; the process environment wins. */
   env?: Record<string, string>;
   connections?: FlowConnection[];
+  subflows?: FlowSubflow[];
   nodes: FlowNode[];
 }
 

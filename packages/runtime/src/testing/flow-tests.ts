@@ -17,7 +17,7 @@ import type { Message } from "../engine/message.js";
 import { describeAjvErrors } from "../flow/ajv-issues.js";
 import { formatIssue } from "../flow/compile.js";
 import { parseFlowText } from "../flow/load.js";
-import type { FlowNode } from "../flow/types.js";
+import type { FlowNode, FlowSubflow } from "../flow/types.js";
 import type { Registry } from "../registry/registry.js";
 import type { AnyConnectionDefinition, AnyNodeDefinition } from "../registry/define.js";
 import { FlowRejected, startTestFlow, type TestFlow } from "./index.js";
@@ -223,6 +223,7 @@ async function runCase(
         id: typeof flow.id === "string" ? flow.id : "test",
         env: isObject(flow.env) ? (flow.env as Record<string, string>) : undefined,
         connections: Array.isArray(flow.connections) ? (flow.connections as { id: string; type: string }[]) : [],
+        ...(Array.isArray(flow.subflows) ? { subflows: flow.subflows as FlowSubflow[] } : {}),
         nodes: withObservers(flow.nodes as FlowNode[], observed),
       },
       { ...definitions, baseDir, env: { ...spec.env, ...test.env }, ...(spec.timezone ? { timezone: spec.timezone } : {}) },

@@ -14,7 +14,7 @@ import type { Completion, HttpReply } from "../engine/types.js";
 import { defineNode, type AnyConnectionDefinition, type AnyNodeDefinition } from "../registry/define.js";
 import { Registry } from "../registry/registry.js";
 import { compileFlow, diffFlows, formatIssue, type FlowIssue } from "../flow/index.js";
-import { FLOW_FORMAT, type FlowDiff, type FlowNode } from "../flow/types.js";
+import { FLOW_FORMAT, type FlowDiff, type FlowNode, type FlowSubflow } from "../flow/types.js";
 import type { CompiledFlow } from "../flow/compiled.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/types.js";
@@ -59,6 +59,7 @@ export interface TestFlowInput {
   id?: string;
   env?: Record<string, string>;
   connections?: { id: string; type: string; config?: Record<string, unknown> }[];
+  subflows?: FlowSubflow[];
   nodes: FlowNode[];
 }
 
@@ -118,7 +119,7 @@ export async function startTestFlow(flow: TestFlowInput, options: TestFlowOption
   });
 
   const compile = (input: TestFlowInput): CompiledFlow => {
-    const doc = { format: FLOW_FORMAT, id: flowId, env: input.env, connections: input.connections ?? [], nodes: input.nodes };
+    const doc = { format: FLOW_FORMAT, id: flowId, env: input.env, connections: input.connections ?? [], ...(input.subflows ? { subflows: input.subflows } : {}), nodes: input.nodes };
     const result = compileFlow(doc, { registry, env, ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}) });
     if (!result.ok) throw new FlowRejected(result.errors);
     return result.flow;
