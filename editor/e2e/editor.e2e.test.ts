@@ -226,6 +226,34 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     await page.screenshot({ path: join(shots, "editor-import.png") });
   });
 
+  it("imports every tab of a multi-tab Node-RED export into its own tab, fitted in the view, and deploys one", async () => {
+    const exported = readFileSync(new URL("../../packages/runtime/src/flow/node-red/__fixtures__/multi-tab.json", import.meta.url), "utf8");
+    await page.getByRole("button", { name: "Import" }).click();
+    await page.getByLabel("flow JSON").fill(exported);
+    await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
+    await expect.poll(() => page.getByTestId("dialog-text").innerText()).toContain("into 3 flow(s), each in its own tab: collect, report, collect-2");
+    await page.getByRole("button", { name: "OK" }).click();
+    const tabNames = () => page.locator("[role=tab]").allInnerTexts();
+    for (const id of ["collect", "report", "collect-2"]) await expect.poll(async () => (await tabNames()).some((t) => t.includes(`${id} (new)`))).toBe(true);
+    // The shown flow (the first tab) is fitted: every node box lies inside the canvas.
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(3);
+    const inside = async () => {
+      const canvas = (await page.getByTestId("canvas").boundingBox())!;
+      const boxes = await Promise.all((await page.locator(".react-flow__node").all()).map((n) => n.boundingBox()));
+      return boxes.every((b) => !!b && b.x >= canvas.x && b.y >= canvas.y && b.x + b.width <= canvas.x + canvas.width && b.y + b.height <= canvas.y + canvas.height);
+    };
+    await expect.poll(inside).toBe(true);
+    await page.locator("[role=tab]", { hasText: "report (new)" }).click();
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+    await expect.poll(inside).toBe(true);
+    await page.getByTestId("deploy").click();
+    await expect.poll(() => page.getByTestId("dialog").innerText()).toContain("+ added m3");
+    await page.getByTestId("confirm-deploy").click();
+    await expect.poll(() => page.getByTestId("dialog-text").innerText()).toBe("Deployed revision 1.");
+    await page.getByRole("button", { name: "OK" }).click();
+    await page.screenshot({ path: join(shots, "editor-import-tabs.png") });
+  });
+
   it("a 500-node flow pans smoothly (frame times printed)", async () => {
     const nodes = Array.from({ length: 500 }, (_, i) => ({
       id: `n${i}`,

@@ -24,6 +24,7 @@ import { FlowTabs } from "./components/FlowTabs.js";
 import { useSidePanel } from "./components/side-panel.js";
 import { arrange, estimateSize, tidy } from "./layout/auto-layout.js";
 import * as S from "./state/flow-state.js";
+import { subflowEntries } from "./state/subflows.js";
 import { convertNodeRed } from "../../packages/runtime/src/flow/node-red/convert.js";
 import type { FlowDocument, FlowNode } from "./state/flow-state.js";
 import type { FlowDiff } from "../../packages/runtime/src/flow/types.js";
@@ -97,7 +98,8 @@ function Editor() {
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
   const doc = history.doc;
-  const entries = useMemo(() => new Map(catalog.nodes.map((n) => [n.type, n])), [catalog]);
+  // The flow's own subflows are node types too, known only in this flow.
+  const entries = useMemo(() => new Map([...catalog.nodes, ...subflowEntries(doc)].map((n) => [n.type, n])), [catalog, doc]);
   const side = useSidePanel();
   // While dragging, positions live here; the document changes once, when the drag ends.
   const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
@@ -439,25 +441,44 @@ function Editor() {
     void navigator.clipboard?.writeText(text).catch(() => undefined);
   };
 
+  /** Keeps imported flows that are not shown as drafts, each in its own tab: an edit of the flow with that id when one exists. */
+  const draftImported = async (imported: FlowDocument): Promise<void> => {
+    const draft = drafts.current.get(imported.id);
+    if (draft) return void drafts.current.set(imported.id, { ...draft, history: S.apply(draft.history, () => imported) });
+    const res = flows.some((f) => f.id === imported.id) ? await guard(() => api<FlowDetail>("GET", `/api/flows/${encodeURIComponent(imported.id)}`)) : undefined;
+    const server = res?.status === 200 ? res.body : undefined;
+    drafts.current.set(imported.id, {
+      history: S.apply(S.start(server ? server.flow : S.emptyFlow(imported.id)), () => imported),
+      revision: server ? server.revision : 0,
+      base: server ? server.flow : null,
+    });
+  };
+
   const importText = async (text: string): Promise<void> => {
     try {
       const raw = JSON.parse(text) as unknown;
-      let parsed: FlowDocument;
+      let docs: FlowDocument[];
       let report = "";
       if (Array.isArray(raw)) {
-        // A Node-RED export: the same conversion as `wattflow import node-red`.
+        // A Node-RED export: the same conversion as `wattflow import node-red`, every tab a flow.
         const r = convertNodeRed(raw);
         if (r.flows.length === 0) throw new Error("the Node-RED export has no nodes Wattflow can convert");
-        parsed = r.flows[0]!;
+        docs = r.flows;
+        const nodes = docs.reduce((n, f) => n + f.nodes.length, 0);
         report = [
-          `Imported ${parsed.nodes.length} node(s) from Node-RED${r.flows.length > 1 ? ` (tab 1 of ${r.flows.length}; import the file again with the CLI for all tabs)` : ""}.`,
+          `Imported ${nodes} node(s) from Node-RED into ${docs.length} flow(s), each in its own tab: ${docs.map((f) => f.id).join(", ")}.`,
           ...(r.unsupported.length ? [`Not imported: ${r.unsupported.map((u) => `${u.type}${u.name ? ` "${u.name}"` : ""} (${u.id})`).join(", ")}`] : []),
           ...r.warnings.filter((w) => !r.unsupported.some((u) => w.startsWith(`${u.id}:`))),
         ].join("\n");
       } else {
-        parsed = raw as FlowDocument;
+        const parsed = raw as FlowDocument;
         if (!parsed || parsed.format !== "wattflow/flow@1" || !Array.isArray(parsed.nodes)) throw new Error("not a Wattflow flow (format wattflow/flow@1) or a Node-RED export");
+        docs = [parsed];
       }
+      // The shown flow when the import has it, else the first; the others wait in their tabs as drafts.
+      const parsed = docs.find((d) => d.id === doc.id) ?? docs[0]!;
+      for (const other of docs) if (other !== parsed) await draftImported(other);
+      setDraftCount(drafts.current.size);
       // The import is an edit of the flow with its id (undo shows that flow as it was), opened in its own tab.
       if (parsed.id !== doc.id) {
         if (flows.some((f) => f.id === parsed.id) || drafts.current.has(parsed.id)) await loadFlow(parsed.id);
@@ -473,7 +494,10 @@ function Editor() {
       setSelected([]);
       setSelectedEdges([]);
       setDialog(report ? { kind: "message", text: report } : null);
-      window.setTimeout(() => void rf.fitView(FIT_VIEW), 50);
+      window.setTimeout(() => {
+        updateNodeInternals(parsed.nodes.map((n) => n.id));
+        void rf.fitView(FIT_VIEW);
+      }, 50);
     } catch (err) {
       setDialog({ kind: "message", text: `Import failed: ${(err as Error).message}` });
     }

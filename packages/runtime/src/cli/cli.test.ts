@@ -50,9 +50,26 @@ describe("wattflow import node-red", () => {
     const out = join(root, "imported");
     const res = await cli(["import", "node-red", file, "--out", out]);
     expect(res.code).toBe(0);
-    expect(res.out).toContain("2 nodes converted, 1 not converted");
+    expect(res.out).toContain("2 nodes converted into 1 flow(s), 1 not converted");
     expect(res.err).toContain('g1: ui_chart "chart" has no Wattflow counterpart and was not imported');
     expect((await cli(["validate", join(out, "main.json")])).code).toBe(0);
+  });
+
+  it("imports every tab of a multi-tab export, with its broker as a connection, and refuses to overwrite any of them", async () => {
+    const file = join(import.meta.dirname, "../flow/node-red/__fixtures__/multi-tab.json");
+    const out = join(root, "multi");
+    const res = await cli(["import", "node-red", file, "--out", out]);
+    expect(res.code).toBe(0);
+    expect(res.out).toContain("into 3 flow(s)");
+    expect(res.out).not.toContain("problem(s)");
+    const files = ["collect", "report", "collect-2"].map((id) => join(out, `${id}.json`));
+    expect((await cli(["validate", ...files])).code).toBe(0);
+    expect(JSON.parse(readFileSync(files[2]!, "utf8"))).toMatchObject({ connections: [{ id: "mb1", type: "mqtt-broker" }] });
+    rmSync(files[0]!);
+    const again = await cli(["import", "node-red", file, "--out", out]);
+    expect(again.code).not.toBe(0);
+    expect(again.err).toContain("report.json exists");
+    expect(existsSync(files[0]!)).toBe(false);
   });
 });
 

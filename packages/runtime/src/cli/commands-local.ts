@@ -54,7 +54,8 @@ export function registerLocalCommands(program: Command, io: CliIo): void {
     .command("node-red <file>")
     .description("convert a Node-RED flow export into Wattflow flow files; reports every node it could not convert")
     .option("--out <dir>", "where to write the flow files", "flows")
-    .action(async (file: string, o: { out: string }) => {
+    .option("--nodes <dir>", "extra plugin folder the flows are checked against (env WATTFLOW_NODES)", process.env.WATTFLOW_NODES)
+    .action(async (file: string, o: { out: string; nodes?: string }) => {
       const text = await readFile(file, "utf8").catch(() => {
         throw new UserError(`cannot read ${file}`);
       });
@@ -70,15 +71,26 @@ export function registerLocalCommands(program: Command, io: CliIo): void {
       } catch (err) {
         throw new UserError(`${file}: ${(err as Error).message}`);
       }
-      await mkdir(o.out, { recursive: true });
-      for (const flow of result.flows) {
-        const target = join(o.out, `${flow.id}.json`);
+      // One file per tab; all or none, so a second import never leaves half an export behind.
+      const targets = result.flows.map((flow) => ({ flow, target: join(o.out, `${flow.id}.json`) }));
+      for (const { target } of targets) {
         if (await stat(target).then(() => true, () => false)) throw new UserError(`${target} exists; not overwriting it (use --out)`);
+      }
+      await mkdir(o.out, { recursive: true });
+      const registry = await localRegistry(o.nodes);
+      let invalid = 0;
+      for (const { flow, target } of targets) {
         await writeFlowFileAtomic(target, flow);
-        io.out(`wrote ${target} (${flow.nodes.length} nodes)`);
+        // Checked as a deploy would check it; references to unset variables fall back to their ${NAME:-default}.
+        const checked = await loadFlowFile(resolve(target), { registry, env: process.env });
+        io.out(`wrote ${target} (${flow.nodes.length} nodes, ${flow.connections?.length ?? 0} connections)${checked.ok ? "" : `: ${checked.errors.length} problem(s) to fix before it deploys`}`);
+        if (!checked.ok) {
+          invalid += 1;
+          for (const e of checked.errors) io.err(`  ${formatIssue(e)}`);
+        }
       }
       for (const w of result.warnings) io.err(`note  ${w}`);
-      io.out(`${result.flows.reduce((n, f) => n + f.nodes.length, 0)} nodes converted, ${result.unsupported.length} not converted`);
+      io.out(`${result.flows.reduce((n, f) => n + f.nodes.length, 0)} nodes converted into ${result.flows.length} flow(s), ${result.unsupported.length} not converted${invalid ? `; ${invalid} flow(s) need fixing before they deploy` : ""}`);
     });
 
   program

@@ -29,7 +29,8 @@ describe("Node-RED import", () => {
       wires: [["b_2"]],
       position: { x: 100, y: 80 },
     });
-    expect(nodes.find((n) => n.id === "b_2")!.config).toEqual({ rules: [{ action: "set", path: "payload.unit", value: "W", valueType: "string" }, { action: "move", path: "a", to: "b" }] });
+    // A search-and-replace rule has no change-node counterpart: the whole node becomes a function doing all three rules.
+    expect(nodes.find((n) => n.id === "b_2")).toMatchObject({ type: "function", config: { outputs: 1 } });
     expect(nodes.find((n) => n.id === "c_3")!.config).toEqual({ property: "payload", checkAll: false, rules: [{ op: "gt", value: 5 }, { op: "else" }] });
     expect(nodes.find((n) => n.id === "d_4")!.config).toMatchObject({ property: "msg" });
     expect(nodes.find((n) => n.id === "h_5")!.config).toEqual({ method: "GET", path: "/api/x/:id" });
@@ -39,7 +40,7 @@ describe("Node-RED import", () => {
   it("reports every node it could not convert by type, name and id, and drops wires to them", () => {
     expect(r.unsupported).toEqual([{ id: "u.9", type: "ui_gauge", name: "power gauge", flow: "sensors-flow" }]);
     expect(r.warnings).toContain('u.9: ui_gauge "power gauge" has no Wattflow counterpart and was not imported');
-    expect(r.warnings.some((w) => w.includes('change rule "change"'))).toBe(true);
+    expect(r.warnings.some((w) => w.includes("b.2: change node with rules on flow/global context or search and replace becomes a function node"))).toBe(true);
     expect(r.flows[0]!.nodes.find((n) => n.id === "b_2")!.wires).toEqual([["c_3"]]);
   });
 

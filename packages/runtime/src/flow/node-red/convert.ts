@@ -5,6 +5,9 @@
  * listed in the report by type, name and id, never dropped silently.
  */
 import type { FlowDocument, FlowNode } from "../types.js";
+import { CONNECTION_CONFIG_TYPES, connectionsByFlow } from "./config-nodes.js";
+import { IO_CONFIG_TYPES, ioConverters, type ConfigNodes } from "./convert-io.js";
+import { changeNodeCanDo, changeRulesCode, templateCode, type ChangeRule } from "./function-code.js";
 
 export type NodeRedNode = { id: string; type: string; z?: string; name?: string; x?: number; y?: number; wires?: string[][]; [key: string]: unknown };
 
@@ -41,7 +44,7 @@ function typedValue(v: unknown, type: string): unknown {
   return v;
 }
 
-type Converter = (n: NodeRedNode, warn: (text: string) => void) => { type: string; config: Record<string, unknown> };
+type Converter = (n: NodeRedNode, warn: (text: string) => void, byId: ConfigNodes) => { type: string; config: Record<string, unknown> };
 
 const UNIT_MS: Record<string, number> = {
   ms: 1, milliseconds: 1, millisecond: 1,
@@ -78,6 +81,12 @@ function reduceOperation(n: NodeRedNode): string | undefined {
   return undefined;
 }
 
+/** Node-RED code often assigns to msg; Wattflow messages are frozen, so such code gets a copy of its own to change. */
+const COPY_MSG = `// Imported from Node-RED: this code changes msg in place, and Wattflow messages are immutable, so it works on a copy.
+const copyOf = (v) => Array.isArray(v) ? v.map(copyOf) : v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyOf(x)])) : v;
+msg = copyOf(msg);`;
+const changesMsgInPlace = (code: string): boolean => /\bmsg(\s*(\.[\w$]+|\[[^\]]+\]))+\s*(=(?!=)|\+=|-=|\*=|\/=|\+\+|--)|\bdelete\s+msg\b/.test(code);
+
 const converters: Record<string, Converter> = {
   inject(n, warn) {
     const props = Array.isArray(n.props) ? (n.props as { p: string; v?: unknown; vt?: string }[]) : [];
@@ -86,7 +95,8 @@ const converters: Record<string, Converter> = {
     const payloadType = VALUE_TYPES[payloadTypeRaw] === "path" ? "json" : (VALUE_TYPES[payloadTypeRaw] ?? "json");
     if (!VALUE_TYPES[payloadTypeRaw]) warn(`${n.id}: inject payload type "${payloadTypeRaw}" is not supported; sent as JSON`);
     const config: Record<string, unknown> = { payloadType, once: n.once === true };
-    const payload = payloadProp ? payloadProp.v : n.payload;
+    // Exports since Node-RED 1.1 list payload in props without a value; the value stays in n.payload.
+    const payload = payloadProp?.v ?? n.payload;
     if (payloadType !== "timestamp" && payload !== undefined) config.payload = typedValue(payload, payloadType);
     const topic = str(props.find((p) => p.p === "topic")?.v) ?? str(n.topic);
     if (topic) config.topic = topic;
@@ -97,12 +107,20 @@ const converters: Record<string, Converter> = {
     if (n.once && Number(n.onceDelay) > 0) config.onceDelay = `${Math.round(Number(n.onceDelay) * 1000)}ms`;
     return { type: "inject", config };
   },
-  debug(n) {
+  debug(n, warn) {
+    // complete: "true" is the whole message, "false" (older exports) msg.payload, anything else a property path.
     const complete = String(n.complete ?? "payload");
-    return { type: "debug", config: { property: complete === "true" ? "msg" : complete, toLog: n.console === true || n.console === "true", toEvents: n.tosidebar !== false } };
+    if (n.targetType === "jsonata") warn(`${n.id}: debug of an expression is not supported; msg.payload is shown`);
+    const property = n.targetType === "jsonata" || complete === "false" || complete === "" ? "payload" : complete === "true" ? "msg" : complete;
+    return { type: "debug", config: { property, toLog: n.console === true || n.console === "true", toEvents: n.tosidebar !== false && n.active !== false } };
   },
   change(n, warn) {
-    const rules = (Array.isArray(n.rules) ? n.rules : []) as { t: string; p: string; to?: unknown; tot?: string }[];
+    const rules = (Array.isArray(n.rules) ? n.rules : []) as ChangeRule[];
+    // Rules Wattflow's change node cannot do (context, search and replace) make the whole node a function, keeping their order.
+    if (rules.length === 0 || !rules.every(changeNodeCanDo)) {
+      warn(`${n.id}: change node ${rules.length === 0 ? "without rules" : "with rules on flow/global context or search and replace"} becomes a function node with the same rules as code`);
+      return { type: "function", config: { code: changeRulesCode(n, rules, warn), outputs: 1 } };
+    }
     const out = rules.flatMap((r) => {
       if (r.t === "delete") return [{ action: "delete", path: r.p }];
       if (r.t === "move") return [{ action: "move", path: r.p, to: String(r.to) }];
@@ -136,8 +154,10 @@ const converters: Record<string, Converter> = {
     };
   },
   function(n, warn) {
-    warn(`${n.id}: function code is kept as written; messages are immutable in Wattflow, so code that assigns to msg must return a new object`);
-    return { type: "function", config: { code: String(n.func ?? "return msg;"), outputs: Number(n.outputs ?? 1) } };
+    const code = String(n.func ?? "return msg;");
+    for (const part of ["initialize", "finalize"]) if (str(n[part])) warn(`${n.id}: function's ${part} code is not supported; left out`);
+    if (Array.isArray(n.libs) && n.libs.length) warn(`${n.id}: function's modules (libs) are not supported; use import() in the code`);
+    return { type: "function", config: { code: changesMsgInPlace(code) ? `${COPY_MSG}\n${code}` : code, outputs: Number(n.outputs ?? 1) } };
   },
   "mqtt in": (n) => ({ type: "mqtt-in", config: { topic: String(n.topic ?? "#"), qos: Number(n.qos ?? 0), ...(str(n.broker) ? { broker: safeId(n.broker as string) } : {}) } }),
   "mqtt out": (n) => ({ type: "mqtt-out", config: { ...(str(n.topic) ? { topic: n.topic } : {}), qos: Number(n.qos ?? 0), retain: n.retain === true || n.retain === "true", ...(str(n.broker) ? { broker: safeId(n.broker as string) } : {}) } }),
@@ -306,10 +326,38 @@ const converters: Record<string, Converter> = {
     return { type: "complete", config: { scope } };
   },
   "link out": () => ({ type: "link-out", config: { links: [] } }),
+  ...ioConverters,
+  template(n, warn) {
+    warn(`${n.id}: template becomes a function node that renders it (mustache {{name}}, {{{name}}}; no sections)`);
+    return { type: "function", config: { code: templateCode(n, warn), outputs: 1 } };
+  },
+  "http request"(n, warn) {
+    const method = String(n.method ?? "GET").toUpperCase();
+    const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+    if (!methods.includes(method)) warn(`${n.id}: http request method "${String(n.method)}" (msg.method) is not supported; GET is used`);
+    const url = str(n.url);
+    if (!url) warn(`${n.id}: http request without a URL takes msg.url in Node-RED; Wattflow needs one in the config (msg.url still overrides it): set it`);
+    else if (url.includes("{{")) warn(`${n.id}: http request URL ${url} uses mustache; set msg.url before the node instead`);
+    if (n.ret === "bin") warn(`${n.id}: http request returning a Buffer is not supported; the response is parsed as JSON or text`);
+    for (const option of ["tls", "proxy"]) if (str(n[option])) warn(`${n.id}: http request ${option} settings are not carried over`);
+    if (str(n.authType)) warn(`${n.id}: http request authentication (${String(n.authType)}) is not carried over; add an Authorization header with \${…}`);
+    const headers = Array.isArray(n.headers)
+      ? Object.fromEntries((n.headers as { keyType?: string; keyValue?: string; valueType?: string; valueValue?: string }[]).filter((h) => h.keyType === "other" && h.keyValue && h.valueType === "other").map((h) => [h.keyValue!, String(h.valueValue ?? "")]))
+      : {};
+    return { type: "http-request", config: { method: methods.includes(method) ? method : "GET", url: url ?? "http://localhost/", ...(Object.keys(headers).length ? { headers } : {}) } };
+  },
+  "influxdb out"(n, warn) {
+    warn(`${n.id}: influxdb out writes a number payload as the field "value" in Node-RED; Wattflow's influx-write writes the payload's number, boolean and text leaves as fields, so send an object ({ value: 21.5 }) to keep the field name`);
+    if (str(n.precision) || str(n.precisionV18FluxV20)) warn(`${n.id}: influxdb out time precision is not carried over; times are taken in milliseconds`);
+    return {
+      type: "influx-write",
+      config: { ...(str(n.influxdb) ? { server: safeId(n.influxdb as string) } : {}), measurement: str(n.measurement) ?? "{{measurement}}", property: "payload", time: "" },
+    };
+  },
 };
 
 /** Config nodes Node-RED keeps at the top level, and editor-only nodes. */
-const CONFIG_TYPES = new Set(["mqtt-broker", "tab", "subflow", "group", "ui_base", "ui_tab", "ui_group"]);
+const CONFIG_TYPES = new Set(["tab", "subflow", "group", "http proxy", "ui_base", "ui_tab", "ui_group", ...CONNECTION_CONFIG_TYPES]);
 
 export function convertNodeRed(input: unknown): NodeRedImport {
   if (!Array.isArray(input)) throw new Error("a Node-RED export is a JSON array of nodes");
@@ -329,11 +377,11 @@ export function convertNodeRed(input: unknown): NodeRedImport {
   const byFlow = new Map<string, FlowNode[]>();
   const where = new Map(all.map((n) => [n.id, flowOf(n)]));
 
+  const byId: ConfigNodes = new Map(all.map((n) => [n.id, n]));
   for (const n of all) {
-    if (n.type === "tab") continue;
+    if (n.type === "tab" || IO_CONFIG_TYPES.has(n.type)) continue;
     if (CONFIG_TYPES.has(n.type)) {
-      if (n.type === "mqtt-broker") warn(`${n.id}: MQTT broker ${String(n.broker ?? "")}:${String(n.port ?? 1883)} becomes an mqtt-broker connection to set up in each flow that uses it`);
-      else if (n.type !== "comment" && n.type !== "group") result.unsupported.push({ id: n.id, type: n.type, name: String(n.name ?? ""), flow: flowOf(n) });
+      if (!CONNECTION_CONFIG_TYPES.has(n.type) && n.type !== "group") result.unsupported.push({ id: n.id, type: n.type, name: String(n.name ?? ""), flow: flowOf(n) });
       continue;
     }
     const convert = converters[n.type];
@@ -341,7 +389,7 @@ export function convertNodeRed(input: unknown): NodeRedImport {
       result.unsupported.push({ id: n.id, type: n.type, name: String(n.name ?? ""), flow: flowOf(n) });
       continue;
     }
-    const { type, config } = convert(n, warn);
+    const { type, config } = convert(n, warn, byId);
     const flow = flowOf(n);
     const targetOf = (id: string): string => (where.get(id) === flow ? safeId(id) : `${where.get(id) ?? "imported"}/${safeId(id)}`);
     if (n.type === "link out") config.links = (Array.isArray(n.links) ? (n.links as string[]) : []).map(targetOf);
@@ -356,10 +404,18 @@ export function convertNodeRed(input: unknown): NodeRedImport {
     };
     byFlow.set(flow, [...(byFlow.get(flow) ?? []), node]);
   }
+  const connections = connectionsByFlow(all, flowOf, warn);
   for (const [id, nodes] of byFlow) {
     const tab = tabs.find((t) => tabIds.get(t.id) === id);
-    result.flows.push({ format: "wattflow/flow@1", id, label: String(tab?.label ?? id), description: "Imported from Node-RED", nodes });
+    const used = connections.get(id);
+    result.flows.push({ format: "wattflow/flow@1", id, label: String(tab?.label ?? id), description: "Imported from Node-RED", ...(used ? { connections: used } : {}), nodes });
   }
   for (const u of result.unsupported) warn(`${u.id}: ${u.type}${u.name ? ` "${u.name}"` : ""} has no Wattflow counterpart and was not imported`);
+  const dashboard = result.unsupported.filter((u) => u.type.startsWith("ui_"));
+  if (dashboard.length) {
+    warn(
+      `${dashboard.length} Node-RED Dashboard node(s) (ui_*) were not imported: Wattflow has no dashboard widgets. Serve a page with http-file and feed it with ws-out or http-in; the wires into them were dropped`,
+    );
+  }
   return result;
 }
