@@ -57,6 +57,16 @@ import smooth from "./smooth/index.js";
 import json from "./json/index.js";
 import comment from "./comment/index.js";
 import complete from "./complete/index.js";
+import file from "./file/index.js";
+import fileIn from "./file-in/index.js";
+import watch from "./watch/index.js";
+import tcpOut from "./tcp-out/index.js";
+import tcpRequest from "./tcp-request/index.js";
+import udpIn from "./udp-in/index.js";
+import udpOut from "./udp-out/index.js";
+import websocketClientIn from "./websocket-client-in/index.js";
+import websocketClientOut from "./websocket-client-out/index.js";
+import exec from "./exec/index.js";
 import thresholdAlert from "./threshold-alert/index.js";
 import presence from "./presence/index.js";
 import pagedQuery from "./paged-query/index.js";
@@ -112,6 +122,16 @@ export const nodes: AnyNodeDefinition[] = [
   json,
   comment,
   complete,
+  file,
+  fileIn,
+  watch,
+  tcpOut,
+  tcpRequest,
+  udpIn,
+  udpOut,
+  websocketClientIn,
+  websocketClientOut,
+  exec,
   thresholdAlert,
   presence,
   pagedQuery,
