@@ -91,8 +91,10 @@ describe("power monitor", () => {
     const dayWh = Number(file("monthly.json").data_points[0]!.energy_kwh) * 1000;
     expect(Math.abs(hourSum - dayWh) / dayWh).toBeLessThan(0.001);
     // Running a job again for the same day changes nothing: the day is merged, not added twice.
+    const asked = gh.requests.length;
     expect((await trigger("monthly-job")).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 300));
+    // The job has written the file once it syncs it to GitHub again.
+    await until(() => gh.requests.slice(asked).some((r) => r.path === "data/monthly.json"));
     expect(file("monthly.json").data_points).toHaveLength(1);
   });
 

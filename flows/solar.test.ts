@@ -72,8 +72,14 @@ beforeAll(async () => {
     const res = await post("/solar/upload/", JSON.stringify(body(r)));
     if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
   }
-  // Let the energy rollups commit.
-  await new Promise((r) => setTimeout(r, 400));
+  // The energy rollups are committed once each seeded day's total accounts for all of its segments.
+  const consumed = expectedDaily("load");
+  for (let end = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 25))) {
+    const stats = await get<{ dates?: string[]; energy_consumed?: number[] }>("/solar/data/daily_stats/?days=30");
+    const byDate = new Map((stats.body.dates ?? []).map((d, i) => [d, stats.body.energy_consumed?.[i] ?? 0]));
+    if (days.every((d) => Math.abs((byDate.get(new Date(d).toISOString().slice(0, 10)) ?? 0) - consumed.get(new Date(d).toISOString().slice(0, 10))!) < 1)) break;
+    if (Date.now() > end) throw new Error(`energy rollups incomplete: ${JSON.stringify(stats.body)}`);
+  }
 }, 60_000);
 
 afterAll(async () => {

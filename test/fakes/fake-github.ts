@@ -8,7 +8,8 @@ import type { AddressInfo } from "node:net";
  */
 export class FakeGithub {
   files = new Map<string, { text: string; sha: string }>();
-  requests: { method: string; path: string; auth: string | undefined; body?: { sha?: string; content: string; message: string } }[] = [];
+  /** Every request in arrival order; `at` is when it arrived (ms since the epoch). */
+  requests: { method: string; path: string; auth: string | undefined; at: number; body?: { sha?: string; content: string; message: string } }[] = [];
   /** Queued one-shot answers that override the next matching requests. */
   inject: { method?: string; status: number; headers?: Record<string, string> }[] = [];
   /** Changes the stored file between a read and the next write (a concurrent writer). */
@@ -28,12 +29,13 @@ export class FakeGithub {
     return createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex");
   }
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as { sha?: string; content: string; message: string }) : undefined;
     const url = new URL(req.url!, "http://x");
     const path = decodeURIComponent(url.pathname.replace(/^\/repos\/owner\/repo\/contents\//, ""));
-    this.requests.push({ method: req.method!, path, auth: req.headers.authorization, ...(body ? { body } : {}) });
+    this.requests.push({ method: req.method!, path, auth: req.headers.authorization, at, ...(body ? { body } : {}) });
     const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(data === undefined ? "" : JSON.stringify(data));
@@ -49,7 +51,8 @@ export class FakeGithub {
       if (!file) return send(404, { message: "Not Found" });
       if (req.headers.accept === "application/vnd.github.raw+json") {
         res.writeHead(200, { "content-type": "application/vnd.github.raw" });
-        return res.end(file.text);
+        res.end(file.text);
+        return;
       }
       const big = Buffer.byteLength(file.text) > 1_000_000;
       return send(200, { type: "file", sha: file.sha, size: Buffer.byteLength(file.text), encoding: big ? "none" : "base64", content: big ? "" : Buffer.from(file.text).toString("base64").replace(/(.{60})/g, "$1\n") });

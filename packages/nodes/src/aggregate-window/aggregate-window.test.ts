@@ -87,9 +87,9 @@ describe("aggregate-window", () => {
     const now = Date.now();
     const inOneHour = Math.floor(now / H) * H;
     t = await startTestFlow(flow("1h"), { nodes: [aggregate], store });
-    t.inject("w", { payload: { device: "a", power: 100, timestamp: inOneHour + 1000 } });
-    t.inject("w", { payload: { device: "a", power: 300, timestamp: inOneHour + 2000 } });
-    await new Promise((r) => setTimeout(r, 50));
+    // Tracked: both are handled (and the window's state written) before the restart.
+    await t.injectTracked("w", { payload: { device: "a", power: 100, timestamp: inOneHour + 1000 } });
+    await t.injectTracked("w", { payload: { device: "a", power: 300, timestamp: inOneHour + 2000 } });
     await t.stop();
     t = await startTestFlow(flow("1h"), { nodes: [aggregate], store });
     t.inject("w", { payload: { device: "a", power: 500, timestamp: inOneHour + 3000 } });

@@ -14,9 +14,9 @@ afterEach(async () => {
 describe("debug", () => {
   it("publishes the chosen property to the event stream and counts", async () => {
     t = await startTestFlow({ nodes: [{ id: "d", type: "debug", config: { property: "payload.v" } }] }, { nodes: [debug] });
-    t.inject("d", { payload: { v: 42 } });
-    t.inject("d", { payload: { v: 43 } });
-    await new Promise((r) => setTimeout(r, 20));
+    // A tracked message completes once debug has handled it.
+    await t.injectTracked("d", { payload: { v: 42 } });
+    await t.injectTracked("d", { payload: { v: 43 } });
     const shown = t.events.filter((e) => e.type === "debug").map((e) => (e.type === "debug" ? e.msg : null));
     expect(shown).toEqual([42, 43]);
     expect(t.engine.statuses()).toContainEqual({ flowId: "test", nodeId: "d", status: { fill: "grey", shape: "dot", text: "2" } });
@@ -24,8 +24,7 @@ describe("debug", () => {
 
   it("cuts huge values so the editor is not flooded", async () => {
     t = await startTestFlow({ nodes: [{ id: "d", type: "debug", config: { property: "msg" } }] }, { nodes: [debug] });
-    t.inject("d", { payload: "x".repeat(5000), list: Array.from({ length: 500 }, (_, i) => i) });
-    await new Promise((r) => setTimeout(r, 20));
+    await t.injectTracked("d", { payload: "x".repeat(5000), list: Array.from({ length: 500 }, (_, i) => i) });
     const event = t.events.find((e) => e.type === "debug");
     const msg = (event?.type === "debug" ? event.msg : {}) as { payload: string; list: unknown[] };
     expect(msg.payload.length).toBeLessThan(1100);
@@ -65,9 +64,10 @@ describe("debug log levels", () => {
       { nodes: [debug, catchNode, failing], log },
     );
     await t.injectTracked("fail", { payload: 1 });
-    t.inject("plain", { payload: "hello" });
-    t.inject("warned", { payload: "careful" });
-    await new Promise((r) => setTimeout(r, 50));
+    await t.injectTracked("plain", { payload: "hello" });
+    await t.injectTracked("warned", { payload: "careful" });
+    // The caught error goes its own way (not tracked): wait for its line, with a deadline.
+    for (const end = Date.now() + 5_000; !lines.some((l) => l.msg === "fail: pressure sensor unreadable") && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
     const byMsg = (text: string) => lines.find((l) => l.msg === text);
     // pino levels: 30 info, 40 warn, 50 error.
     expect(byMsg("fail: pressure sensor unreadable")?.level).toBe(50);

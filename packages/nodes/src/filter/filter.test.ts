@@ -10,8 +10,8 @@ afterEach(async () => {
 
 async function pass(config: Record<string, unknown>, inputs: Record<string, unknown>[]): Promise<unknown[]> {
   t = await startTestFlow({ nodes: [{ id: "f", type: "filter", config, wires: [["out"]] }, { id: "out", type: "test-collect" }] }, { nodes: [filter] });
-  for (const m of inputs) t.inject("f", m);
-  await new Promise((r) => setTimeout(r, 10));
+  // Each completes once filter (and the collector behind it) has handled it.
+  for (const m of inputs) await t.injectTracked("f", m);
   return t.received("out").map((m) => m.payload);
 }
 

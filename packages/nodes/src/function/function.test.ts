@@ -116,9 +116,9 @@ describe("function", () => {
     const laps = () => t!.engine.stats().find((s) => s.nodeId === "ping")!.received;
     // Polling with a timer is the point: it would never fire while the loop held the event loop.
     while (laps() < 20) await new Promise((r) => setTimeout(r, 5));
-    const began = Date.now();
+    // Timers keep firing between laps and the loop goes on meanwhile (no wall-clock bound: that is the bench's job).
+    const seen = laps();
     await new Promise((r) => setTimeout(r, 10));
-    expect(Date.now() - began).toBeLessThan(100);
-    expect(laps()).toBeGreaterThan(20);
+    expect(laps()).toBeGreaterThan(seen);
   });
 });

@@ -42,7 +42,9 @@ describe("ha-sensor against Home Assistant's API", () => {
     ha = await startHaSimulator({ token: "x" });
     ha.override({ state: "unavailable" });
     t = await startTestFlow(flow(ha.url, "x"), defs);
-    await new Promise((r) => setTimeout(r, 400));
+    // The first poll at start has seen "unavailable" once the status says so.
+    for (const end = Date.now() + 5_000; !/\(1 skipped\)/.test(status()?.text ?? "") && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+    expect(status()).toMatchObject({ fill: "yellow", text: "sensor.house_power is unavailable (1 skipped)" });
     ha.override({ state: "unknown" });
     await t.engine.trigger(t.flowId, "s");
     expect(t.received("out")).toHaveLength(0);

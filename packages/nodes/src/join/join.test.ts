@@ -78,8 +78,8 @@ describe("join", () => {
   it("reduce: sum, mean, min, max, count of a split sequence", async () => {
     for (const [operation, expected] of [["sum", 10], ["mean", 2.5], ["min", 1], ["max", 4], ["count", 4]] as const) {
       await start({ mode: "reduce", operation });
-      t!.inject("s", { payload: [3, 1, 4, 2] });
-      await new Promise((r) => setTimeout(r, 5));
+      // Completes once every part (and the reduced result made from the last) has been handled.
+      await t!.injectTracked("s", { payload: [3, 1, 4, 2] });
       expect(out(), operation).toEqual([expected]);
       await t!.stop();
       t = undefined;

@@ -42,12 +42,15 @@ export default defineNode({
         }
         const series = rule.series!;
         let rolledUp = 0;
+        let cut = before;
         if (rule.rollup) {
           const every = parseDuration(rule.rollup.every);
           const agg = rule.rollup.aggregate;
           const names = series.endsWith("*") ? [...new Set(node.store.seriesNames(series.slice(0, -1)).map((s) => s.series))] : [series];
-          // Only whole buckets are rolled up, so a later run never writes a partial bucket twice.
+          // Only whole buckets are rolled up, so a later run never writes a partial bucket twice; the raw points
+          // of the bucket the cut falls in stay until a later run rolls that bucket up whole.
           const edge = Math.floor(before / every) * every;
+          cut = edge;
           node.store.transaction(() => {
             for (const name of names) {
               const buckets = node.store.buckets({ series: name, from: 0, to: edge, every, aggregates: [agg] });
@@ -56,8 +59,8 @@ export default defineNode({
             }
           });
         }
-        const removed = node.store.deleteOlderThan(series, before);
-        return { series, before: new Date(before).toISOString(), removed, rolledUp };
+        const removed = node.store.deleteOlderThan(series, cut);
+        return { series, before: new Date(cut).toISOString(), removed, rolledUp };
       });
       const removed = results.reduce((n, r) => n + r.removed, 0);
       node.status({ fill: "green", shape: "dot", text: `${new Date(now).toISOString().slice(0, 16)}: removed ${removed}` });

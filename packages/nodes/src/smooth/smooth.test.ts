@@ -10,8 +10,8 @@ afterEach(async () => {
 
 async function run(config: Record<string, unknown>, inputs: Record<string, unknown>[]): Promise<unknown[]> {
   t = await startTestFlow({ nodes: [{ id: "s", type: "smooth", config, wires: [["out"]] }, { id: "out", type: "test-collect" }] }, { nodes: [smooth] });
-  for (const m of inputs) t.inject("s", m);
-  await new Promise((r) => setTimeout(r, 10));
+  // Each completes once smooth (and the collector behind it) has handled it.
+  for (const m of inputs) await t.injectTracked("s", m);
   return t.received("out").map((m) => m.payload);
 }
 const p = (...xs: unknown[]) => xs.map((payload) => ({ payload }));

@@ -21,8 +21,8 @@ async function splitJoin(splitConfig: Record<string, unknown>, payload: unknown,
     },
     { nodes: [split, join] },
   );
-  t.inject("s", { payload, topic: "site" });
-  await new Promise((r) => setTimeout(r, 10));
+  // Completes once every part derived from it has been handled, joined or not.
+  await t.injectTracked("s", { payload, topic: "site" });
   return { parts: t.received("parts"), joined: t.received("joined") };
 }
 

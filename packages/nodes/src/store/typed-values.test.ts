@@ -9,7 +9,8 @@ afterEach(async () => {
   t = undefined;
 });
 
-const T0 = Date.parse("2026-01-26T10:00:00Z");
+// A whole hour a day back: inside the 48-hour queries below whatever the date, and no bucket edge falls between the two readings.
+const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 86_400_000;
 
 describe("typed values through store-write and store-query", () => {
   it("named fields keep booleans, strings and JSON; latest, range and rows return them typed; buckets read numbers", async () => {
@@ -23,9 +24,9 @@ describe("typed values through store-write and store-query", () => {
             config: {
               queries: [
                 { as: "latest", mode: "latest", series: "hp", tags: { device_id: "hp1" } },
-                { as: "modes", mode: "range", series: "hp.mode", hours: 80_000 },
+                { as: "modes", mode: "range", series: "hp.mode", hours: 48 },
                 { as: "rows", mode: "rows", series: "hp", from: String(T0), to: String(T0 + 3_600_000) },
-                { as: "cop", mode: "buckets", series: "hp", hours: 80_000, every: "1000d", reducer: "max" },
+                { as: "cop", mode: "buckets", series: "hp", hours: 48, every: "1000d", reducer: "max" },
               ],
             },
             wires: [["out"]],

@@ -55,13 +55,16 @@ describe("window-buffer across a restart", () => {
     for (let i = 0; i < 2; i++) flow.inject("buf", reading("pir", "p1", 100 + i));
     await flow.waitFor("out", 7);
     // Write-behind: saved within the interval, without a stop.
-    await new Promise((r) => setTimeout(r, 300));
-    const peek = openStore({ file });
-    try {
-      expect(peek.context.keys("test/buf").filter((k) => k.startsWith("k:")).sort()).toEqual(["k:ldr/a", "k:pir/p1"]);
-    } finally {
-      peek.close();
-    }
+    const saved = (): string[] => {
+      const peek = openStore({ file });
+      try {
+        return peek.context.keys("test/buf").filter((k) => k.startsWith("k:")).sort();
+      } finally {
+        peek.close();
+      }
+    };
+    for (const end = Date.now() + 5_000; saved().length < 2 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 25));
+    expect(saved()).toEqual(["k:ldr/a", "k:pir/p1"]);
     // A third key evicts the least recently updated (ldr/a); then a reading just before the stop is saved on close.
     flow.inject("buf", reading("temp", "t1", 20));
     flow.inject("buf", reading("pir", "p1", 102));

@@ -4,6 +4,15 @@ import { Connection, defineConnection, defineNode } from "../registry/define.js"
 import { startTestFlow, type TestFlow } from "../testing/index.js";
 import type { Message } from "./message.js";
 
+/** Polls `check` until it holds; fails after `ms` (a wait on an outcome, never a fixed sleep). */
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 /** Adds `by` to payload and sends a new message. */
 const add = defineNode({
   type: "add",
@@ -237,10 +246,10 @@ describe("delivery", () => {
       },
       { nodes: all },
     );
+    // s fails first: had its error been heard, it would reach `caught` before s2's.
     t.inject("s", { payload: 1 });
     t.inject("s2", { payload: 2 });
     const caught = await t.waitFor("caught", 1);
-    await new Promise((r) => setTimeout(r, 30));
     expect(caught.map((m) => m.payload)).toEqual([2]);
   });
 
@@ -280,7 +289,9 @@ describe("completion tracking", () => {
       return c;
     });
     await t.waitFor("out", 1);
-    await new Promise((r) => setTimeout(r, 20));
+    // Everything but the gate's message is done once the engine has nothing queued and the gate holds it.
+    await until(() => gates.length === 1 && t!.engine.stats().every((s) => s.queued === 0));
+    await new Promise((r) => setImmediate(r));
     expect(settled).toBe(false); // the gate still holds a derived message
     gates[0]!.release();
     expect(await completion).toEqual({ outcome: "ack" });
@@ -315,13 +326,13 @@ describe("backpressure", () => {
 
   it("drop-newest keeps the first messages and counts the drops", async () => {
     t = await startTestFlow(flowWith("drop-newest"), { nodes: all });
-    const outcomes = Array.from({ length: 20 }, (_, i) => t!.injectTracked("src", { payload: i }));
-    await new Promise((r) => setTimeout(r, 30));
-    // one message is in the gate's hands, 5 wait in its queue
-    while (gates.length) {
-      gates.shift()!.release();
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    let settled = 0;
+    const outcomes = Array.from({ length: 20 }, (_, i) => t!.injectTracked("src", { payload: i }).finally(() => (settled += 1)));
+    // one message is in the gate's hands, 5 wait in its queue; the gate is opened until every message completed
+    await until(() => {
+      while (gates.length) gates.shift()!.release();
+      return settled === 20;
+    });
     const results = await Promise.all(outcomes);
     const stats = t.engine.stats().find((s) => s.nodeId === "g")!;
     expect(stats.dropped).toBeGreaterThan(0);
@@ -334,11 +345,12 @@ describe("backpressure", () => {
   it("drop-oldest keeps the newest messages", async () => {
     t = await startTestFlow(flowWith("drop-oldest"), { nodes: all });
     for (let i = 0; i < 20; i++) t.inject("src", { payload: i });
-    await new Promise((r) => setTimeout(r, 30));
-    while (gates.length) {
-      gates.shift()!.release();
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const g = () => t!.engine.stats().find((s) => s.nodeId === "g")!;
+    // Opened until every message was either delivered or dropped.
+    await until(() => {
+      while (gates.length) gates.shift()!.release();
+      return t!.received("out").length + g().dropped === 20;
+    });
     const delivered = t.received("out").map((m) => m.payload as number);
     expect(delivered).toContain(19);
     expect(t.engine.stats().find((s) => s.nodeId === "g")!.dropped).toBeGreaterThan(0);
@@ -356,16 +368,16 @@ describe("backpressure", () => {
       { nodes: all },
     );
     // The gate holds its first message: 3 more fill its queue, the ticker's further sends wait in its outbox.
-    await new Promise((r) => setTimeout(r, 150));
     const stat = (id: string) => t!.engine.stats().find((s) => s.nodeId === id)!;
+    await until(() => stat("tick").held > 3);
     expect(stat("g").queued).toBe(3);
     expect(stat("tick").held).toBeGreaterThan(3);
     expect(stat("g").dropped).toBe(0);
     // Opening the gate lets everything through, held messages included, in the order they were sent.
-    for (let i = 0; i < 200 && t.received("out").length < 12; i++) {
+    await until(() => {
       while (gates.length) gates.shift()!.release();
-      await new Promise((r) => setTimeout(r, 2));
-    }
+      return t!.received("out").length >= 12;
+    });
     const delivered = t.received("out").map((m) => m.payload as number);
     expect(delivered.length).toBeGreaterThanOrEqual(12);
     expect(delivered).toEqual(delivered.map((_, i) => i + 1));
@@ -410,13 +422,23 @@ describe("deploy", () => {
 
   it("timers owned by a removed node stop", async () => {
     t = await startTestFlow(
-      { nodes: [{ id: "tick", type: "ticker", wires: [["out"]] }, { id: "out", type: "test-collect" }] },
+      {
+        nodes: [
+          { id: "tick", type: "ticker", wires: [["out"]] },
+          { id: "out", type: "test-collect" },
+          { id: "clock", type: "ticker", wires: [["beats"]] },
+          { id: "beats", type: "test-collect" },
+        ],
+      },
       { nodes: all },
     );
     await t.waitFor("out", 3);
-    await t.redeploy({ nodes: [{ id: "out", type: "test-collect" }] });
+    await t.redeploy({ nodes: [{ id: "out", type: "test-collect" }, { id: "clock", type: "ticker", wires: [["beats"]] }, { id: "beats", type: "test-collect" }] });
     const count = t.received("out").length;
-    await new Promise((r) => setTimeout(r, 60));
+    // A ticker that stays is the clock: five of its beats are five chances for the removed one to have sent.
+    const beats = t.received("beats").length;
+    await t.waitFor("beats", beats + 5);
+    // At most the one message that was already on its way to `out` when the redeploy began.
     expect(t.received("out").length).toBeLessThanOrEqual(count + 1);
   });
 });

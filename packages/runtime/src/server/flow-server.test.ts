@@ -143,7 +143,7 @@ describe("WebSocket endpoints", () => {
     slow.write(`GET /ws/ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
     await new Promise((r) => slow.once("data", r));
     slow.pause();
-    await new Promise((r) => setTimeout(r, 50));
+    for (const end = Date.now() + 5_000; ep.clientCount < 2 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
     expect(ep.clientCount).toBe(2);
     const frame = { blob: "x".repeat(64 * 1024) };
     for (let i = 0; i < 200 && ep.stats().droppedSlowClients === 0; i++) {
@@ -151,7 +151,7 @@ describe("WebSocket endpoints", () => {
       await new Promise((r) => setImmediate(r));
     }
     expect(ep.stats().droppedSlowClients).toBe(1);
-    await new Promise((r) => setTimeout(r, 100));
+    for (const end = Date.now() + 5_000; (fastGot === 0 || ep.clientCount !== 1) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
     expect(fastGot).toBeGreaterThan(0);
     expect(ep.clientCount).toBe(1);
     slow.destroy();

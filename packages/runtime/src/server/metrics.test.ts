@@ -49,8 +49,12 @@ describe("metrics", () => {
     // Emptied outboxes and recovered connections leave no stale samples behind.
     store.outbox.ack("influx:hp/w", store.outbox.peek("influx:hp/w", 10).at(-1)!.id);
     connections = [{ ...connections[0]!, health: { status: "up", detail: "connected", reconnects: 8 } }];
-    await new Promise((r) => setTimeout(r, 120));
-    const after = await metrics.registry.metrics();
+    // Samples are refreshed on their own interval: poll, with a deadline, until the stale one is gone.
+    let after = await metrics.registry.metrics();
+    for (const end = Date.now() + 5_000; after.includes('wattflow_outbox_depth{outbox="influx:hp/w"}') && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 10));
+      after = await metrics.registry.metrics();
+    }
     expect(after).not.toContain('wattflow_outbox_depth{outbox="influx:hp/w"}');
     expect(after).toContain('wattflow_connection_up{flow="hp",connection="broker",type="mqtt-broker"} 1');
   });
