@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNodeRed } from "./nodered-start.mjs";
-import { scenario } from "./scenarios.mjs";
+import { burstCode, scenario } from "./scenarios.mjs";
 
 const name = process.argv[2];
 const { nodes, expected } = scenario(name);
@@ -13,7 +13,9 @@ const flow = [
   { id: "tab", type: "tab", label: "bench" },
   ...nodes.map((n) => {
     const base = { id: n.id, z: "tab", x: 100, y: 100, wires: n.wires.length ? [n.wires] : [] };
-    if (n.kind === "source") return { ...base, type: "bench-source" };
+    if (n.kind === "source") return { ...base, type: "bench-source", messages: n.messages, stream: n.stream };
+    if (n.kind === "function") return { ...base, type: "function", func: burstCode("nodered", n.loop), outputs: 1, noerr: 0, initialize: "", finalize: "", libs: [] };
+    if (n.kind === "deadband") return { ...base, type: "rbe", func: "deadband", gap: String(n.band), start: "", inout: "out", septopics: false, property: "payload", topi: "topic" };
     if (n.kind === "sink") return { ...base, type: "bench-sink", expected };
     return { ...base, type: "change", rules: [{ t: "set", p: n.prop, pt: "msg", to: "1", tot: "num" }], action: "", property: "", from: "", to: "", reg: false };
   }),

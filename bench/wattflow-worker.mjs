@@ -2,7 +2,7 @@
 import { Type, defineNode } from "../packages/runtime/dist/index.js";
 import { openStore } from "../packages/runtime/dist/store/index.js";
 import { deployBenchFlow } from "./wattflow-engine.mjs";
-import { BATCH, MESSAGES, scenario } from "./scenarios.mjs";
+import { BATCH, MESSAGES, burstCode, noisyReading, scenario } from "./scenarios.mjs";
 
 const name = process.argv[2];
 const { nodes, expected } = scenario(name);
@@ -13,10 +13,11 @@ const source = defineNode({
   type: "bench-source",
   category: "bench",
   summary: "emits the benchmark messages",
-  config: Type.Object({}),
+  config: Type.Object({ messages: Type.Integer({ default: MESSAGES }), stream: Type.String({ default: "counter" }) }),
   inputs: 0,
   outputs: ["out"],
-  create(node) {
+  create(node, c) {
+    const reading = c.stream === "noisy" ? noisyReading : (i) => i;
     return {
       trigger() {
         startedAt = performance.now();
@@ -24,9 +25,9 @@ const source = defineNode({
         // A well-behaved source: it pauses while a queue downstream is full.
         const burst = () => {
           if (node.isBlocked()) return void node.whenUnblocked().then(burst);
-          const end = Math.min(i + BATCH, MESSAGES);
-          for (; i < end; i++) node.send(node.newMessage({ payload: i }));
-          if (i < MESSAGES) setImmediate(burst);
+          const end = Math.min(i + BATCH, c.messages);
+          for (; i < end; i++) node.send(node.newMessage({ payload: reading(i) }));
+          if (i < c.messages) setImmediate(burst);
         };
         burst();
       },
@@ -57,8 +58,11 @@ const doc = {
   id: "bench",
   nodes: nodes.map((n) => ({
     id: n.id,
-    type: n.kind === "source" ? "bench-source" : n.kind === "sink" ? "bench-sink" : "change",
+    type: { source: "bench-source", sink: "bench-sink", change: "change", function: "function", deadband: "filter" }[n.kind],
+    ...(n.kind === "source" ? { config: { messages: n.messages ?? MESSAGES, stream: n.stream ?? "counter" } } : {}),
     ...(n.kind === "change" ? { config: { rules: [{ action: "set", path: n.prop, value: 1, valueType: "number" }] } } : {}),
+    ...(n.kind === "function" ? { config: { code: burstCode("wattflow", n.loop), outputs: 1, messageTimeout: "120s" } } : {}),
+    ...(n.kind === "deadband" ? { config: { mode: "deadband", band: n.band, inclusive: false, compareTo: "last-output", perTopic: false } } : {}),
     wires: n.wires.length ? [n.wires] : [],
   })),
 };

@@ -6,14 +6,17 @@ module.exports = function (RED) {
   function BenchSource(config) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const total = config.messages ?? MESSAGES;
+    // The filter scenario's noisy sensor: the same readings as noisyReading in scenarios.mjs.
+    const reading = config.stream === "noisy" ? (i) => 20 + (Math.floor(i / 10) % 2) * 2 + (((i * 37) % 21) - 10) / 100 : (i) => i;
     // Start after the flow is fully wired.
     const timer = setTimeout(() => {
       globalThis.__benchStart = performance.now();
       let i = 0;
       const burst = () => {
-        const end = Math.min(i + BATCH, MESSAGES);
-        for (; i < end; i++) node.send({ payload: i });
-        if (i < MESSAGES) setImmediate(burst);
+        const end = Math.min(i + BATCH, total);
+        for (; i < end; i++) node.send({ payload: reading(i) });
+        if (i < total) setImmediate(burst);
       };
       burst();
     }, 300);

@@ -8,6 +8,7 @@ import catchNode from "./catch/index.js";
 import status from "./status/index.js";
 import linkIn from "./link/link-in.js";
 import linkOut from "./link/link-out.js";
+import linkCall from "./link/link-call.js";
 import httpIn from "./http/http-in.js";
 import httpResponse from "./http/http-response.js";
 import httpRequest from "./http-request/index.js";
@@ -70,6 +71,11 @@ import exec from "./exec/index.js";
 import thresholdAlert from "./threshold-alert/index.js";
 import presence from "./presence/index.js";
 import pagedQuery from "./paged-query/index.js";
+import template from "./template/index.js";
+import csv from "./csv/index.js";
+import yaml from "./yaml/index.js";
+import xml from "./xml/index.js";
+import html from "./html/index.js";
 
 /** Every node of the standard library; the runtime discovers this module through package.json's "wattflow" field. */
 export const nodes: AnyNodeDefinition[] = [
@@ -82,6 +88,7 @@ export const nodes: AnyNodeDefinition[] = [
   status,
   linkIn,
   linkOut,
+  linkCall,
   httpIn,
   httpResponse,
   httpRequest,
@@ -135,6 +142,11 @@ export const nodes: AnyNodeDefinition[] = [
   thresholdAlert,
   presence,
   pagedQuery,
+  template,
+  csv,
+  yaml,
+  xml,
+  html,
 ] as AnyNodeDefinition[];
 export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github, mqttBroker, influxdb, apiAuth] as AnyConnectionDefinition[];
 

@@ -117,6 +117,17 @@ export class FlowRuntime implements NodeHost {
     const restart = new Set([...diff.changed, ...diff.restartedByConnection]);
     const removed = new Set(diff.removed);
     const stopping = [...this.nodes.values()].filter((n) => restart.has(n.id) || removed.has(n.id));
+    // Restarted nodes keep their queue: nothing in it may be handed to them while they have no behaviour.
+    const restarting = stopping.filter((n) => !removed.has(n.id));
+    for (const node of restarting) node.pauseForRestart();
+    try {
+      await this.applyPaused(next, diff, restart, removed, stopping);
+    } finally {
+      for (const node of restarting) node.resume();
+    }
+  }
+
+  private async applyPaused(next: CompiledFlow, diff: FlowDiff, restart: Set<string>, removed: Set<string>, stopping: RuntimeNode[]): Promise<void> {
     await Promise.all(stopping.map((n) => this.closeBehaviour(n, removed.has(n.id) ? "removed" : "restart")));
     for (const id of removed) {
       const node = this.nodes.get(id);
@@ -170,10 +181,12 @@ export class FlowRuntime implements NodeHost {
     for (const node of this.nodes.values()) {
       const c = node.compiled;
       const ports: RuntimeNode[][] = [];
-      const portCount = Math.max(c.ports.length, c.wires.length, c.definition.virtualWires ? 1 : 0);
+      // Virtual wires leave on the port after the declared outputs: output 0 of a link-out, which has none.
+      const virtualPort = c.definition.virtualWires ? c.ports.length : -1;
+      const portCount = Math.max(c.ports.length, c.wires.length, virtualPort + 1);
       for (let p = 0; p < portCount; p++) {
         const ids = [...(c.wires[p] ?? [])];
-        if (p === 0 && c.definition.virtualWires) ids.push(...c.definition.virtualWires(c.config));
+        if (p === virtualPort) ids.push(...c.definition.virtualWires!(c.config));
         const targets: RuntimeNode[] = [];
         for (const id of ids) {
           const target = id.includes("/") ? this.host.lookup(id) : this.nodes.get(id);

@@ -73,6 +73,8 @@ export class RuntimeNode implements Drainable {
   private sentWaiter: { promise: Promise<void>; resolve: () => void } | null = null;
   /** Set when the node left its flow: what is held for it is dropped, not delivered. */
   private retired = false;
+  /** Set while a redeploy restarts the node: input queues up (policy as usual) until `resume`. */
+  private restarting = false;
   /** A `complete` node watches this one (set when the flow is wired): finished messages are reported. */
   completeWatched = false;
 
@@ -95,6 +97,17 @@ export class RuntimeNode implements Drainable {
 
   get key(): string {
     return `${this.flowId}/${this.compiled.id}`;
+  }
+
+  /** A redeploy is about to close this node to start it anew: keep what arrives meanwhile queued. */
+  pauseForRestart(): void {
+    this.restarting = true;
+  }
+
+  /** The restarted node runs (or failed to start): what queued up meanwhile goes on. */
+  resume(): void {
+    this.restarting = false;
+    if (this.queue.length > 0 && !this.scheduled) this.scheduler.schedule(this);
   }
 
   get backlog(): number {
@@ -169,6 +182,7 @@ export class RuntimeNode implements Drainable {
     if (
       this.queue.length === 0 &&
       !this.busy &&
+      !this.restarting &&
       this.outbox.length === 0 &&
       directDepth < MAX_DIRECT_DEPTH &&
       this.inFlight < this.concurrencyLimit
@@ -199,7 +213,7 @@ export class RuntimeNode implements Drainable {
     const began = performance.now();
     try {
       // A held node takes no more input until its outbox is accepted: its memory stays bounded.
-      while (handled < max && this.queue.length > 0 && this.inFlight < limit && this.outbox.length === 0) {
+      while (handled < max && this.queue.length > 0 && this.inFlight < limit && this.outbox.length === 0 && !this.restarting) {
         const msg = this.queue.peekMsg();
         const tracker = this.queue.peekTracker();
         this.queue.shift();

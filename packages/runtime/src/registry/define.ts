@@ -73,7 +73,10 @@ export interface NodeDefinition<C extends TObject = TObject> {
   concurrency?: number;
   /** Makes the node receive the flow's errors or status changes as input (`catch`, `status`). */
   listens?: NodeListens;
-  /** Extra destinations for output 0 that are not drawn as wires (`link out`). Ids may be `flow/node`. */
+  /**
+   * Destinations that are not drawn as wires, reached through the port after the declared outputs:
+   * output 0 of `link-out` (which declares none), output 1 of `link-call`. Ids may be `flow/node`.
+   */
   virtualWires?(config: Static<C>): readonly string[];
   create(node: NodeHandle, config: Static<C>): NodeBehaviour | Promise<NodeBehaviour>;
 }

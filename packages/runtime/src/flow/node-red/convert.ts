@@ -7,7 +7,8 @@
 import type { FlowDocument, FlowNode } from "../types.js";
 import { CONNECTION_CONFIG_TYPES, connectionsByFlow } from "./config-nodes.js";
 import { IO_CONFIG_TYPES, ioConverters, type ConfigNodes } from "./convert-io.js";
-import { changeNodeCanDo, changeRulesCode, templateCode, type ChangeRule } from "./function-code.js";
+import { parserConverters } from "./convert-parsers.js";
+import { changeNodeCanDo, changeRulesCode, type ChangeRule } from "./function-code.js";
 
 export type NodeRedNode = { id: string; type: string; z?: string; name?: string; x?: number; y?: number; wires?: string[][]; [key: string]: unknown };
 
@@ -325,11 +326,24 @@ const converters: Record<string, Converter> = {
     if (scope.length === 0) warn(`${n.id}: complete without nodes in its scope hears nothing; choose the nodes to watch`);
     return { type: "complete", config: { scope } };
   },
-  "link out": () => ({ type: "link-out", config: { links: [] } }),
+  "link out": (n) => ({ type: "link-out", config: n.mode === "return" ? { mode: "return" } : { links: [] } }),
+  "link call"(n, warn) {
+    if (n.linkType === "dynamic") warn(`${n.id}: link call with a target chosen by msg.target is not supported; name the link-in in "target"`);
+    else if (!Array.isArray(n.links) || n.links.length === 0) warn(`${n.id}: link call without a link-in to call; set its "target"`);
+    const seconds = Number(n.timeout ?? 30);
+    return { type: "link-call", config: { target: "", timeout: `${Number.isFinite(seconds) && seconds > 0 ? seconds : 30}s` } };
+  },
   ...ioConverters,
+  ...parserConverters,
   template(n, warn) {
-    warn(`${n.id}: template becomes a function node that renders it (mustache {{name}}, {{{name}}}; no sections)`);
-    return { type: "function", config: { code: templateCode(n, warn), outputs: 1 } };
+    const fieldType = String(n.fieldType || "msg");
+    const target = fieldType === "flow" || fieldType === "global" ? fieldType : "msg";
+    if (target !== fieldType) warn(`${n.id}: template result into ${fieldType} is not supported; it is set on msg`);
+    const output = n.output === "json" ? "json" : n.output === "yaml" ? "yaml" : "text";
+    const template = String(n.template ?? "");
+    if (/\{\{\s*>/.test(template)) warn(`${n.id}: template partials ({{> name}}) render nothing in Wattflow`);
+    if (/\{\{\s*(flow|global)\[/.test(template)) warn(`${n.id}: template context stores ({{flow[store].key}}) are not supported; Wattflow has one context store`);
+    return { type: "template", config: { template, syntax: n.syntax === "plain" ? "plain" : "mustache", output, property: String(n.field || "payload"), target } };
   },
   "http request"(n, warn) {
     const method = String(n.method ?? "GET").toUpperCase();
@@ -392,7 +406,8 @@ export function convertNodeRed(input: unknown): NodeRedImport {
     const { type, config } = convert(n, warn, byId);
     const flow = flowOf(n);
     const targetOf = (id: string): string => (where.get(id) === flow ? safeId(id) : `${where.get(id) ?? "imported"}/${safeId(id)}`);
-    if (n.type === "link out") config.links = (Array.isArray(n.links) ? (n.links as string[]) : []).map(targetOf);
+    if (n.type === "link out" && n.mode !== "return") config.links = (Array.isArray(n.links) ? (n.links as string[]) : []).map(targetOf);
+    if (n.type === "link call") config.target = Array.isArray(n.links) && typeof n.links[0] === "string" ? targetOf(n.links[0]) : "";
     const node: FlowNode = {
       id: safeId(n.id),
       type,

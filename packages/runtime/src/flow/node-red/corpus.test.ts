@@ -107,7 +107,7 @@ describe("Node-RED export corpus", () => {
   it("http in → template → http response: the page is rendered from the request, escaped where mustache escapes", async () => {
     const r = load("http-template.json");
     const f = flow(r, "status-page");
-    expect(node(f, "h2").type).toBe("function");
+    expect(node(f, "h2")).toMatchObject({ type: "template", config: { syntax: "mustache", output: "text", property: "payload" } });
     const t = await startTestFlow(f, { nodes, connections, flowId: f.id });
     try {
       const reply = await t.request("GET", "/status/a<b");

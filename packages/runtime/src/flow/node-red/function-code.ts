@@ -122,35 +122,3 @@ export function changeRulesCode(n: NodeRedNode, rules: ChangeRule[], warn: Warn)
   lines.push("return m;");
   return lines.join("\n");
 }
-
-/** A template node as function code: mustache {{name}} (HTML-escaped), {{{name}}} and {{& name}} (as is). */
-export function templateCode(n: NodeRedNode, warn: Warn): string {
-  const template = String(n.template ?? "");
-  const plain = n.syntax === "plain";
-  if (!plain && /\{\{\s*[#^/>]/.test(template)) warn(`${n.id}: template sections and partials ({{#…}}, {{^…}}, {{>…}}) are not supported; they are left in the text`);
-  if (n.output === "yaml") warn(`${n.id}: template output as YAML is not supported; the text is sent`);
-  const field = String(n.field || "payload");
-  const fieldType = String(n.fieldType ?? "msg");
-  const lines = [`// Node-RED template${plain ? " (plain text)" : " (mustache)"}.`, HELPERS, `const template = ${lit(template)};`];
-  if (plain) lines.push("const text = template;");
-  else {
-    lines.push(
-      `const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "/": "&#x2F;", "\`": "&#x60;", "=": "&#x3D;" };`,
-      "const lookup = (name) => {",
-      '  if (name.startsWith("flow.")) return ctxGet(flow, name.slice(5));',
-      '  if (name.startsWith("global.")) return ctxGet(global, name.slice(7));',
-      '  if (name.startsWith("env.")) return env(name.slice(4));',
-      "  return getIn(msg, keys(name));",
-      "};",
-      'const shown = (v) => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));',
-      "const text = template",
-      "  .replace(/\\{\\{!.*?\\}\\}/gs, \"\")",
-      "  .replace(/\\{\\{\\{\\s*([^}]+?)\\s*\\}\\}\\}|\\{\\{&\\s*([^}]+?)\\s*\\}\\}/g, (_, a, b) => shown(lookup(a ?? b)))",
-      "  .replace(/\\{\\{\\s*([^#^/>!{&][^}]*?)\\s*\\}\\}/g, (_, a) => shown(lookup(a)).replace(/[&<>\"'\\/`=]/g, (c) => ESCAPES[c]));",
-    );
-  }
-  const value = n.output === "json" ? "JSON.parse(text)" : "text";
-  if (fieldType === "flow" || fieldType === "global") lines.push(`ctxSet(${fieldType}, ${lit(field)}, ${value});`, "return msg;");
-  else lines.push(`return setIn(msg, keys(${lit(field)}), ${value});`);
-  return lines.join("\n");
-}

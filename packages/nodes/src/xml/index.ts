@@ -1,0 +1,77 @@
+import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
+import { DEFAULT_MAX_JSON_DEPTH, defineNode, getPath, parsePath, setPath, Type, type Message } from "@wattflow/runtime";
+import { readDocs } from "../shared/docs.js";
+import { MaxBytes, messageOf, TextTooLarge, textToParse } from "../shared/parser-text.js";
+
+export default defineNode({
+  type: "xml",
+  category: "parser",
+  summary: "Converts between XML text and a value: parses text into an object (attributes under $, text under _), builds XML from an object.",
+  docs: readDocs(import.meta.url),
+  config: Type.Object({
+    action: Type.Union([Type.Literal("toggle"), Type.Literal("parse"), Type.Literal("build")], {
+      default: "toggle",
+      description: "toggle: text is parsed, an object built; parse: only parse; build: only build",
+    }),
+    property: Type.String({ default: "payload", minLength: 1 }),
+    attributesKey: Type.String({ default: "$", minLength: 1, description: "key of the object holding an element's attributes" }),
+    textKey: Type.String({ default: "_", minLength: 1, description: "key of an element's text when it also has attributes or children" }),
+    alwaysArray: Type.Boolean({ default: false, description: "every child element is an array, even when it occurs once (stable shape)" }),
+    numbers: Type.Boolean({ default: true, description: "numeric text and attribute values become numbers" }),
+    pretty: Type.Boolean({ default: false, description: "building: indent by 2 spaces" }),
+    maxBytes: MaxBytes,
+    maxDepth: Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_MAX_JSON_DEPTH, description: "deepest element nesting parsed" }),
+  }),
+  inputs: 1,
+  outputs: ["converted"],
+  create(node, c) {
+    const path = parsePath(c.property);
+    const shape = { ignoreAttributes: false, attributesGroupName: c.attributesKey, attributeNamePrefix: "", textNodeName: c.textKey };
+    const parser = new XMLParser({
+      ...shape,
+      parseTagValue: c.numbers,
+      parseAttributeValue: c.numbers,
+      // Entities a document defines are expanded within bounds, so an entity bomb fails instead of growing.
+      processEntities: { enabled: true, maxEntityCount: 100, maxTotalExpansions: 1000, maxExpandedLength: 100_000 },
+      htmlEntities: false,
+      // The parser counts the levels below the root element.
+      maxNestedTags: c.maxDepth - 1,
+      // The root stays an object; below it, every element is a list when asked for.
+      isArray: (_name, jpath, _leaf, isAttribute) => c.alwaysArray && !isAttribute && String(jpath).includes("."),
+    });
+    const builder = new XMLBuilder({ ...shape, format: c.pretty, indentBy: "  ", suppressEmptyNode: true });
+
+    return {
+      input(msg: Message, send, done) {
+        const value = getPath(msg, path);
+        let text: string | undefined;
+        try {
+          text = c.action === "build" ? undefined : textToParse(value, c.property, c.maxBytes);
+        } catch (err) {
+          if (err instanceof TextTooLarge) node.countRejected();
+          return done(err as Error);
+        }
+        if (text !== undefined) {
+          let parsed: unknown;
+          try {
+            const valid = XMLValidator.validate(text);
+            if (valid !== true) throw new Error(`${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+            parsed = parser.parse(text);
+          } catch (err) {
+            node.countRejected();
+            return done(new Error(`${c.property} is not valid XML: ${messageOf(err)}`));
+          }
+          send(setPath(msg, path, parsed));
+          return done();
+        }
+        if (c.action === "parse" || value === null || typeof value !== "object") return send(msg), done();
+        try {
+          send(setPath(msg, path, builder.build(value) as string));
+        } catch (err) {
+          return done(new Error(`${c.property} cannot be written as XML: ${messageOf(err)}`));
+        }
+        done();
+      },
+    };
+  },
+});
