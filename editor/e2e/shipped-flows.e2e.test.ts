@@ -39,8 +39,8 @@ let flows: FlowSummary[];
 /** API calls the editor made, by method and path. */
 const calls = new WeakMap<Page, string[]>();
 
-async function openEditor(width: number, height: number): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height } });
+async function openEditor(width: number, height: number, colorScheme: "light" | "dark" = "light"): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height }, colorScheme });
   const list: string[] = [];
   calls.set(page, list);
   page.on("request", (r) => {
@@ -117,6 +117,176 @@ describe.skipIf(!haveBrowser)("editor with every shipped flow (needs /usr/bin/ch
       }
     });
   }
+
+  /** The page's background, as the sum of its red, green and blue (0 black to 765 white). */
+  const brightness = (page: Page, selector: string) =>
+    page.locator(selector).first().evaluate((el) => (getComputedStyle(el).backgroundColor.match(/\d+/g) ?? []).slice(0, 3).reduce((a, v) => a + Number(v), 0));
+
+  for (const [width, height] of [
+    [1280, 800],
+    [1024, 768],
+  ] as const) {
+    it(`follows a dark system theme at ${width}×${height}, and the header toggle overrides it and is remembered`, async () => {
+      const page = await openEditor(width, height, "dark");
+      try {
+        expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+        expect(await brightness(page, "body")).toBeLessThan(200);
+        expect(await brightness(page, ".palette")).toBeLessThan(200);
+        expect(await brightness(page, ".react-flow__node .wf-node")).toBeLessThan(200);
+        const toggle = page.getByTestId("theme-toggle");
+        const box = (await toggle.boundingBox())!;
+        expect(box.x + box.width).toBeLessThanOrEqual(width);
+        await page.locator(".react-flow__node").first().click();
+        await page.screenshot({ path: join(shots, `editor-dark-${width}x${height}.png`) });
+        // system (dark) → dark → light, and light stays after a reload though the system is dark.
+        await toggle.click();
+        expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+        await toggle.click();
+        expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("light");
+        await page.reload();
+        await page.getByTestId("palette-inject").waitFor();
+        expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("light");
+        expect(await brightness(page, ".palette")).toBeGreaterThan(600);
+        // Back to following the system.
+        await page.getByTestId("theme-toggle").click();
+        expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+      } finally {
+        await page.close();
+      }
+    });
+  }
+
+  it("finds a node of another flow with Ctrl+F and opens it selected, in the middle of the view", async () => {
+    const page = await openEditor(1280, 800);
+    try {
+      const shown = await page.getByRole("tab", { selected: true }).innerText();
+      const other = flows.find((f) => !shown.includes(f.label.slice(0, 12)) && f.id !== "demo")!;
+      const detail = (await (await fetch(new URL(`api/flows/${other.id}`, rt.adminUrl))).json()) as { flow: { nodes: { id: string; type: string; name?: string }[] } };
+      const target = detail.flow.nodes[detail.flow.nodes.length - 1]!;
+      await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
+      await page.keyboard.press("Control+f");
+      const search = page.getByTestId("search-dialog");
+      await search.getByRole("searchbox").fill(target.id);
+      const match = search.getByTestId(`search-match-${other.id}-${target.id}`);
+      await match.waitFor();
+      // By type too: the same node is listed among the nodes of its type.
+      await search.getByRole("searchbox").fill(target.type);
+      await match.waitFor();
+      await match.click();
+      await expect.poll(() => page.getByRole("tab", { selected: true }).innerText()).toContain(other.label.slice(0, 12));
+      const node = page.locator(`.react-flow__node[data-id="${target.id}"]`);
+      await expect.poll(() => node.locator(".wf-node.selected").count()).toBe(1);
+      const canvas = (await page.getByTestId("canvas").boundingBox())!;
+      await expect
+        .poll(async () => {
+          const box = (await node.boundingBox())!;
+          return Math.hypot(box.x + box.width / 2 - (canvas.x + canvas.width / 2), box.y + box.height / 2 - (canvas.y + canvas.height / 2));
+        })
+        .toBeLessThan(20);
+      expect(await page.getByTestId("side-panel").innerText()).toContain(target.id);
+      await page.screenshot({ path: join(shots, "editor-search.png") });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("adds a node from the palette by keyboard, in the middle of the view, and names canvas nodes for screen readers", async () => {
+    const page = await openEditor(1024, 768);
+    try {
+      // One node far from the middle of the view, so the added one lands on nothing (it would be moved off it).
+      const doc = { format: "wattflow/flow@1", id: "keyboard-test", nodes: [{ id: "far", type: "comment", position: { x: 0, y: 0 } }, { id: "far2", type: "comment", position: { x: 1200, y: 900 } }] };
+      await page.getByRole("button", { name: "Import" }).click();
+      await page.getByLabel("flow JSON").fill(JSON.stringify(doc));
+      await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
+      await page.locator('.react-flow__node[data-id="far"]').waitFor();
+      // The imported flow is fitted in the view just after it is drawn: the middle is known once the view is still.
+      const transform = () => page.locator(".react-flow__viewport").getAttribute("style");
+      let last = "";
+      await expect.poll(async () => (last === (last = (await transform()) ?? "")), { intervals: [150] }).toBe(true);
+      // Tab from the palette's search reaches the first node type.
+      await page.getByLabel("search nodes").focus();
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toMatch(/^palette-/);
+      await page.getByTestId("palette-inject").focus();
+      await page.keyboard.press("Enter");
+      const added = page.getByRole("group", { name: "inject node inject" });
+      await added.waitFor();
+      expect(await page.locator(".react-flow__node").count()).toBe(3);
+      expect(await added.locator(".wf-node.selected").count()).toBe(1);
+      const canvas = (await page.getByTestId("canvas").boundingBox())!;
+      const box = (await added.boundingBox())!;
+      expect(Math.abs(box.x + box.width / 2 - (canvas.x + canvas.width / 2))).toBeLessThan(40);
+      expect(Math.abs(box.y + box.height / 2 - (canvas.y + canvas.height / 2))).toBeLessThan(40);
+      expect(await page.locator('.react-flow__node[data-id="far"]').getAttribute("aria-label")).toBe("comment node far");
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("deploys every modified flow from the Deploy menu, none while one has a problem", async () => {
+    const page = await openEditor(1280, 800);
+    try {
+      const importFlow = async (doc: object) => {
+        await page.getByRole("button", { name: "Import" }).click();
+        await page.getByLabel("flow JSON").fill(JSON.stringify(doc));
+        await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
+      };
+      await importFlow({ format: "wattflow/flow@1", id: "deploy-all-a", nodes: [{ id: "note", type: "comment" }] });
+      await importFlow({ format: "wattflow/flow@1", id: "deploy-all-b", nodes: [{ id: "fn", type: "function", config: { code: "return (msg;" } }] });
+      await page.getByRole("button", { name: "deploy options" }).click();
+      await page.getByTestId("deploy-all").click();
+      const dialog = page.getByTestId("dialog");
+      await expect.poll(() => dialog.getByTestId("deploy-all-deploy-all-b").textContent()).toMatch(/fn \/nodes\/0\/config\/code: syntax error/);
+      expect(await dialog.getByTestId("deploy-all-deploy-all-a").textContent()).toContain("note");
+      expect(await page.getByTestId("confirm-deploy-all").isDisabled()).toBe(true);
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      // Fixed, both go in one action.
+      await page.locator('.react-flow__node[data-id="fn"]').click();
+      await page.getByTestId("node-form").locator("#root_code .cm-content").click();
+      await page.keyboard.press("Control+a");
+      await page.keyboard.type("return msg;");
+      await page.getByRole("button", { name: "deploy options" }).click();
+      await page.getByTestId("deploy-all").click();
+      await page.getByTestId("confirm-deploy-all").click();
+      await expect.poll(() => page.getByTestId("dialog-text").textContent()).toMatch(/deploy-all-a: revision \d+\s+deploy-all-b: revision \d+/);
+      for (const id of ["deploy-all-a", "deploy-all-b"]) expect((await fetch(new URL(`api/flows/${id}`, rt.adminUrl))).status).toBe(200);
+      expect(await page.getByRole("tab").filter({ hasText: "●" }).count()).toBe(0);
+      await page.getByRole("button", { name: "deploy options" }).click();
+      expect(await page.getByTestId("deploy-all").isDisabled()).toBe(true);
+    } finally {
+      for (const id of ["deploy-all-a", "deploy-all-b"]) await fetch(new URL(`api/flows/${id}`, rt.adminUrl), { method: "DELETE" });
+      await page.close();
+    }
+  });
+
+  it("disables a node (greyed) and switches a debug node's output off, both deployed", async () => {
+    const page = await openEditor(1280, 800);
+    try {
+      const doc = { format: "wattflow/flow@1", id: "toggle-test", nodes: [{ id: "tick", type: "inject", config: { interval: "1h" }, wires: [["show"]] }, { id: "show", type: "debug" }] };
+      await page.getByRole("button", { name: "Import" }).click();
+      await page.getByLabel("flow JSON").fill(JSON.stringify(doc));
+      await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
+      const tick = page.locator('.react-flow__node[data-id="tick"]');
+      await tick.click();
+      await page.getByTestId("node-form").getByLabel("Enabled").uncheck();
+      expect(await tick.locator(".wf-node.disabled").count()).toBe(1);
+      expect(await tick.getAttribute("aria-label")).toBe("inject node tick, disabled");
+      expect(await tick.locator(".wf-node").evaluate((el) => getComputedStyle(el).filter)).toContain("grayscale");
+      const toggle = page.getByRole("button", { name: "debug output of show" });
+      expect(await toggle.getAttribute("aria-pressed")).toBe("true");
+      await toggle.click();
+      expect(await toggle.getAttribute("aria-pressed")).toBe("false");
+      await page.screenshot({ path: join(shots, "editor-disabled-node.png") });
+      await page.getByTestId("deploy").click();
+      await page.getByTestId("confirm-deploy").click();
+      await page.getByTestId("dialog-text").waitFor();
+      const deployed = (await (await fetch(new URL("api/flows/toggle-test", rt.adminUrl))).json()) as { flow: { nodes: { id: string; disabled?: boolean; config?: Record<string, unknown> }[] } };
+      expect(deployed.flow.nodes.find((n) => n.id === "tick")!.disabled).toBe(true);
+      expect(deployed.flow.nodes.find((n) => n.id === "show")!.config?.toEvents).toBe(false);
+    } finally {
+      await page.close();
+    }
+  });
 
   it("drags the side panel wider by its edge", async () => {
     const page = await openEditor(1280, 800);
@@ -224,24 +394,52 @@ describe.skipIf(!haveBrowser)("editor with every shipped flow (needs /usr/bin/ch
       await expect.poll(() => page.getByTestId("debug-message").count(), { timeout: 3000 }).toBeGreaterThan(before);
     });
 
-    it("edits function code in a monospace area where Tab indents", async () => {
+    it("edits function code in a code editor where Tab indents, loaded only when needed", async () => {
+      // The code editor is its own chunk, fetched when a code field is first shown, not with the page.
+      expect(await (await fetch(rt.adminUrl)).text()).not.toMatch(/codemirror/i);
       const doc = { format: "wattflow/flow@1", id: "code-test", nodes: [{ id: "fn", type: "function", config: { code: "return msg;" } }] };
       await page.getByRole("button", { name: "Import" }).click();
       await page.getByLabel("flow JSON").fill(JSON.stringify(doc));
       await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
       await page.getByTestId("node-fn").click();
-      const code = page.getByTestId("node-form").locator("#root_code");
+      const code = page.getByTestId("node-form").locator("#root_code .cm-content");
+      const text = () => code.evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
       expect(await code.evaluate((el) => getComputedStyle(el).fontFamily)).toMatch(/mono/i);
+      // Highlighted: the keyword is drawn in its own span.
+      expect(await code.locator(".cm-line span").first().textContent()).toBe("return");
       await code.click();
       await page.keyboard.press("Control+End");
       await page.keyboard.press("Enter");
       await page.keyboard.press("Tab");
       await page.keyboard.type("// indented");
-      await expect.poll(() => code.inputValue()).toBe("return msg;\n  // indented");
-      expect(await code.evaluate((el) => document.activeElement === el)).toBe(true);
+      await expect.poll(text).toBe("return msg;\n  // indented");
+      expect(await code.evaluate((el) => el.contains(document.activeElement))).toBe(true);
       await page.keyboard.press("Shift+Tab");
-      await expect.poll(() => code.inputValue()).toBe("return msg;\n// indented");
+      await expect.poll(text).toBe("return msg;\n// indented");
       await page.screenshot({ path: join(shots, "editor-function-code.png") });
+    });
+
+    it("shows a syntax error while typing and lists it on the node in the Deploy dialog", async () => {
+      const code = page.getByTestId("node-form").locator("#root_code .cm-content");
+      await code.click();
+      await page.keyboard.press("Control+End");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("if (msg.payload > 1 {");
+      // Bracket matching: the caret after a bracket marks it (here unmatched, as the parenthesis is still open).
+      expect(await code.locator(".cm-matchingBracket, .cm-nonmatchingBracket").count()).toBeGreaterThan(0);
+      await expect.poll(() => page.getByTestId("code-syntax-error").textContent()).toMatch(/^syntax error near line 3/);
+      await page.getByTestId("deploy").click();
+      const dialog = page.getByTestId("dialog");
+      await expect.poll(() => dialog.textContent()).toContain("fn /nodes/0/config/code: syntax error near line 3");
+      expect(await page.getByTestId("confirm-deploy").isDisabled()).toBe(true);
+      expect(await page.getByTestId("node-fn").textContent()).toContain("syntax error");
+      await page.screenshot({ path: join(shots, "editor-code-syntax-error.png") });
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      // Fixed, the error goes.
+      await code.click();
+      await page.keyboard.press("Control+a");
+      await page.keyboard.type("return msg;");
+      await expect.poll(() => page.getByTestId("code-syntax-error").count()).toBe(0);
     });
   });
 

@@ -14,6 +14,7 @@ import {
   type NodePositionChange,
   type EdgeChange,
 } from "@xyflow/react";
+import { codeProblems } from "./code/js-syntax.js";
 import { api, subscribe, setToken, Unauthorized, type DeployResult, type FlowDetail, type FlowSummary, type NodeCatalog, type RevisionSummary, type RuntimeEvent, type ValidateResult, type ValidationFailure } from "./api.js";
 import { FlowNodeView, MissingNodeView, type FlowNodeData } from "./components/FlowNode.js";
 import { Palette } from "./components/Palette.js";
@@ -22,6 +23,10 @@ import { DebugPanel } from "./components/DebugPanel.js";
 import { DeadLetterPanel } from "./components/DeadLetterPanel.js";
 import { FlowTabs } from "./components/FlowTabs.js";
 import { useSidePanel } from "./components/side-panel.js";
+import { useTheme } from "./components/theme.js";
+import { SearchDialog } from "./components/SearchDialog.js";
+import { DeployMenu } from "./components/DeployMenu.js";
+import type { NodeMatch, SearchableFlow } from "./state/search.js";
 import { arrange, estimateSize, tidy } from "./layout/auto-layout.js";
 import * as S from "./state/flow-state.js";
 import { subflowEntries } from "./state/subflows.js";
@@ -90,7 +95,7 @@ function Editor() {
   const [debug, setDebug] = useState<DebugEvent[]>([]);
   const [paused, setPaused] = useState(false);
   const [panel, setPanel] = useState<"node" | "debug" | "history" | "parked">("debug");
-  const [dialog, setDialog] = useState<null | { kind: "deploy"; lines: string[]; problems: string[] } | { kind: "conflict"; current: number; lines: string[] } | { kind: "import" } | { kind: "message"; text: string }>(null);
+  const [dialog, setDialog] = useState<null | { kind: "deploy"; lines: string[]; problems: string[] } | { kind: "deploy-all"; flows: { id: string; lines: string[]; problems: string[] }[] } | { kind: "conflict"; current: number; lines: string[] } | { kind: "import" } | { kind: "message"; text: string }>(null);
   const [revisions, setRevisions] = useState<RevisionSummary[]>([]);
   const [diffText, setDiffText] = useState<string[]>([]);
   const [needLogin, setNeedLogin] = useState(false);
@@ -100,7 +105,9 @@ function Editor() {
   const doc = history.doc;
   // The flow's own subflows are node types too, known only in this flow.
   const entries = useMemo(() => new Map([...catalog.nodes, ...subflowEntries(doc)].map((n) => [n.type, n])), [catalog, doc]);
+  const [searching, setSearching] = useState(false);
   const side = useSidePanel();
+  const theme = useTheme();
   // While dragging, positions live here; the document changes once, when the drag ends.
   const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
   const [dragPos, setDragPos] = useState<Record<string, { x: number; y: number }>>({});
@@ -230,6 +237,8 @@ function Editor() {
         type: "wf",
         position: shownPositions[n.id] ?? n.position ?? { x: 0, y: 0 },
         selected: selected.includes(n.id),
+        // What a screen reader says on reaching the node: kind, name, and whether something is wrong.
+        ariaLabel: `${n.type} node ${n.name ?? n.id}${n.disabled ? ", disabled" : ""}${errors[n.id]?.length ? `, ${errors[n.id]!.length} problem(s): ${errors[n.id]![0]}` : ""}`,
         data: {
           label: n.name ?? n.id,
           type: n.type,
@@ -239,9 +248,11 @@ function Editor() {
           errors: errors[n.id],
           disabled: n.disabled,
           ...(current !== null && n.type === "inject" ? { onTrigger: () => void trigger(n.id) } : {}),
+          // A debug node's output to the debug panel, switched on the canvas (an edit of toEvents, deployed like any other).
+          ...(n.type === "debug" ? { debugOn: n.config?.toEvents !== false, onToggleDebug: () => edit(S.updateNode(n.id, { config: { ...n.config, toEvents: n.config?.toEvents === false } })) } : {}),
         },
       })),
-    [doc, selected, entries, statuses, errors, shownPositions, current, trigger],
+    [doc, selected, entries, statuses, errors, shownPositions, current, trigger, edit],
   );
   // React Flow measures nodes and expects the sizes back on the nodes it is given; without them it keeps nodes hidden.
   const shownNodes = useMemo(() => {
@@ -249,7 +260,7 @@ function Editor() {
     // A wire to a node that does not exist ends at a red stand-in right of its source, so it can be seen and deleted.
     for (const target of new Set(dangling.map((e) => e.target))) {
       const id = missingId(target);
-      nodes.push({ id, type: "missing", position: shownPositions[id] ?? { x: 0, y: 0 }, data: { target }, selectable: false, draggable: false, deletable: false, ...(sizes[id] ? { measured: sizes[id] } : {}) });
+      nodes.push({ id, type: "missing", ariaLabel: `missing node ${target}`, position: shownPositions[id] ?? { x: 0, y: 0 }, data: { target }, selectable: false, draggable: false, deletable: false, ...(sizes[id] ? { measured: sizes[id] } : {}) });
     }
     return nodes;
   }, [rfNodes, dragPos, sizes, dangling, shownPositions]);
@@ -336,12 +347,81 @@ function Editor() {
     [edit, rf],
   );
 
+  /** Adds a node in the middle of the view (the palette's keyboard way) and selects it. */
+  const addAtCentre = useCallback(
+    (type: string) => {
+      const box = document.querySelector("[data-testid=canvas]")?.getBoundingClientRect();
+      if (!box) return;
+      const centre = rf.screenToFlowPosition({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
+      const id = S.freshId(live.current.history.doc, type);
+      // Centred by its estimated size: the node is not drawn yet.
+      const size = estimateSize({ id, type }, 1);
+      edit(S.addNode(type, { x: Math.round(centre.x - size.width / 2), y: Math.round(centre.y - size.height / 2) }));
+      setSelected([id]);
+      setSelectedEdges([]);
+      setPanel("node");
+    },
+    [edit, rf],
+  );
+
+  /** Every flow as the editor has it: the shown one and unsaved drafts as edited, the others as deployed. */
+  const searchableFlows = useCallback(async (): Promise<SearchableFlow[]> => {
+    const shown = live.current.history.doc;
+    const own = (d: FlowDocument): SearchableFlow => ({ id: d.id, label: d.label ?? d.id, nodes: d.nodes });
+    const local = new Map<string, SearchableFlow>([...[...drafts.current.values()].map((d): [string, SearchableFlow] => [d.history.doc.id, own(d.history.doc)]), [shown.id, own(shown)]]);
+    const fetched = await Promise.all(
+      flows
+        .filter((f) => !local.has(f.id))
+        .map(async (f) => {
+          const res = await guard(() => api<FlowDetail>("GET", `/api/flows/${encodeURIComponent(f.id)}`));
+          return res?.status === 200 ? own(res.body.flow) : null;
+        }),
+    );
+    const byId = new Map([...fetched.flatMap((f) => (f ? [[f.id, f] as const] : [])), ...local]);
+    // In tab order, unsaved new flows last.
+    return [...flows.map((f) => f.id), ...local.keys()].filter((id, i, all) => all.indexOf(id) === i).flatMap((id) => byId.get(id) ?? []);
+  }, [flows, guard]);
+
+  /** Opens the match's flow with the node selected, in the middle of the view. */
+  const showMatch = useCallback(
+    async (m: NodeMatch) => {
+      setSearching(false);
+      if (live.current.history.doc.id !== m.flowId) await loadFlow(m.flowId);
+      setSelected([m.nodeId]);
+      setSelectedEdges([]);
+      setPanel("node");
+      // The opened flow is fitted to the view once drawn, and the layout may move the node when its neighbours are
+      // measured: for a moment, the view is put back on the node whenever the node or the view moved.
+      let last = "";
+      const follow = (tries: number): void => {
+        window.setTimeout(() => {
+          const node = rf.getInternalNode(m.nodeId);
+          if (node?.measured.width) {
+            const { x, y } = node.internals.positionAbsolute;
+            const view = rf.getViewport();
+            const where = `${x},${y},${node.measured.width},${node.measured.height},${view.x},${view.y},${view.zoom}`;
+            if (where !== last) {
+              void rf.setCenter(x + node.measured.width / 2, y + (node.measured.height ?? 0) / 2, { zoom: Math.max(view.zoom, 1) });
+              const set = rf.getViewport();
+              last = `${x},${y},${node.measured.width},${node.measured.height},${set.x},${set.y},${set.zoom}`;
+            }
+          }
+          if (tries > 1) follow(tries - 1);
+        }, 100);
+      };
+      follow(12);
+    },
+    [loadFlow, rf],
+  );
+
   // Keyboard shortcuts.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement;
-      if (target.closest("input, textarea, select, .node-form")) return;
       const mod = e.ctrlKey || e.metaKey;
+      // Ctrl+F finds a node in any flow, from anywhere but a code editor (which searches its own text).
+      if (mod && e.key === "f" && !target.closest(".cm-editor")) return void (setSearching(true), e.preventDefault());
+      if (target.closest("input, textarea, select, .node-form")) return;
       if (mod && e.key === "z") (e.shiftKey ? setHistory(S.redo) : setHistory(S.undo), e.preventDefault());
       else if (mod && e.key === "y") (setHistory(S.redo), e.preventDefault());
       else if (mod && e.key === "c") clipboard.current = doc.nodes.filter((n) => selected.includes(n.id)).map((n) => ({ ...n, position: shownPositions[n.id] ?? n.position }));
@@ -362,8 +442,11 @@ function Editor() {
   const startDeploy = async (): Promise<void> => {
     const res = await guard(() => api<ValidateResult>("POST", `/api/flows/${encodeURIComponent(doc.id)}/validate`, { flow: doc }));
     if (!res) return;
-    setErrors(errorsByNode(res.body.errors));
-    setDialog({ kind: "deploy", lines: res.body.diff ? describeDiff(res.body.diff) : [], problems: res.body.errors.map((e) => `${e.nodeId ?? doc.id} ${e.pointer}: ${e.message}`) });
+    // Syntax errors in function code are found here too, so they are listed even where the runtime only meets them at start.
+    const toldByServer = new Set(res.body.errors.filter((e) => /syntax error/i.test(e.message)).map((e) => e.nodeId));
+    const problems = [...res.body.errors, ...codeProblems(doc).filter((p) => !toldByServer.has(p.nodeId))];
+    setErrors(errorsByNode(problems));
+    setDialog({ kind: "deploy", lines: res.body.diff ? describeDiff(res.body.diff) : [], problems: problems.map((e) => `${e.nodeId ?? doc.id} ${e.pointer}: ${e.message}`) });
   };
 
   const deploy = async (): Promise<void> => {
@@ -388,6 +471,50 @@ function Editor() {
       const v = await api<ValidateResult>("POST", `/api/flows/${encodeURIComponent(doc.id)}/validate`, { flow: doc });
       setDialog({ kind: "conflict", current: server.body.revision, lines: v.body.diff ? describeDiff(v.body.diff) : [] });
     }
+  };
+
+  /** Every flow with edits not deployed: the shown one and the other tabs' drafts. */
+  const modifiedFlows = (): { doc: FlowDocument; revision: number; known: boolean }[] => [
+    ...[...drafts.current.values()].filter((d) => d.history.doc.id !== doc.id).map((d) => ({ doc: d.history.doc, revision: d.revision, known: flows.some((f) => f.id === d.history.doc.id) })),
+    ...(modified || (current === null && doc.nodes.length > 0) ? [{ doc, revision, known: flows.some((f) => f.id === doc.id) }] : []),
+  ];
+
+  /** Checks every modified flow as a deploy would and shows, per flow, what would change or what is wrong. */
+  const startDeployAll = async (): Promise<void> => {
+    const targets = modifiedFlows();
+    const checked = await guard(() =>
+      Promise.all(
+        targets.map(async (t) => {
+          const res = await api<ValidateResult>("POST", `/api/flows/${encodeURIComponent(t.doc.id)}/validate`, { flow: t.doc });
+          const told = new Set(res.body.errors.filter((e) => /syntax error/i.test(e.message)).map((e) => e.nodeId));
+          const problems = [...res.body.errors, ...codeProblems(t.doc).filter((p) => !told.has(p.nodeId))];
+          return { id: t.doc.id, lines: res.body.diff ? describeDiff(res.body.diff) : [], problems: problems.map((e) => `${e.nodeId ?? t.doc.id} ${e.pointer}: ${e.message}`) };
+        }),
+      ),
+    );
+    if (checked) setDialog({ kind: "deploy-all", flows: checked });
+  };
+
+  /** Deploys the modified flows one by one; each succeeds or fails on its own (a stale one is left as a draft). */
+  const deployAll = async (): Promise<void> => {
+    const results: string[] = [];
+    for (const t of modifiedFlows()) {
+      const res = await guard(() =>
+        t.known ? api<DeployResult | ValidationFailure>("PUT", `/api/flows/${encodeURIComponent(t.doc.id)}`, { flow: t.doc, expectedRevision: t.revision, author: "editor" }) : api<DeployResult | ValidationFailure>("POST", "/api/flows", { flow: t.doc, author: "editor" }),
+      );
+      if (!res) return;
+      if (res.status === 200 || res.status === 201) {
+        const r = res.body as DeployResult;
+        results.push(`${t.doc.id}: ${r.unchanged ? "nothing changed" : `revision ${r.revision}`}`);
+        if (t.doc.id === doc.id) (setRevision(r.revision), setCurrent(doc.id), setBase(doc), setErrors({}));
+        else drafts.current.delete(t.doc.id);
+      } else if (res.status === 400) results.push(`${t.doc.id}: refused, ${(res.body as ValidationFailure).errors.length} problem(s); open it to see them`);
+      else if (res.status === 409) results.push(`${t.doc.id}: someone deployed it meanwhile; open it and deploy it alone to resolve`);
+      else results.push(`${t.doc.id}: failed (HTTP ${res.status})`);
+    }
+    setDraftCount(drafts.current.size);
+    setDialog({ kind: "message", text: `Deployed:\n${results.join("\n")}` });
+    await refresh();
   };
 
   const loadRevisions = useCallback(async () => {
@@ -565,13 +692,16 @@ function Editor() {
           <button onClick={tidyFlow} title="lay the flow out left to right">Tidy</button>
           <button onClick={() => setDialog({ kind: "import" })} title="import a flow or a Node-RED export">Import</button>
           <button onClick={() => void exportFlow()} title="download this flow as JSON">Export</button>
-          <button className="primary" onClick={() => void startDeploy()} data-testid="deploy" title="deploy this flow (Ctrl+D)">Deploy</button>
+          <DeployMenu modifiedCount={modifiedFlows().length} onDeployThis={() => void startDeploy()} onDeployAll={() => void startDeployAll()} />
+          <button onClick={theme.cycle} aria-label="theme" data-testid="theme-toggle" title={`theme: ${theme.choice === "system" ? `as the system (${theme.theme})` : theme.choice}; click for ${theme.choice === "system" ? "dark" : theme.choice === "dark" ? "light" : "the system's"}`}>
+            {theme.choice === "system" ? "◐" : theme.choice === "dark" ? "☾" : "☀"}
+          </button>
           <button onClick={side.toggle} aria-pressed={side.open} aria-label="side panel" title={side.open ? "hide the side panel" : "show the side panel"}>
             {side.open ? "Panel ▸" : "◂ Panel"}
           </button>
         </div>
       </header>
-      <Palette nodes={catalog.nodes} />
+      <Palette nodes={catalog.nodes} onAdd={addAtCentre} />
       <main onDrop={onDrop} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = "copy"))} data-testid="canvas">
         <ReactFlow
           nodes={shownNodes}
@@ -597,6 +727,7 @@ function Editor() {
           minZoom={MIN_ZOOM}
           fitView
           fitViewOptions={FIT_VIEW}
+          colorMode={theme.theme}
         >
           <Background />
           <Controls />
@@ -648,6 +779,7 @@ function Editor() {
           </div>
         )}
       </aside>
+      {searching && <SearchDialog load={searchableFlows} onChoose={(m) => void showMatch(m)} onClose={() => setSearching(false)} />}
       {dialog && (
         <div className="dialog" role="dialog" data-testid="dialog">
           {dialog.kind === "deploy" && (
@@ -663,6 +795,20 @@ function Editor() {
               )}
               <button onClick={() => setDialog(null)}>Cancel</button>
               <button className="primary" disabled={dialog.problems.length > 0} onClick={() => void deploy()} data-testid="confirm-deploy">Deploy</button>
+            </>
+          )}
+          {dialog.kind === "deploy-all" && (
+            <>
+              <h3>Deploy {dialog.flows.length} modified flow(s)?</h3>
+              {dialog.flows.some((f) => f.problems.length) && <p>Some flows have problems; the runtime would refuse them, so nothing is deployed:</p>}
+              {dialog.flows.map((f) => (
+                <section key={f.id} data-testid={`deploy-all-${f.id}`}>
+                  <h4>{f.id}</h4>
+                  <ul className={f.problems.length ? "errors" : ""}>{(f.problems.length ? f.problems : f.lines.length ? f.lines : ["no node changes"]).map((l) => <li key={l}>{l}</li>)}</ul>
+                </section>
+              ))}
+              <button onClick={() => setDialog(null)}>Cancel</button>
+              <button className="primary" disabled={dialog.flows.some((f) => f.problems.length > 0)} onClick={() => void deployAll()} data-testid="confirm-deploy-all">Deploy all</button>
             </>
           )}
           {dialog.kind === "conflict" && (

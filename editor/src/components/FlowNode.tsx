@@ -12,6 +12,9 @@ export interface FlowNodeData extends Record<string, unknown> {
   disabled?: boolean;
   /** Fires the node now (inject nodes of a deployed flow). */
   onTrigger?: () => void;
+  /** Debug nodes: whether they send to the debug panel, and the switch. */
+  debugOn?: boolean;
+  onToggleDebug?: () => void;
 }
 
 const FILL: Record<string, string> = { red: "#d64545", green: "#2f9e44", yellow: "#e8a317", blue: "#2f80ed", grey: "#8a96a3" };
@@ -41,7 +44,22 @@ export const FlowNodeView = memo(function FlowNodeView({ data, selected }: NodeP
           ▶
         </button>
       )}
-      <div className="wf-node-type">{data.type}</div>
+      {data.onToggleDebug && (
+        <button
+          type="button"
+          className={`wf-debug-toggle nodrag${data.debugOn ? " on" : ""}`}
+          title={data.debugOn ? "sends to the debug panel: click to stop (deploy to apply)" : "silent: click to send to the debug panel (deploy to apply)"}
+          aria-label={`debug output of ${data.label}`}
+          aria-pressed={data.debugOn}
+          onClick={(e) => {
+            e.stopPropagation();
+            data.onToggleDebug!();
+          }}
+        >
+          {data.debugOn ? "on" : "off"}
+        </button>
+      )}
+      <div className="wf-node-type">{data.type}{data.disabled ? " (disabled)" : ""}</div>
       <div className="wf-node-label">{data.label}</div>
       {hasErrors && <div className="wf-node-error" data-testid="node-error">{data.errors![0]}</div>}
       {data.status?.text && (

@@ -113,6 +113,10 @@ export function NodeForm(props: {
       <label className="name-field">
         Name <input value={node.name ?? ""} onChange={(e) => props.onChange({ name: e.target.value || undefined })} />
       </label>
+      <label className="enabled-field">
+        <input type="checkbox" checked={!node.disabled} onChange={(e) => props.onChange({ disabled: e.target.checked ? undefined : true })} /> Enabled
+        <small className="muted"> a disabled node is not started and passes nothing</small>
+      </label>
       {props.errors.length > 0 && (
         <ul className="errors" data-testid="form-errors">
           {props.errors.map((e) => (

@@ -1,8 +1,8 @@
 import { useMemo, useState } from "react";
 import type { NodeCatalogEntry } from "../api.js";
 
-/** Node types by category, searchable; drag one onto the canvas. */
-export function Palette({ nodes }: { nodes: NodeCatalogEntry[] }) {
+/** Node types by category, searchable; drag one onto the canvas, or focus it (Tab) and press Enter to add it in the middle of the view. */
+export function Palette({ nodes, onAdd }: { nodes: NodeCatalogEntry[]; onAdd(type: string): void }) {
   const [query, setQuery] = useState("");
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase();
@@ -24,6 +24,12 @@ export function Palette({ nodes }: { nodes: NodeCatalogEntry[] }) {
               key={n.type}
               className="palette-node"
               draggable
+              tabIndex={0}
+              role="button"
+              aria-label={`add ${n.type} node`}
+              onKeyDown={(e) => {
+                if (e.key === "Enter" || e.key === " ") (onAdd(n.type), e.preventDefault());
+              }}
               data-testid={`palette-${n.type}`}
               title={n.summary}
               onDragStart={(e) => {

@@ -1,6 +1,8 @@
-/** Form parts the form library lacks: a JSON value editor, a number-or-text field, a code area, and labelled list buttons. */
-import { useEffect, useState, type KeyboardEvent } from "react";
+/** Form parts the form library lacks: a JSON value editor, a number-or-text field, a code editor, and labelled list buttons. */
+import { useEffect, useMemo, useState } from "react";
 import type { FieldProps, IconButtonProps, WidgetProps } from "@rjsf/utils";
+import { CodeEditor } from "../code/CodeEditor.js";
+import { javascriptSyntaxError } from "../code/js-syntax.js";
 
 /** Label and help text of a custom field (the form library draws neither for fields it cannot type). */
 function FieldHead(props: FieldProps) {
@@ -30,16 +32,14 @@ export function JsonField(props: FieldProps) {
   return (
     <div className="json-field">
       <FieldHead {...props} />
-      <textarea
+      <CodeEditor
         id={props.fieldPathId.$id}
-        className="code"
-        rows={Math.min(8, Math.max(1, text.split("\n").length))}
         value={text}
-        spellCheck={false}
-        placeholder='JSON: 42, "text", true, {"a": 1}'
-        disabled={props.disabled || props.readonly}
-        onChange={(e) => {
-          const next = e.target.value;
+        language="json"
+        label={typeof props.schema.title === "string" ? props.schema.title : props.name}
+        maxLines={8}
+        readOnly={props.disabled || props.readonly}
+        onChange={(next) => {
           setText(next);
           if (next.trim() === "") {
             setError(null);
@@ -90,39 +90,23 @@ export function ScalarField(props: FieldProps) {
   );
 }
 
-/** Code in a monospace area where Tab indents (Shift+Tab unindents) instead of leaving the field; Escape then Tab leaves it. */
+/** Function code in a code editor (highlighting, bracket matching, Tab indents, Shift+Tab unindents; Escape then Tab leaves it); a syntax error is shown as you type. */
 export function CodeWidget(props: WidgetProps) {
-  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>): void => {
-    if (e.key !== "Tab" || e.ctrlKey || e.altKey || e.metaKey) return;
-    const area = e.currentTarget;
-    if (area.dataset.escaped === "1") return;
-    e.preventDefault();
-    const { selectionStart: start, selectionEnd: end, value } = area;
-    // Edited in place, so the caret stays where it belongs; the form then takes the new text.
-    if (e.shiftKey) {
-      const lineStart = value.lastIndexOf("\n", start - 1) + 1;
-      const removed = value.startsWith("  ", lineStart) ? 2 : value.startsWith(" ", lineStart) ? 1 : 0;
-      if (removed === 0) return;
-      area.setRangeText("", lineStart, lineStart + removed, "preserve");
-    } else area.setRangeText("  ", start, end, "end");
-    props.onChange(area.value);
-  };
+  const code = String(props.value ?? "");
+  const syntaxError = useMemo(() => javascriptSyntaxError(code), [code]);
   return (
-    <textarea
-      id={props.id}
-      className="code"
-      rows={Math.min(24, Math.max(8, String(props.value ?? "").split("\n").length + 1))}
-      spellCheck={false}
-      value={String(props.value ?? "")}
-      disabled={props.disabled || props.readonly}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") e.currentTarget.dataset.escaped = "1";
-        else if (e.key !== "Tab") delete e.currentTarget.dataset.escaped;
-        onKeyDown(e);
-      }}
-      onBlur={() => props.onBlur(props.id, props.value)}
-      onChange={(e) => props.onChange(e.target.value)}
-    />
+    <div className="code-widget">
+      <CodeEditor
+        id={props.id}
+        value={code}
+        language="javascript"
+        label={typeof props.label === "string" && props.label ? props.label : "code"}
+        readOnly={props.disabled || props.readonly}
+        onChange={(text) => props.onChange(text)}
+        onBlur={() => props.onBlur(props.id, props.value)}
+      />
+      {syntaxError && <div className="field-error" role="alert" data-testid="code-syntax-error">{syntaxError}</div>}
+    </div>
   );
 }
 
