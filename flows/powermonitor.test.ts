@@ -11,6 +11,7 @@ import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start
 import { copyShippedFlow } from "../test/copy-flow.js";
 import { startHaSimulator, type RunningHaSimulator } from "../packages/nodes/src/home-assistant/simulator.js";
 import { FakeGithub } from "../test/fakes/fake-github.js";
+import { until } from "../packages/runtime/src/testing/index.js";
 
 let rt: RunningRuntime;
 let ha: RunningHaSimulator;
@@ -28,13 +29,6 @@ async function start(): Promise<RunningRuntime> {
   return startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "store"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
 }
 const trigger = (node: string) => fetch(new URL(`api/flows/powermonitor/nodes/${node}/trigger`, rt.adminUrl), { method: "POST" });
-const until = async (check: () => boolean, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "wattflow-power-"));

@@ -38,11 +38,4 @@ export async function startShippedFlow(flowFile: URL, env: Record<string, string
   };
 }
 
-/** Polls `check` every 50 ms until it holds; throws after `ms`. */
-export async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until } from "../packages/runtime/src/testing/index.js";

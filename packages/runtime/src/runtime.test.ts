@@ -11,6 +11,7 @@ import WebSocket from "ws";
 import { startRuntime, type RunningRuntime } from "./start.js";
 import type { DeployResult, FlowDetail, FlowSummary, RevisionSummary, RuntimeEvent, ValidationFailure } from "./api/types.js";
 import { hashPassword } from "./server/auth.js";
+import { until } from "./testing/index.js";
 
 let rt: RunningRuntime;
 let root: string;
@@ -39,14 +40,6 @@ async function call<T>(method: string, path: string, body?: unknown, token?: str
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-const until = async (check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("condition not met in time");
-};
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "wattflow-rt-"));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import { startTestFlow, type TestFlow, until } from "@wattflow/runtime/testing";
 import type { FlowNode, RuntimeEvent } from "@wattflow/runtime";
 import fn from "../function/index.js";
 import catchNode from "./index.js";
@@ -14,13 +14,6 @@ const fails = (id: string, wires: string[][] = []): FlowNode => ({ id, type: "fu
 const errorsOf = (events: RuntimeEvent[], nodeId: string) => events.filter((e) => e.type === "error" && e.nodeId === nodeId);
 const stopped = (events: RuntimeEvent[]) => events.find((e) => e.type === "error" && /error loop stopped/.test(e.message));
 
-async function until(check: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** How long a 10 ms timer takes to fire: a runtime stuck in a loop never fires it. */
 async function timerLatency(): Promise<number> {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import { startTestFlow, type TestFlow, until } from "@wattflow/runtime/testing";
 import { mosquittoAvailable, startMosquitto, type Mosquitto } from "../../../../test/services/mosquitto.js";
 import { freePort } from "../../../../test/services/ports.js";
 import mqttBroker from "../mqtt/connection.js";
@@ -25,13 +25,6 @@ async function ask(flow: TestFlow): Promise<{ statusCode: number; health: Health
   return msg as unknown as { statusCode: number; health: HealthReport };
 }
 
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("health-check", () => {
   it("reports an InfluxDB that does not answer as down with its writer's outbox, and one without a URL as off", async () => {

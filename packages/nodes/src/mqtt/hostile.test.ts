@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import mqtt from "mqtt";
 import { defineNode, Type } from "@wattflow/runtime";
-import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import { startTestFlow, type TestFlow, until } from "@wattflow/runtime/testing";
 import catchNode from "../catch/index.js";
 import changeNode from "../change/index.js";
 import mqttBroker from "./connection.js";
@@ -19,13 +19,6 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
 });
 
-const until = async (check: () => boolean, ms = 10_000, what = "condition"): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`${what} not met in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 /** Fails every message whose payload has `fail`: a flow that cannot handle what arrived. */
 const fussy = defineNode({

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import mqtt, { type MqttClient } from "mqtt";
 import { defineNode, Type } from "@wattflow/runtime";
-import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import { startTestFlow, type TestFlow, until } from "@wattflow/runtime/testing";
 import catchNode from "../catch/index.js";
 import mqttBroker from "./connection.js";
 import mqttIn from "./mqtt-in.js";
@@ -30,13 +30,6 @@ async function flow(doc: Parameters<typeof startTestFlow>[0], env: Record<string
   return t;
 }
 
-const until = async (check: () => boolean, ms = 10_000, what = "condition"): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`${what} not met in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 const status = (t: TestFlow, id: string) => t.engine.statuses().find((s) => s.nodeId === id)?.status;
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import mqtt from "mqtt";
 import { defineNode, Type } from "@wattflow/runtime";
-import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import { startTestFlow, type TestFlow, until } from "@wattflow/runtime/testing";
 import mqttBroker from "./connection.js";
 import mqttIn from "./mqtt-in.js";
 import { freePort } from "../../../../test/services/ports.js";
@@ -16,13 +16,6 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
 });
 
-const until = async (check: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`condition not met in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 /** Takes one message at a time, slowly: a sink that can't keep up with a flood. */
 const slow = defineNode({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import { startTestFlow, type TestFlow, until } from "@wattflow/runtime/testing";
 import fn from "../function/index.js";
 import status from "./index.js";
 
@@ -9,13 +9,6 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function until(check: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("status", () => {
   it("hears status changes with msg.status naming the source", async () => {

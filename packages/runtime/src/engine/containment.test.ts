@@ -12,6 +12,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { startRuntime, type RunningRuntime } from "../start.js";
 import type { Health, RuntimeEvent } from "../api/types.js";
+import { until } from "../testing/index.js";
 
 let rt: RunningRuntime;
 let root: string;
@@ -21,13 +22,6 @@ const logLines: string[] = [];
 const flowFile = (id: string, nodes: object[]) => ({ format: "wattflow/flow@1", id, nodes });
 const fnNode = (id: string, code: string, extra: object = {}, wires: string[][] = []) => ({ id, type: "function", config: { code, ...extra }, wires });
 
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const ticks = () => rt.engine.stats().find((s) => s.flowId === "alive" && s.nodeId === "count")?.received ?? 0;
 

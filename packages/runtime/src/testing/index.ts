@@ -211,3 +211,15 @@ export async function startTestFlow(flow: TestFlowInput, options: TestFlowOption
     },
   };
 }
+
+/**
+ * Polls `check` every 20 ms until it holds (it may be async); fails after
+ * `ms`, naming `what`. The deadline only turns a hang into a readable failure.
+ */
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`${what} not met in ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
