@@ -15,6 +15,9 @@ export async function startInflux() {
     `reporting-disabled = true\nbind-address = "127.0.0.1:${rpc}"\n[meta]\n  dir = "${dir}/meta"\n[data]\n  dir = "${dir}/data"\n  wal-dir = "${dir}/wal"\n  query-log-enabled = false\n[http]\n  bind-address = "127.0.0.1:${http}"\n  log-enabled = false\n  max-body-size = 0\n[monitor]\n  store-enabled = false\n`,
   );
   const child = spawn("influxd", ["-config", conf], { stdio: "ignore" });
+  // A bench that fails or exits early must not leave the server behind.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.on("exit", killOnExit);
   const base = `http://127.0.0.1:${http}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -37,8 +40,15 @@ export async function startInflux() {
       return body;
     },
     async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        // influxd can take a while to flush; it is a throwaway, so it is killed rather than left running.
+        const force = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(force);
+      }
+      process.off("exit", killOnExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -7,10 +7,15 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** Resident memory of a running process; null when it has already exited (its /proc entry is gone). */
 function rssMb(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return null;
+  }
 }
 
 export function measureStartup() {
@@ -24,13 +29,19 @@ export function measureStartup() {
   return new Promise((resolve) => {
     let out = "";
     const timer = setTimeout(() => finish({ readyMs: null, rssMb: null }), 30_000);
+    let finished = false;
+    // Called once: on the memory reading, on the timeout, or when the process exits first (then there is nothing to read).
     function finish(result) {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
-      child.kill("SIGTERM");
-      child.once("exit", () => {
+      const done = () => {
         rmSync(data, { recursive: true, force: true });
         resolve(result);
-      });
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once("exit", done);
+      child.kill("SIGTERM");
     }
     child.stdout.on("data", (chunk) => {
       out += chunk;
