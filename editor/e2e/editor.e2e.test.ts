@@ -125,22 +125,115 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
   });
 
-  it("a deploy based on a stale revision is refused with a dialog, never overwritten", async () => {
-    // Someone else deploys revision 4 behind the editor's back.
-    const current = (await (await fetch(new URL("api/flows/hello", rt.adminUrl))).json()) as { flow: { nodes: { id: string; config?: object }[] }; revision: number };
-    const theirs = { ...current.flow, nodes: current.flow.nodes.map((n) => (n.id === "debug1" ? { ...n, config: { toLog: true } } : n)) };
-    expect((await fetch(new URL("api/flows/hello", rt.adminUrl), { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ flow: theirs, expectedRevision: current.revision }) })).status).toBe(200);
+  /** Deploys a change of hello/debug1 as someone else would, through the API. */
+  const deployTheirs = async (debug1: object): Promise<number> => {
+    const current = (await (await fetch(new URL("api/flows/hello", rt.adminUrl))).json()) as { flow: { nodes: { id: string }[] }; revision: number };
+    const theirs = { ...current.flow, nodes: current.flow.nodes.map((n) => (n.id === "debug1" ? { ...n, ...debug1 } : n)) };
+    const res = await fetch(new URL("api/flows/hello", rt.adminUrl), { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ flow: theirs, expectedRevision: current.revision, author: "ops" }) });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { revision: number }).revision;
+  };
+
+  it("shows someone else's deploy: reloaded when there are no edits here, a notice when there are", async () => {
+    // No edits here: their revision is shown by itself.
+    expect(await deployTheirs({ name: "their debug" })).toBe(4);
+    // (A node is found by its label: named, debug1 is drawn as "their debug".)
+    await expect.poll(() => page.getByTestId("node-their debug").count()).toBe(1);
+    expect(await page.getByTestId("server-change").count()).toBe(0);
+    expect(await page.getByRole("tab", { name: "hello" }).getAttribute("class")).not.toContain("modified");
+    // Edits here: a notice, and "Reload theirs" drops the edit for their revision.
     await page.getByTestId("node-inject1").click();
     await page.getByTestId("node-form").locator("#root_interval").fill("3s");
+    expect(await deployTheirs({ name: undefined })).toBe(5);
+    await expect.poll(() => page.getByTestId("server-change").innerText()).toContain("ops deployed this flow (revision 5)");
+    await page.screenshot({ path: join(shots, "editor-server-change.png") });
+    await page.getByRole("button", { name: "Reload theirs", exact: true }).click();
+    await expect.poll(() => page.getByTestId("node-debug1").count()).toBe(1);
+    await expect.poll(() => page.getByTestId("server-change").count()).toBe(0);
+    await page.getByTestId("node-inject1").click();
+    await expect.poll(() => page.getByTestId("node-form").locator("#root_interval").inputValue()).toBe("1s");
+  });
+
+  it("a deploy based on a stale revision is refused with a dialog, never overwritten", async () => {
+    await page.getByTestId("node-inject1").click();
+    await page.getByTestId("node-form").locator("#root_interval").fill("3s");
+    // Someone else deploys revision 6 behind the editor's back; "Keep mine" keeps the edit.
+    expect(await deployTheirs({ config: { toLog: true } })).toBe(6);
+    await page.getByTestId("server-change").waitFor();
+    await page.getByRole("button", { name: "Keep mine" }).click();
+    await expect.poll(() => page.getByTestId("server-change").count()).toBe(0);
     await page.getByTestId("deploy").click();
     await page.getByTestId("confirm-deploy").click();
-    await expect.poll(() => page.getByTestId("dialog").innerText()).toContain("Someone deployed hello meanwhile (revision 4)");
+    await expect.poll(() => page.getByTestId("dialog").innerText()).toContain("Someone deployed hello meanwhile (revision 6)");
     await page.screenshot({ path: join(shots, "editor-conflict.png") });
     await page.getByRole("button", { name: "Reload theirs (drop my edit)" }).click();
     expect(rt.engine.running("hello")?.nodes.find((n) => n.id === "inject1")?.config.interval).toBe("1s");
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
     // The reloaded flow's wire is drawn too (its ports are measured again).
     await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
+  });
+
+  it("edits the flow's label, description and env defaults as one undoable edit, and deploys them", async () => {
+    await page.getByRole("button", { name: "flow", exact: true }).click();
+    const form = page.getByTestId("flow-form");
+    await form.getByLabel("flow label").fill("Hello flow");
+    await form.getByLabel("flow description").fill("Ticks every second.");
+    await form.getByRole("button", { name: "+ Add variable" }).click();
+    await form.getByLabel("env name 1").fill("GREETING");
+    await form.getByLabel("env value 1").fill("hi");
+    await form.getByLabel("env name 1").click();
+    // A name `${NAME}` could not use is refused where it is typed.
+    await form.getByLabel("env name 1").fill("2nd");
+    await expect.poll(() => form.locator(".errors").innerText()).toContain('"2nd" is not a variable name');
+    await form.getByLabel("env name 1").fill("GREETING");
+    await form.getByLabel("flow description").click();
+    const tab = page.getByRole("tab", { name: /Hello flow/ });
+    await expect.poll(() => tab.getAttribute("class")).toContain("modified");
+    await page.screenshot({ path: join(shots, "editor-flow-form.png") });
+    // Each field left is one undo step: Undo takes the value back, Redo brings it again.
+    await page.getByRole("button", { name: "Undo" }).click();
+    await expect.poll(() => form.getByLabel("env value 1").inputValue()).toBe("");
+    await page.getByRole("button", { name: "Redo" }).click();
+    await expect.poll(() => form.getByLabel("env value 1").inputValue()).toBe("hi");
+    await page.getByTestId("deploy").click();
+    await page.getByTestId("confirm-deploy").click();
+    await expect.poll(() => page.getByTestId("dialog-text").innerText()).toBe("Deployed revision 7.");
+    await page.getByRole("button", { name: "OK" }).click();
+    const saved = (await (await fetch(new URL("api/flows/hello", rt.adminUrl))).json()) as { flow: { label?: string; description?: string; env?: object } };
+    expect({ label: saved.flow.label, description: saved.flow.description, env: saved.flow.env }).toEqual({ label: "Hello flow", description: "Ticks every second.", env: { GREETING: "hi" } });
+    await expect.poll(() => tab.getAttribute("class")).not.toContain("modified");
+    // Its own deploy is not taken for someone else's.
+    expect(await page.getByTestId("server-change").count()).toBe(0);
+  });
+
+  it("is usable on a phone (390×844): the canvas keeps the width, the debug panel opens over it", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      await phone.goto(rt.adminUrl);
+      await phone.locator(".react-flow__node").first().waitFor();
+      const canvas = (await phone.getByTestId("canvas").boundingBox())!;
+      expect(canvas.width).toBeGreaterThanOrEqual(300);
+      expect(canvas.height).toBeGreaterThan(500);
+      for (const b of await phone.locator("header button:visible").all()) {
+        const box = (await b.boundingBox())!;
+        expect({ name: await b.innerText(), inside: box.x >= 0 && box.x + box.width <= 390 }).toEqual({ name: await b.innerText(), inside: true });
+      }
+      await phone.screenshot({ path: join(shots, "editor-phone.png") });
+      await phone.getByRole("button", { name: "side panel" }).click();
+      await phone.getByRole("button", { name: "debug", exact: true }).click();
+      await expect.poll(() => phone.getByTestId("debug-message").count(), { timeout: 8000 }).toBeGreaterThan(0);
+      // The panel lies over the canvas, which keeps its width.
+      expect((await phone.getByTestId("canvas").boundingBox())!.width).toBeGreaterThanOrEqual(300);
+      const side = (await phone.getByTestId("side-panel").boundingBox())!;
+      expect(side.x + side.width).toBeLessThanOrEqual(391);
+      await phone.screenshot({ path: join(shots, "editor-phone-debug.png") });
+      await phone.getByRole("button", { name: "side panel" }).click();
+      // The palette opens over the canvas too.
+      await phone.getByRole("button", { name: "palette" }).click();
+      await phone.getByTestId("palette-inject").waitFor();
+    } finally {
+      await phone.close();
+    }
   });
 
   it("copies, pastes, deletes and undoes with the keyboard", async () => {

@@ -26,6 +26,7 @@ import { useSidePanel } from "./components/side-panel.js";
 import { useTheme } from "./components/theme.js";
 import { SearchDialog } from "./components/SearchDialog.js";
 import { DeployMenu } from "./components/DeployMenu.js";
+import { FlowForm, withSettings } from "./components/FlowForm.js";
 import type { NodeMatch, SearchableFlow } from "./state/search.js";
 import { arrange, estimateSize, tidy } from "./layout/auto-layout.js";
 import * as S from "./state/flow-state.js";
@@ -94,11 +95,17 @@ function Editor() {
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [debug, setDebug] = useState<DebugEvent[]>([]);
   const [paused, setPaused] = useState(false);
-  const [panel, setPanel] = useState<"node" | "debug" | "history" | "parked">("debug");
+  const [panel, setPanel] = useState<"node" | "flow" | "debug" | "history" | "parked">("debug");
   const [dialog, setDialog] = useState<null | { kind: "deploy"; lines: string[]; problems: string[] } | { kind: "deploy-all"; flows: { id: string; lines: string[]; problems: string[] }[] } | { kind: "conflict"; current: number; lines: string[] } | { kind: "import" } | { kind: "message"; text: string }>(null);
   const [revisions, setRevisions] = useState<RevisionSummary[]>([]);
   const [diffText, setDiffText] = useState<string[]>([]);
   const [needLogin, setNeedLogin] = useState(false);
+  /** A deploy of the shown flow by someone else while it has unsaved edits here. */
+  const [serverChange, setServerChange] = useState<null | { flowId: string; revision: number; author: string }>(null);
+  // This editor's own deploys: their events must not read as someone else's. The event can arrive before the
+  // HTTP answer, so it waits for the deploy in flight and then looks its revision up here.
+  const ownDeploys = useRef(new Set<string>());
+  const deployInFlight = useRef<Promise<unknown> | null>(null);
   const clipboard = useRef<FlowNode[]>([]);
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
@@ -106,6 +113,8 @@ function Editor() {
   // The flow's own subflows are node types too, known only in this flow.
   const entries = useMemo(() => new Map([...catalog.nodes, ...subflowEntries(doc)].map((n) => [n.type, n])), [catalog, doc]);
   const [searching, setSearching] = useState(false);
+  // Only a phone hides the palette (styles.css); this opens it over the canvas there.
+  const [paletteOpen, setPaletteOpen] = useState(false);
   const side = useSidePanel();
   const theme = useTheme();
   // While dragging, positions live here; the document changes once, when the drag ends.
@@ -135,6 +144,17 @@ function Editor() {
       else setDialog({ kind: "message", text: err instanceof Error ? err.message : String(err) });
       return undefined;
     }
+  }, []);
+
+  /** Runs a deploy (or rollback) of this editor's, remembering the revision it made. */
+  const ownDeploy = useCallback(<T extends { status: number; body: unknown },>(flowId: string, work: () => Promise<T | undefined>): Promise<T | undefined> => {
+    const running = work().then((res) => {
+      const made = res && (res.status === 200 || res.status === 201) ? (res.body as { revision?: unknown }).revision : undefined;
+      if (typeof made === "number") ownDeploys.current.add(`${flowId}@${made}`);
+      return res;
+    });
+    deployInFlight.current = running.finally(() => undefined).catch(() => undefined);
+    return running;
   }, []);
 
   /** Keeps the shown flow's unsaved edits, so opening another tab does not lose them. */
@@ -183,10 +203,22 @@ function Editor() {
     return list.body;
   }, []);
 
+  /** Someone else deployed a flow: the shown one is reloaded when it has no unsaved edits, else the user is asked. */
+  const onServerDeploy = useCallback(
+    async (e: Extract<RuntimeEvent, { type: "deploy" }>) => {
+      await deployInFlight.current;
+      const shown = live.current;
+      if (shown.current !== e.flowId || e.revision <= shown.revision || ownDeploys.current.has(`${e.flowId}@${e.revision}`)) return;
+      if (sameDoc(shown.base, shown.history.doc)) await loadFlow(e.flowId, { fresh: true });
+      else setServerChange({ flowId: e.flowId, revision: e.revision, author: e.author });
+    },
+    [loadFlow],
+  );
+
   // Startup runs once: the callbacks it uses change identity while the canvas initialises, and re-running
   // would fetch everything again and open a second event stream.
-  const startup = useRef({ guard, refresh, loadFlow });
-  startup.current = { guard, refresh, loadFlow };
+  const startup = useRef({ guard, refresh, loadFlow, onServerDeploy });
+  startup.current = { guard, refresh, loadFlow, onServerDeploy };
   useEffect(() => {
     const { guard, refresh, loadFlow } = startup.current;
     let stopped = false;
@@ -200,7 +232,7 @@ function Editor() {
         return next;
       });
       // The stream first replays recent events: a deploy already in the list needs no new request.
-      else if (e.type === "deploy" && (knownRevisions.current.get(e.flowId) ?? -1) < e.revision) void startup.current.refresh();
+      else if (e.type === "deploy" && (knownRevisions.current.get(e.flowId) ?? -1) < e.revision) void startup.current.refresh().then(() => startup.current.onServerDeploy(e));
       else if (e.type === "flow-removed" && knownRevisions.current.has(e.flowId)) void startup.current.refresh();
     };
     void guard(async () => {
@@ -451,8 +483,10 @@ function Editor() {
 
   const deploy = async (): Promise<void> => {
     const known = flows.some((f) => f.id === doc.id);
-    const res = await guard(() =>
-      known ? api<DeployResult | ValidationFailure>("PUT", `/api/flows/${encodeURIComponent(doc.id)}`, { flow: doc, expectedRevision: revision, author: "editor" }) : api<DeployResult | ValidationFailure>("POST", "/api/flows", { flow: doc, author: "editor" }),
+    const res = await ownDeploy(doc.id, () =>
+      guard(() =>
+        known ? api<DeployResult | ValidationFailure>("PUT", `/api/flows/${encodeURIComponent(doc.id)}`, { flow: doc, expectedRevision: revision, author: "editor" }) : api<DeployResult | ValidationFailure>("POST", "/api/flows", { flow: doc, author: "editor" }),
+      ),
     );
     if (!res) return;
     if (res.status === 200 || res.status === 201) {
@@ -499,8 +533,10 @@ function Editor() {
   const deployAll = async (): Promise<void> => {
     const results: string[] = [];
     for (const t of modifiedFlows()) {
-      const res = await guard(() =>
-        t.known ? api<DeployResult | ValidationFailure>("PUT", `/api/flows/${encodeURIComponent(t.doc.id)}`, { flow: t.doc, expectedRevision: t.revision, author: "editor" }) : api<DeployResult | ValidationFailure>("POST", "/api/flows", { flow: t.doc, author: "editor" }),
+      const res = await ownDeploy(t.doc.id, () =>
+        guard(() =>
+          t.known ? api<DeployResult | ValidationFailure>("PUT", `/api/flows/${encodeURIComponent(t.doc.id)}`, { flow: t.doc, expectedRevision: t.revision, author: "editor" }) : api<DeployResult | ValidationFailure>("POST", "/api/flows", { flow: t.doc, author: "editor" }),
+        ),
       );
       if (!res) return;
       if (res.status === 200 || res.status === 201) {
@@ -526,7 +562,7 @@ function Editor() {
   }, [panel, revision, loadRevisions]);
 
   const rollback = async (rev: number): Promise<void> => {
-    const res = await guard(() => api<DeployResult>("POST", `/api/flows/${encodeURIComponent(doc.id)}/rollback`, { revision: rev, expectedRevision: revision, author: "editor" }));
+    const res = await ownDeploy(doc.id, () => guard(() => api<DeployResult>("POST", `/api/flows/${encodeURIComponent(doc.id)}/rollback`, { revision: rev, expectedRevision: revision, author: "editor" })));
     if (res?.status === 200) {
       await loadFlow(doc.id, { fresh: true });
       await loadRevisions();
@@ -657,6 +693,10 @@ function Editor() {
     return () => window.removeEventListener("beforeunload", warn);
   }, [modified]);
 
+  useEffect(() => {
+    if (serverChange && serverChange.flowId !== doc.id) setServerChange(null);
+  }, [doc.id, serverChange]);
+
   const selectedNode = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined;
   useEffect(() => {
     if (selectedNode) setPanel("node");
@@ -683,6 +723,9 @@ function Editor() {
           onOpen={(id) => void (id !== doc.id ? loadFlow(id) : undefined)}
         />
         <div className="actions" data-testid="toolbar">
+          <button className="phone-only" onClick={() => setPaletteOpen((o) => !o)} aria-pressed={paletteOpen} aria-label="palette" title={paletteOpen ? "hide the node palette" : "show the node palette"}>
+            Nodes
+          </button>
           <button onClick={newFlow} title="new flow">+</button>
           <button onClick={renameFlow} title="rename this flow">Rename</button>
           <button onClick={() => void deleteFlow()} title="delete this flow" disabled={current === null}>Delete</button>
@@ -701,8 +744,19 @@ function Editor() {
           </button>
         </div>
       </header>
-      <Palette nodes={catalog.nodes} onAdd={addAtCentre} />
+      <Palette nodes={catalog.nodes} open={paletteOpen} onAdd={(type) => (addAtCentre(type), setPaletteOpen(false))} />
       <main onDrop={onDrop} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = "copy"))} data-testid="canvas">
+        {serverChange && (
+          <div className="notice-bar" role="alert" data-testid="server-change">
+            <span>
+              {serverChange.author || "Someone"} deployed this flow (revision {serverChange.revision}); your edits here are based on revision {revision}.
+            </span>
+            <button onClick={() => (setServerChange(null), void loadFlow(doc.id, { fresh: true }))}>Reload theirs</button>
+            <button onClick={() => setServerChange(null)} title="keep editing; Deploy will then ask before it overwrites their revision">
+              Keep mine
+            </button>
+          </div>
+        )}
         <ReactFlow
           nodes={shownNodes}
           edges={rfEdges}
@@ -737,7 +791,7 @@ function Editor() {
       <aside className="side" hidden={!side.open} data-testid="side-panel">
         <div className="side-resizer" role="separator" aria-orientation="vertical" aria-label="resize the side panel" onPointerDown={side.startResize} />
         <nav className="side-tabs">
-          {(["node", "debug", "history", "parked"] as const).map((p) => (
+          {(["node", "flow", "debug", "history", "parked"] as const).map((p) => (
             <button key={p} aria-selected={panel === p} onClick={() => setPanel(p)}>
               {p}
             </button>
@@ -762,6 +816,7 @@ function Editor() {
           ) : (
             <p className="muted">Select one node to edit it.</p>
           ))}
+        {panel === "flow" && <FlowForm doc={doc} onChange={(settings) => edit((d) => withSettings(d, settings))} />}
         {panel === "debug" && <DebugPanel messages={debug} onClear={() => setDebug([])} paused={paused} onPause={setPaused} />}
         {panel === "parked" && <DeadLetterPanel flowId={doc.id} />}
         {panel === "history" && (

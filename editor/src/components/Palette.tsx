@@ -2,7 +2,7 @@ import { useMemo, useState } from "react";
 import type { NodeCatalogEntry } from "../api.js";
 
 /** Node types by category, searchable; drag one onto the canvas, or focus it (Tab) and press Enter to add it in the middle of the view. */
-export function Palette({ nodes, onAdd }: { nodes: NodeCatalogEntry[]; onAdd(type: string): void }) {
+export function Palette({ nodes, onAdd, open = false }: { nodes: NodeCatalogEntry[]; onAdd(type: string): void; /** Shown over the canvas on a phone. */ open?: boolean }) {
   const [query, setQuery] = useState("");
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase();
@@ -14,7 +14,7 @@ export function Palette({ nodes, onAdd }: { nodes: NodeCatalogEntry[]; onAdd(typ
     return [...byCategory.entries()];
   }, [nodes, query]);
   return (
-    <aside className="palette">
+    <aside className={open ? "palette open" : "palette"}>
       <input className="search" placeholder="Search nodes" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="search nodes" />
       {groups.map(([category, list]) => (
         <section key={category}>

@@ -4,6 +4,8 @@ const KEY = "wattflow-side-panel";
 const MIN_WIDTH = 240;
 /** The canvas keeps at least this much of the window when the panel is dragged wider. */
 const MIN_CANVAS = 420;
+/** Up to this window width the panel lies over the canvas (styles.css says the same). */
+const PHONE_WIDTH = 700;
 
 interface Saved {
   open: boolean;
@@ -17,7 +19,8 @@ function load(): Saved {
   } catch {
     // A damaged setting is replaced by the default.
   }
-  return { open: true, width: Math.round(Math.min(360, Math.max(MIN_WIDTH, window.innerWidth * 0.3))) };
+  // On a phone the panel opens over the canvas: closed until asked for.
+  return { open: window.innerWidth > PHONE_WIDTH, width: Math.round(Math.min(360, Math.max(MIN_WIDTH, window.innerWidth * 0.3))) };
 }
 
 /** The right-hand panel: shown or hidden, its width dragged by its left edge, both remembered. */
