@@ -1,5 +1,6 @@
 import { defineNode, getPath, parsePath, parseUntrustedJson, setPath, Type, type Message } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
+import { ConvertAction, MaxBytes } from "../shared/parser-text.js";
 
 export default defineNode({
   type: "json",
@@ -7,13 +8,10 @@ export default defineNode({
   summary: "Converts between JSON text and a value: parses text, stringifies anything else (or always one way).",
   docs: readDocs(import.meta.url),
   config: Type.Object({
-    action: Type.Union([Type.Literal("toggle"), Type.Literal("parse"), Type.Literal("stringify")], {
-      default: "toggle",
-      description: "toggle: text is parsed, anything else stringified; parse: only parse (a value passes unchanged); stringify: only stringify (text passes unchanged)",
-    }),
+    action: ConvertAction,
     property: Type.String({ default: "payload", minLength: 1 }),
     pretty: Type.Boolean({ default: false, description: "indent stringified JSON by 2 spaces" }),
-    maxBytes: Type.Integer({ minimum: 1, default: 1_048_576, description: "longest text parsed, in UTF-8 bytes" }),
+    maxBytes: MaxBytes,
     maxDepth: Type.Integer({ minimum: 1, maximum: 1000, default: 64, description: "deepest nesting parsed" }),
   }),
   inputs: 1,

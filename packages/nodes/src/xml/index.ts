@@ -1,7 +1,7 @@
 import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
-import { DEFAULT_MAX_JSON_DEPTH, defineNode, getPath, parsePath, setPath, Type, type Message } from "@wattflow/runtime";
+import { DEFAULT_MAX_JSON_DEPTH, defineNode, Type } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
-import { MaxBytes, messageOf, TextTooLarge, textToParse } from "../shared/parser-text.js";
+import { MaxBytes, textConverter } from "../shared/parser-text.js";
 
 export default defineNode({
   type: "xml",
@@ -25,7 +25,6 @@ export default defineNode({
   inputs: 1,
   outputs: ["converted"],
   create(node, c) {
-    const path = parsePath(c.property);
     const shape = { ignoreAttributes: false, attributesGroupName: c.attributesKey, attributeNamePrefix: "", textNodeName: c.textKey };
     const parser = new XMLParser({
       ...shape,
@@ -42,36 +41,16 @@ export default defineNode({
     const builder = new XMLBuilder({ ...shape, format: c.pretty, indentBy: "  ", suppressEmptyNode: true });
 
     return {
-      input(msg: Message, send, done) {
-        const value = getPath(msg, path);
-        let text: string | undefined;
-        try {
-          text = c.action === "build" ? undefined : textToParse(value, c.property, c.maxBytes);
-        } catch (err) {
-          if (err instanceof TextTooLarge) node.countRejected();
-          return done(err as Error);
-        }
-        if (text !== undefined) {
-          let parsed: unknown;
-          try {
-            const valid = XMLValidator.validate(text);
-            if (valid !== true) throw new Error(`${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
-            parsed = parser.parse(text);
-          } catch (err) {
-            node.countRejected();
-            return done(new Error(`${c.property} is not valid XML: ${messageOf(err)}`));
-          }
-          send(setPath(msg, path, parsed));
-          return done();
-        }
-        if (c.action === "parse" || value === null || typeof value !== "object") return send(msg), done();
-        try {
-          send(setPath(msg, path, builder.build(value) as string));
-        } catch (err) {
-          return done(new Error(`${c.property} cannot be written as XML: ${messageOf(err)}`));
-        }
-        done();
-      },
+      input: textConverter(node, { property: c.property, maxBytes: c.maxBytes, parse: c.action !== "build", write: c.action !== "parse" }, {
+        name: "XML",
+        parse(text) {
+          const valid = XMLValidator.validate(text);
+          if (valid !== true) throw new Error(`${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+          return parser.parse(text) as unknown;
+        },
+        writes: (value) => value !== null && typeof value === "object",
+        write: (value) => builder.build(value) as string,
+      }),
     };
   },
 });

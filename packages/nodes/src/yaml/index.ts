@@ -1,7 +1,7 @@
 import { parse, stringify } from "yaml";
-import { DEFAULT_MAX_JSON_DEPTH, defineNode, getPath, parsePath, setPath, Type, type Message } from "@wattflow/runtime";
+import { DEFAULT_MAX_JSON_DEPTH, defineNode, Type } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
-import { MaxBytes, messageOf, TextTooLarge, textToParse } from "../shared/parser-text.js";
+import { ConvertAction, FormatRefusal, MaxBytes, messageOf, textConverter } from "../shared/parser-text.js";
 
 /** Aliases one document may use: enough for any config, far too few for an alias bomb. */
 const MAX_ALIASES = 100;
@@ -24,10 +24,7 @@ export default defineNode({
   summary: "Converts between YAML text and a value: parses text, stringifies anything else (or always one way).",
   docs: readDocs(import.meta.url),
   config: Type.Object({
-    action: Type.Union([Type.Literal("toggle"), Type.Literal("parse"), Type.Literal("stringify")], {
-      default: "toggle",
-      description: "toggle: text is parsed, anything else stringified; parse: only parse (a value passes unchanged); stringify: only stringify (text passes unchanged)",
-    }),
+    action: ConvertAction,
     property: Type.String({ default: "payload", minLength: 1 }),
     maxBytes: MaxBytes,
     maxDepth: Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_MAX_JSON_DEPTH, description: "deepest nesting accepted" }),
@@ -35,42 +32,24 @@ export default defineNode({
   inputs: 1,
   outputs: ["converted"],
   create(node, c) {
-    const path = parsePath(c.property);
     return {
-      input(msg: Message, send, done) {
-        const value = getPath(msg, path);
-        let text: string | undefined;
-        try {
-          text = c.action === "stringify" ? undefined : textToParse(value, c.property, c.maxBytes);
-        } catch (err) {
-          if (err instanceof TextTooLarge) node.countRejected();
-          return done(err as Error);
-        }
-        if (text !== undefined) {
+      input: textConverter(node, { property: c.property, maxBytes: c.maxBytes, parse: c.action !== "stringify", write: c.action !== "parse" }, {
+        name: "YAML",
+        parse(text) {
           let parsed: unknown;
           try {
             // One document; a stream of several is refused by the parser with its position.
             parsed = parse(text, { maxAliasCount: MAX_ALIASES });
           } catch (err) {
-            node.countRejected();
             // The parser's message ends with an excerpt of the text; its first line names the position.
-            return done(new Error(`${c.property} is not valid YAML: ${messageOf(err).split("\n")[0]!.replace(/:$/, "")}`));
+            throw new Error(messageOf(err).split("\n")[0]!.replace(/:$/, ""));
           }
-          if (nestsDeeperThan(parsed, c.maxDepth)) {
-            node.countRejected();
-            return done(new Error(`${c.property} nests deeper than ${c.maxDepth} levels (config "maxDepth")`));
-          }
-          send(setPath(msg, path, parsed));
-          return done();
-        }
-        if (c.action === "parse" || value === undefined || typeof value === "string") return send(msg), done();
-        try {
-          send(setPath(msg, path, stringify(value)));
-        } catch (err) {
-          return done(new Error(`${c.property} cannot be written as YAML: ${messageOf(err)}`));
-        }
-        done();
-      },
+          if (nestsDeeperThan(parsed, c.maxDepth)) throw new FormatRefusal(`nests deeper than ${c.maxDepth} levels (config "maxDepth")`);
+          return parsed;
+        },
+        writes: (value) => value !== undefined && typeof value !== "string",
+        write: (value) => stringify(value),
+      }),
     };
   },
 });
