@@ -247,8 +247,12 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     await page.keyboard.press("Control+y");
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(3);
     // The copy lies 40 px right of and below the original: click the part that does not overlap it.
-    const copy = (await page.getByTestId("node-debug2").boundingBox())!;
-    await page.mouse.click(copy.x + copy.width - 8, copy.y + copy.height - 6);
+    // Through the locator, so the click waits until the copy is drawn and stable and lands on it, not on what covers it.
+    const copy = page.getByTestId("node-debug2");
+    const box = (await copy.boundingBox())!;
+    await copy.click({ position: { x: box.width - 8, y: box.height - 6 } });
+    // Delete acts on the selection: wait until the copy is the selected node (under load the click's update can lag the key).
+    await expect.poll(() => copy.getAttribute("class")).toContain("selected");
     await page.keyboard.press("Delete");
     await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
     expect(await page.locator(".react-flow__edge").count()).toBe(1);
@@ -265,6 +269,7 @@ describe.skipIf(!haveBrowser)("editor in headless Chromium (needs /usr/bin/chrom
     // Click the wire itself (its wide, invisible hit area), by coordinates: the wire re-renders as its message count changes.
     const wire = (await page.locator(".react-flow__edge-interaction").first().boundingBox({ timeout: 5000 }))!;
     await page.mouse.click(wire.x + wire.width / 2, wire.y + wire.height / 2);
+    await expect.poll(() => page.locator(".react-flow__edge.selected").count()).toBe(1);
     await page.keyboard.press("Delete");
     await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(0);
     await page.keyboard.press("Control+z");
