@@ -33,8 +33,8 @@ describe("shipped flow budgets", () => {
     const named = new Set<string>();
     const onDisk: string[] = [];
     for (const file of shippedFlowFiles(flowsDir)) {
-      const doc = JSON.parse(readFileSync(file, "utf8")) as { nodes: { config?: { file?: unknown } }[] };
-      for (const n of doc.nodes) if (typeof n.config?.file === "string") named.add(n.config.file);
+      const doc = JSON.parse(readFileSync(file, "utf8")) as { nodes: { config?: { file?: unknown; schemaFile?: unknown } }[] };
+      for (const n of doc.nodes) for (const ref of [n.config?.file, n.config?.schemaFile]) if (typeof ref === "string") named.add(ref);
       const folder = file.replace(/\.json$/, "");
       if (existsSync(folder)) onDisk.push(...readdirSync(folder).map((name) => relative(flowsDir, join(folder, name))));
     }

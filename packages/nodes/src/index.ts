@@ -71,6 +71,7 @@ import exec from "./exec/index.js";
 import thresholdAlert from "./threshold-alert/index.js";
 import presence from "./presence/index.js";
 import pagedQuery from "./paged-query/index.js";
+import tierSelect from "./tier-select/index.js";
 import template from "./template/index.js";
 import csv from "./csv/index.js";
 import yaml from "./yaml/index.js";
@@ -142,6 +143,7 @@ export const nodes: AnyNodeDefinition[] = [
   thresholdAlert,
   presence,
   pagedQuery,
+  tierSelect,
   template,
   csv,
   yaml,

@@ -16,6 +16,7 @@ const config = Type.Object({
         path: Type.String({ minLength: 1, description: "message path of a value to keep per device" }),
         as: Type.String({ minLength: 1, description: "name in the device's answer" }),
         merge: Type.Boolean({ default: false, description: "merge objects into what is kept instead of replacing it" }),
+        count: Type.Boolean({ default: false, description: "keep how many messages had a value at the path instead of the value (readings among status messages)" }),
       }),
       { description: "values kept per device and shown in answers (status topics, firmware)" },
     ),
@@ -142,6 +143,11 @@ export default defineNode({
         for (const r of c.remember ?? []) {
           const v = getPath(msg, r.path);
           if (v === undefined) continue;
+          if (r.count) {
+            const seen = d.kept[r.as];
+            d.kept[r.as] = (typeof seen === "number" ? seen : 0) + 1;
+            continue;
+          }
           d.kept[r.as] = r.merge && isRecord(v) && isRecord(d.kept[r.as]) ? { ...(d.kept[r.as] as Record<string, unknown>), ...v } : v;
         }
         if (!saysOffline) d.lastSeen = now;

@@ -5,7 +5,7 @@ import presence from "./index.js";
 
 let t: TestFlow | undefined;
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
   vi.setSystemTime(new Date("2025-06-01T12:00:00Z"));
   store = openStore({ memory: true });
@@ -13,7 +13,7 @@ beforeEach(() => {
 afterEach(async () => {
   await t?.stop();
   t = undefined;
-  store.close();
+  await store.close();
   vi.useRealTimers();
 });
 
@@ -25,7 +25,10 @@ const flow = {
       config: {
         after: "60s",
         offline: [{ path: "payload.data.state", equals: "offline" }],
-        remember: [{ path: "payload.data", as: "status", merge: true }],
+        remember: [
+          { path: "payload.data", as: "status", merge: true },
+          { path: "payload.data.firmware", as: "firmware_reports", count: true },
+        ],
       },
       wires: [["changes"], ["answers"]],
     },
@@ -68,6 +71,8 @@ describe("presence", () => {
     expect(all).toMatchObject({ count: 2, online: 2 });
     expect(all.devices.map((d) => d.device_id)).toEqual(["a", "b"]);
     expect(all.devices[0]!.status).toEqual({ firmware: "1.2", state: "online" });
+    // Counted: only the message that carried a firmware, not the one with a state.
+    expect(all.devices.map((d) => (d as Record<string, unknown>).firmware_reports)).toEqual([1, undefined]);
     expect(await ask("nope")).toMatchObject({ statusCode: 404, payload: { detail: "device_id nope not found" } });
   });
 
