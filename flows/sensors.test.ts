@@ -80,10 +80,14 @@ describe("sensor data", () => {
     await pi.publishAsync("HyperVolt/sensors/kitchen/temperature", JSON.stringify({ sensor_id: "t_1", value: 21.5 }), { qos: 1 });
     await pi.publishAsync("HyperVolt/sensors/kitchen/temperature", JSON.stringify({ sensor_id: "t_1", value: "hot" }), { qos: 1 });
     await pi.publishAsync("HyperVolt/sensors/kitchen/temperature", "not json", { qos: 1 });
+    await pi.publishAsync("HyperVolt/sensors/kitchen/temperature", JSON.stringify({ sensor_id: "t_1", location: "hall", value: 19 }), { qos: 1 });
     await until(async () => (await get<{ sensor_id: string }[]>("/api/sensor-readings/latest/")).body.some((r) => r.sensor_id === "t_1"));
     const latest = (await get<Record<string, unknown>[]>("/api/sensor-readings/latest/")).body.find((r) => r.sensor_id === "t_1");
     expect(latest).toMatchObject({ sensor_type: "temperature", location: "kitchen", value: 21.5, unit: "celsius" });
-    await until(() => /1 rejected; last: \/value must be number/.test(flow.rt.engine.statuses().find((s) => s.nodeId === "rejected")?.status?.text ?? ""));
+    // The validate node counts what it refused; the reading goes to the log at warn, and no further.
+    await until(() => /· 1 invalid/.test(flow.rt.engine.statuses().find((s) => s.nodeId === "check")?.status?.text ?? ""));
+    // A payload naming another location than its topic is refused too: both reach the log of rejected readings.
+    await until(() => flow.rt.engine.statuses().find((s) => s.nodeId === "rejected")?.status?.text === "2");
     await until(() => /1 refused/.test(flow.rt.engine.statuses().find((s) => s.nodeId === "sensors-in")?.status?.text ?? ""));
   });
 
@@ -100,7 +104,8 @@ describe("sensor data", () => {
     const page = await get<{ count: number; next: string; results: unknown[] }>("/api/sensor-readings/?sensor_type=pir&page_size=50");
     expect(page.body.count).toBe(65);
     expect(page.body.results).toHaveLength(50);
-    expect(page.body.next).toBe("/api/sensor-readings/?sensor_type=pir&page_size=50&page=2");
+    // Absolute, as DRF's pagination writes its links.
+    expect(page.body.next).toBe(new URL("/api/sensor-readings/?page=2&page_size=50&sensor_type=pir", http).href);
     expect((await get<unknown[]>("/api/sensor-readings/recent/?hours=2")).body.length).toBeGreaterThanOrEqual(66);
   });
 
@@ -145,6 +150,12 @@ describe("preferences, AI decisions, energy sources and commands", () => {
     expect((await get("/api/preferences/get_preference/?key=brightness_threshold")).body).toMatchObject({ value: 350 });
     expect((await get("/api/preferences/get_preference/?key=nope")).status).toBe(404);
     expect((await call("PUT", "/api/preferences/nope/", { value: 1 })).status).toBe(404);
+    expect((await get("/api/preferences/get_preference/")).status).toBe(400);
+    // Kept as records by key: listed by key, booleans and strings as sent.
+    expect((await call("POST", "/api/preferences/", { key: "away_mode", value: true, description: "nobody home" })).status).toBe(201);
+    expect((await call("POST", "/api/preferences/", { key: "wake_at", value: "07:00" })).status).toBe(201);
+    const list = (await get<{ key: string; value: unknown; description: string }[]>("/api/preferences/")).body;
+    expect(list.map((p) => [p.key, p.value, p.description])).toEqual([["away_mode", true, "nobody home"], ["brightness_threshold", 350, ""], ["wake_at", "07:00", ""]]);
   });
 
   it("records AI decisions and publishes their command on HyperVolt/commands/{device_id}", async () => {
@@ -157,10 +168,13 @@ describe("preferences, AI decisions, energy sources and commands", () => {
     expect(topic).toBe("HyperVolt/commands/pi-1");
     expect(payload).toMatchObject({ command: "set_brightness", value: 75, timestamp: expect.any(String) });
     await device.endAsync();
+    expect((await get<{ results: unknown[] }>("/api/commands/?device_id=pi-1")).body.results).toMatchObject([{ device_id: "pi-1", command: "set_brightness", value: 75 }]);
     expect((await get<unknown[]>("/api/ai-decisions/recent/?hours=24")).body).toHaveLength(1);
     const decisions = (await get<{ count: number; results: { id: number; decision_type: string }[] }>("/api/ai-decisions/")).body;
     expect(decisions.count).toBe(1);
     expect(decisions.results[0]).toMatchObject({ id: created.body.id, decision_type: "source_switch", recommended_source: "solar", confidence: 0.9 });
+    // Kept with what it was based on: with no balance from the site, the sources as set.
+    expect(decisions.results[0]).toMatchObject({ inputs: { energy_sources: { site: "home", basis: "settings", readings: { surplus_w: null, battery_soc_pct: null } } } });
     expect((await call("POST", "/api/ai-decisions/", { confidence: 3 })).body).toEqual({ decision_type: ["This field is required."], confidence: ["Ensure this value is between 0 and 1."] });
   });
 
@@ -186,6 +200,10 @@ describe("preferences, AI decisions, energy sources and commands", () => {
     expect((await call("POST", "/api/commands/", { ...command, value: "on" })).status).toBe(202);
     await until(() => published.includes("HyperVolt/commands/main_breaker on"));
     expect(published).toEqual(["HyperVolt/commands/main_breaker on"]);
+    // Every command sent is kept, and only those.
+    const kept = (await get<{ count: number; results: Record<string, unknown>[] }>("/api/commands/?device_id=main_breaker")).body;
+    expect(kept.count).toBe(1);
+    expect(kept.results[0]).toMatchObject({ device_id: "main_breaker", command: "switch", value: "on", timestamp: expect.any(String) });
     await device.endAsync();
   });
 
@@ -193,7 +211,34 @@ describe("preferences, AI decisions, energy sources and commands", () => {
     expect((await get<unknown[]>("/api/energy-sources/")).body).toHaveLength(3);
     expect((await call("PUT", "/api/energy-sources/1/", { is_available: false })).body).toMatchObject({ name: "grid", is_available: false });
     expect((await get<{ name: string }[]>("/api/energy-sources/available/")).body.map((s) => s.name)).toEqual(["solar", "battery"]);
+    // The household's sources are created once: seeding again (as after a restart) keeps what was changed.
+    expect(await flow.rt.engine.trigger("sensors", "sources-start")).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await get<{ name: string; is_available: boolean }[]>("/api/energy-sources/")).body.map((s) => [s.name, s.is_available])).toEqual([["grid", false], ["solar", true], ["battery", true]]);
     expect((await call("PUT", "/api/energy-sources/9/", { is_available: false })).status).toBe(404);
     expect((await call("PUT", "/api/energy-sources/2/", { priority: "high" })).status).toBe(400);
+  });
+
+  it("makes sources available from the site balance, and keeps that with each decision", async () => {
+    // What the site flow writes for site "home" (grid was switched off above: the balance decides now).
+    const balance = (surplus: number, surplusAgo: number, soc: number) =>
+      flow.rt.engine.store.writePoints([
+        { series: "site.surplus_w", time: Date.now() - surplusAgo, value: surplus, tags: { site: "home" } },
+        { series: "site.battery_soc_pct", time: Date.now() - 1000, value: soc, tags: { site: "home" } },
+        { series: "site.surplus_w", time: Date.now(), value: 5000, tags: { site: "elsewhere" } },
+      ]);
+    const available = async () => (await get<{ name: string; is_available: boolean }[]>("/api/energy-sources/available/")).body;
+    await balance(900, 6 * 60_000, 19);
+    expect((await available()).map((s) => s.name)).toEqual(["grid"]);
+    await balance(1500, 30_000, 20);
+    expect((await available()).map((s) => [s.name, s.is_available])).toEqual([["solar", true], ["battery", true], ["grid", true]]);
+    const created = await call<{ id: number }>("POST", "/api/ai-decisions/", { decision_type: "source_switch", recommended_source: "solar", confidence: 0.8, reasoning: "surplus" });
+    expect(created.status).toBe(201);
+    const kept = (await get<{ results: { id: number; inputs: unknown }[] }>("/api/ai-decisions/")).body.results.find((d) => d.id === created.body.id);
+    expect(kept?.inputs).toMatchObject({
+      energy_sources: { site: "home", basis: "site", readings: { surplus_w: { value: 1500 }, battery_soc_pct: { value: 20 } }, sources: { solar: { available: true }, battery: { available: true }, grid: { available: true } } },
+    });
+    await balance(-200, 1000, 80);
+    expect((await available()).map((s) => s.name)).toEqual(["battery", "grid"]);
   });
 });

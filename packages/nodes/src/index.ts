@@ -77,6 +77,7 @@ import csv from "./csv/index.js";
 import yaml from "./yaml/index.js";
 import xml from "./xml/index.js";
 import html from "./html/index.js";
+import energyAvailability from "./energy-availability/index.js";
 
 /** Every node of the standard library; the runtime discovers this module through package.json's "wattflow" field. */
 export const nodes: AnyNodeDefinition[] = [
@@ -149,6 +150,7 @@ export const nodes: AnyNodeDefinition[] = [
   yaml,
   xml,
   html,
+  energyAvailability,
 ] as AnyNodeDefinition[];
 export const connections: AnyConnectionDefinition[] = [modbusDevice, homeAssistant, github, mqttBroker, influxdb, apiAuth] as AnyConnectionDefinition[];
 
