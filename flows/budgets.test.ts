@@ -55,7 +55,17 @@ describe("flow-stats and layout on a flow that breaks every rule", () => {
       { id: "a", type: "function", config: { file: "bad/a.js" }, wires: [["b"]], position: { x: 0, y: 0 } },
       { id: "b", type: "function", config: { file: "bad/b.js" }, wires: [["c"]], position: { x: 100, y: 20 } },
       { id: "c", type: "function", config: { code: "const y = 1;\nreturn msg;" } },
-      { id: "page", type: "change", config: { rules: [{ action: "set", path: "payload", value: "<!doctype html><p>hi</p>" }] } },
+      {
+        id: "page",
+        type: "change",
+        config: {
+          rules: [
+            { action: "set", path: "payload", value: "<!doctype html><p>hi</p>" },
+            { action: "set", path: "sum", valueType: "jsonata", value: `$sum([${"1, ".repeat(60)}1])` },
+            { action: "set", path: "shape", valueType: "fields", value: { short: "payload.a", long: `payload.a & '${"x".repeat(160)}'` } },
+          ],
+        },
+      },
     ],
   };
   writeFileSync(join(root, "bad.json"), JSON.stringify(doc));
@@ -64,7 +74,7 @@ describe("flow-stats and layout on a flow that breaks every rule", () => {
     const s = flowStats(root);
     const [bad] = s.flows;
     expect(bad).toMatchObject({ flow: "bad.json", nodes: 5, functionNodes: 3, codeLines: 6, longestFunction: 2, duplicatedLines: 4 });
-    expect(bad!.inlineCode.map((p) => `${p.node}${p.pointer}`)).toEqual(["c/code", "page/rules/0/value"]);
+    expect(bad!.inlineCode.map((p) => `${p.node}${p.pointer}`)).toEqual(["c/code", "page/rules/0/value", "page/rules/1/value", "page/rules/2/value/long"]);
     expect(s.alikeBodies).toEqual([["bad.json#a", "bad.json#b"]]);
     expect(bad!.withoutPosition).toEqual(["c", "page"]);
     expect(bad!.overlapping).toEqual([["a", "b"]]);

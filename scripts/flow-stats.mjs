@@ -18,6 +18,12 @@ import { fileURLToPath } from "node:url";
 export const BUDGET = { functionNodes: 12, linesPerFunction: 20 };
 
 /**
+ * The longest expression that still reads as configuration. A longer one is a
+ * program in a string: it belongs in one rule per field, a node, or a file.
+ */
+export const MAX_EXPRESSION_LENGTH = 160;
+
+/**
  * The box the editor draws a node in, by the same rule as its layout
  * (editor/src/layout/auto-layout.ts): wide enough for the label, 130 to 240 px,
  * taller with more output ports.
@@ -46,6 +52,14 @@ export function shippedFlowFiles(flowsDir) {
 
 const codeLines = (text) => text.split("\n").filter((l) => l.trim() !== "");
 
+/** Whether the string at `pointer` is a JSONata expression (a change rule's value or a switch rule's test). */
+function isExpression(node, pointer) {
+  const m = /^\/rules\/(\d+)\/value(\/[^/]+)?$/.exec(pointer);
+  if (!m) return false;
+  const rule = node.config?.rules?.[Number(m[1])];
+  return m[2] ? rule?.valueType === "fields" : rule?.valueType === "jsonata" || rule?.op === "jsonata";
+}
+
 /** Every string in a config that is a program or a page, with where it is. */
 function inlineCode(node) {
   const found = [];
@@ -53,6 +67,8 @@ function inlineCode(node) {
     if (typeof value === "string") {
       const isFunctionCode = node.type === "function" && pointer === "/code";
       if (value.includes("\n")) found.push({ pointer, why: isFunctionCode ? "a function body longer than one line (move it to a file)" : "a string of several lines" });
+      else if (isExpression(node, pointer) && value.length > MAX_EXPRESSION_LENGTH)
+        found.push({ pointer, why: `an expression of ${value.length} characters (over ${MAX_EXPRESSION_LENGTH}: one rule per field, a node, or a file)` });
       else if (HTML.test(value)) found.push({ pointer, why: "HTML markup (serve a page file with http-file)" });
     } else if (value !== null && typeof value === "object") {
       for (const [k, v] of Object.entries(value)) walk(v, `${pointer}/${k}`);

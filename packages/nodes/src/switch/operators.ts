@@ -1,4 +1,4 @@
-export const OPERATORS = ["eq", "neq", "lt", "lte", "gt", "gte", "between", "contains", "regex", "true", "false", "null", "nnull", "empty", "type", "else"] as const;
+export const OPERATORS = ["eq", "neq", "lt", "lte", "gt", "gte", "between", "contains", "regex", "true", "false", "null", "nnull", "empty", "type", "jsonata", "else"] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 export interface SwitchRule {
@@ -62,6 +62,9 @@ export function compileTest(rule: SwitchRule, index: number): CompiledTest {
       return test((v) => v === "" || (Array.isArray(v) && v.length === 0) || (typeOf(v) === "object" && Object.keys(v as object).length === 0));
     case "type":
       return test((v) => typeOf(v) === rule.value);
+    case "jsonata":
+      // Evaluated by the node (asynchronously, over the whole message), not here.
+      return test(() => false);
     case "else":
       return { otherwise: true, matches: () => false };
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import { FlowRejected, startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import catchNode from "../catch/index.js";
 import switchNode from "./index.js";
 
 let t: TestFlow | undefined;
@@ -77,5 +78,51 @@ describe("switch", () => {
         { nodes: [switchNode] },
       ),
     ).rejects.toThrow(/2 output ports wired but switch has 1/);
+  });
+
+  it("routes by a JSONata test over the whole message, JSONata-truthy, and reports evaluation errors to catch", async () => {
+    t = await startTestFlow(
+      {
+        nodes: [
+          {
+            id: "s",
+            type: "switch",
+            config: { property: "topic", checkAll: false, rules: [{ op: "jsonata", value: "payload.voltage > 10 and $exists(payload.id)" }, { op: "eq", value: "bad" }, { op: "jsonata", value: "payload.list" }, { op: "else" }] },
+            wires: [["ok"], ["bad"], ["listed"], ["other"]],
+          },
+          { id: "ok", type: "test-collect" },
+          { id: "bad", type: "test-collect" },
+          { id: "listed", type: "test-collect" },
+          { id: "other", type: "test-collect" },
+          { id: "k", type: "catch", wires: [["caught"]] },
+          { id: "caught", type: "test-collect" },
+        ],
+      },
+      { nodes: [switchNode, catchNode] },
+    );
+    t.inject("s", { topic: "bad", payload: { voltage: 12, id: "a" } });
+    t.inject("s", { topic: "x", payload: { voltage: 12 } });
+    t.inject("s", { topic: "bad", payload: { voltage: 1 } });
+    t.inject("s", { topic: "x", payload: { list: [] } });
+    t.inject("s", { topic: "x", payload: { list: [0, 3] } });
+    t.inject("s", { topic: "x", payload: { voltage: "12", id: "b" } });
+    await t.waitFor("ok", 1);
+    await t.waitFor("bad", 1);
+    await t.waitFor("listed", 1);
+    await t.waitFor("other", 2);
+    const [caught] = await t.waitFor("caught", 1);
+    expect((caught!.error as { message: string }).message).toMatch(/rules\[0\]\.value: JSONata evaluation failed/);
+    expect(t.received("ok").map((m) => m.payload)).toEqual([{ voltage: 12, id: "a" }]);
+    expect(t.received("bad").map((m) => m.payload)).toEqual([{ voltage: 1 }]);
+    expect(t.received("listed").map((m) => m.payload)).toEqual([{ list: [0, 3] }]);
+  });
+
+  it("refuses a JSONata syntax error at deploy, naming the rule's field", async () => {
+    await expect(
+      startTestFlow({ nodes: [{ id: "s", type: "switch", config: { rules: [{ op: "jsonata", value: "payload.voltage >" }] } }] }, { nodes: [switchNode] }),
+    ).rejects.toThrow(FlowRejected);
+    await expect(
+      startTestFlow({ nodes: [{ id: "s", type: "switch", config: { rules: [{ op: "eq", value: 1 }, { op: "jsonata", value: "payload.voltage >" }] } }] }, { nodes: [switchNode] }),
+    ).rejects.toThrow(/\/rules\/1\/value: rules\[1\]\.value: JSONata syntax error/);
   });
 });

@@ -3,7 +3,7 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { Logger } from "@wattflow/runtime";
-import { describeErrors } from "./errors.js";
+import { describeErrors, MESSAGE_KEYWORD } from "./errors.js";
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -44,6 +44,8 @@ function ajvFor(schema: Record<string, unknown>, options: Options): Ajv {
 export function compileSchema(schema: Record<string, unknown>, options: SchemaOptions, log: Pick<Logger, "info" | "warn" | "error">): CompiledSchema {
   const ajv = ajvFor(schema, {
     allErrors: true,
+    // Errors carry the schema they came from, for its MESSAGE_KEYWORD.
+    verbose: true,
     coerceTypes: options.coerceTypes,
     useDefaults: options.useDefaults,
     // Unknown keywords and formats are usually typos; ajv's stricter type checks reject valid schemas, so they only log.
@@ -58,6 +60,8 @@ export function compileSchema(schema: Record<string, unknown>, options: SchemaOp
     },
   });
   addFormats(ajv);
+  // An annotation only: the message that replaces ajv's for errors of the schema it sits in (see errors.ts).
+  ajv.addKeyword({ keyword: MESSAGE_KEYWORD, schemaType: "string" });
   const invalid = (reason: string): Error => new Error(`config.schema is not a valid JSON Schema: ${reason}`);
   let fn: ValidateFunction;
   try {

@@ -6,6 +6,9 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** A schema's own words for what is wrong with a value it rejects: `{ "type": "number", "x-message": "must be a number" }`. */
+export const MESSAGE_KEYWORD = "x-message";
+
 const escapePointer = (key: string): string => key.replace(/~/g, "~0").replace(/\//g, "~1");
 
 const MAX_LISTED = 10;
@@ -35,8 +38,10 @@ function describe(e: ErrorObject): ValidationIssue {
       return { path: e.instancePath, message: `must be one of ${listValues(params.allowedValues as unknown[])}` };
     case "const":
       return { path: e.instancePath, message: `must be ${JSON.stringify(params.allowedValue)}` };
-    default:
-      return { path: e.instancePath, message: e.message ?? `fails "${e.keyword}"` };
+    default: {
+      const custom = (e.parentSchema as Record<string, unknown> | undefined)?.[MESSAGE_KEYWORD];
+      return { path: e.instancePath, message: typeof custom === "string" ? custom : (e.message ?? `fails "${e.keyword}"`) };
+    }
   }
 }
 
@@ -57,4 +62,40 @@ export function describeErrors(errors: readonly ErrorObject[], rootName: string,
     out.push({ path: issue.path, message: `${issue.path || rootName} ${issue.message}` });
   }
   return out;
+}
+
+/** The issues without the path repeated in the message (`{ path: "/pv_voltage", message: "must be number" }`), once each. */
+export function plainIssues(errors: readonly ErrorObject[]): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    const issue = describe(e);
+    const key = `${issue.path}\n${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(issue);
+  }
+  return out;
+}
+
+/** A field name as an API's clients know it: `pv_voltage`, `battery.soc`; the value itself is `non_field_errors`. */
+const fieldOf = (path: string): string =>
+  path === "" ? "non_field_errors" : path.slice(1).split("/").map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~")).join(".");
+
+/** A 400 answer body listing every problem as one line: `{ error, details: ["pv_array.voltage must be a number", "body must be a JSON object"] }`. */
+export function detailsAnswer(issues: readonly ValidationIssue[], error: string): { error: string; details: string[] } {
+  return { error, details: issues.map((i) => `${i.path === "" ? "body" : fieldOf(i.path)} ${i.message}`) };
+}
+
+/** A 400 answer body with the problems in one sentence, as the query nodes answer: `{ error, message: "months must be …; days must be …" }`. */
+export function messageAnswer(issues: readonly ValidationIssue[], error: string): { error: string; message: string } {
+  return { error, message: detailsAnswer(issues, error).details.join("; ") };
+}
+
+/** A 400 answer body in the common REST shape: `{ detail: "pv_voltage: must be number", errors: { pv_voltage: ["must be number"] } }`. */
+export function drfAnswer(issues: readonly ValidationIssue[]): { detail: string; errors: Record<string, string[]> } {
+  const errors: Record<string, string[]> = {};
+  for (const issue of issues) (errors[fieldOf(issue.path)] ??= []).push(issue.message);
+  const first = issues[0];
+  return { detail: first ? `${fieldOf(first.path)}: ${first.message}` : "invalid", errors };
 }

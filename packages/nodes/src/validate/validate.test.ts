@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
 import validate from "./index.js";
@@ -20,7 +23,7 @@ const reading = {
   additionalProperties: false,
 };
 
-const start = async (config: Record<string, unknown>) => {
+const start = async (config: Record<string, unknown>, baseDir?: string) => {
   t = await startTestFlow(
     {
       nodes: [
@@ -29,7 +32,7 @@ const start = async (config: Record<string, unknown>) => {
         { id: "bad", type: "test-collect" },
       ],
     },
-    { nodes: [validate] },
+    { nodes: [validate], ...(baseDir !== undefined ? { baseDir } : {}) },
   );
   return t;
 };
@@ -154,5 +157,62 @@ describe("validate", () => {
     await expect(startTestFlow({ nodes: [{ id: "v", type: "validate", config: { schema: "number" } }] }, { nodes: [validate] })).rejects.toThrow(
       /\/nodes\/0\/config\/schema: must be object/,
     );
+  });
+
+  it("reads the schema from a file next to the flow, and describes errors as error.errors and, with answer drf, as a 400 body", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wattflow-validate-"));
+    try {
+      writeFileSync(join(dir, "reading.schema.json"), JSON.stringify(reading));
+      await start({ schemaFile: "reading.schema.json", path: "payload.reading", answer: "drf" }, dir);
+      t!.inject("v", { payload: { reading: { sensor_id: "ldr_1", value: 2 } } });
+      await t!.waitFor("ok", 1);
+      t!.inject("v", { topic: "up", payload: { reading: { sensor_id: "ldr_1", value: "x", battery: { soc: 1 } } } });
+      const [bad] = await t!.waitFor("bad", 1);
+      expect(bad!.topic).toBe("up");
+      expect(bad!.error).toEqual({
+        message: "payload.reading is invalid: /battery is not allowed; /value must be number",
+        errors: [
+          { path: "/battery", message: "is not allowed" },
+          { path: "/value", message: "must be number" },
+        ],
+      });
+      expect(bad!.payload).toEqual({ detail: "battery: is not allowed", errors: { battery: ["is not allowed"], value: ["must be number"] } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses at deploy a missing schema file, and both or neither of schema and schemaFile", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wattflow-validate-"));
+    try {
+      const flow = (config: Record<string, unknown>) => ({ nodes: [{ id: "v", type: "validate", config }] });
+      await expect(startTestFlow(flow({ schemaFile: "missing.json" }), { nodes: [validate], baseDir: dir })).rejects.toThrow(/\/config\/schemaFile: cannot read "missing.json"/);
+      await expect(startTestFlow(flow({}), { nodes: [validate] })).rejects.toThrow(/give either schema or schemaFile/);
+      await expect(startTestFlow(flow({ schema: reading, schemaFile: "x.json" }), { nodes: [validate] })).rejects.toThrow(/give either schema or schemaFile/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("words problems with the schema's x-message and answers them as a list or a sentence, with status 400", async () => {
+    const schema = {
+      type: "object",
+      "x-message": "must be a JSON object",
+      properties: { months: { type: "integer", minimum: 1, maximum: 120, default: 12, "x-message": "must be a whole number from 1 to 120" }, unit: { type: "string" } },
+      required: ["unit"],
+    };
+    await start({ schema, path: "req.query", coerceTypes: true, useDefaults: true, answer: "details", answerError: "invalid parameter" });
+    t!.inject("v", { req: { query: { months: "0" } } });
+    t!.inject("v", { req: { query: ["x"] } });
+    t!.inject("v", { req: { query: { unit: "kWh" } } });
+    const [bad, notObject] = await t!.waitFor("bad", 2);
+    expect(bad).toMatchObject({ statusCode: 400, payload: { error: "invalid parameter", details: ["unit is required", "months must be a whole number from 1 to 120"] } });
+    expect(notObject!.payload).toEqual({ error: "invalid parameter", details: ["body must be a JSON object"] });
+    // The valid output carries the default filled in.
+    expect((await t!.waitFor("ok", 1))[0]!.req).toEqual({ query: { unit: "kWh", months: 12 } });
+    await t!.stop();
+    await start({ schema, path: "req.query", coerceTypes: true, answer: "message", answerError: "invalid parameter" });
+    t!.inject("v", { req: { query: { months: "200" } } });
+    expect((await t!.waitFor("bad", 1))[0]!.payload).toEqual({ error: "invalid parameter", message: "unit is required; months must be a whole number from 1 to 120" });
   });
 });

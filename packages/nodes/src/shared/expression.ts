@@ -1,0 +1,146 @@
+import jsonata from "jsonata";
+import type { Message, NodeContext } from "@wattflow/runtime";
+
+/** What an expression may read besides the message: `$env`, `$flowContext`, `$globalContext`. */
+export interface ExpressionScope {
+  env(name: string): string | undefined;
+  readonly flowContext: NodeContext;
+  readonly globalContext: NodeContext;
+}
+
+/** A JSONata expression compiled once; `evaluate` gets the whole message as `$`. */
+export interface CompiledExpression {
+  evaluate(msg: Message): Promise<unknown>;
+}
+
+/** JSONata reports errors as plain objects: `{ code, position, token, message }`. */
+interface JsonataError {
+  code?: string;
+  position?: number;
+  message?: string;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const e = err as JsonataError;
+  const at = typeof e.position === "number" ? ` (at character ${e.position})` : "";
+  return `${e.message ?? String(err)}${at}${e.code ? ` [${e.code}]` : ""}`;
+}
+
+/** The syntax problem of an expression, in words, or undefined when it compiles. For deploy-time checks. */
+export function expressionProblem(text: unknown, field: string): string | undefined {
+  if (typeof text !== "string" || text.trim() === "") return `${field}: a JSONata expression (a non-empty string) is required`;
+  try {
+    jsonata(text);
+    return undefined;
+  } catch (err) {
+    return `${field}: JSONata syntax error: ${describe(err)}`;
+  }
+}
+
+/**
+ * Compiles at deploy (the config check has already refused syntax errors).
+ * An evaluation error rejects with an Error naming the field, so the node can
+ * hand it to `done` and the flow's catch nodes see it.
+ */
+export function compileExpression(text: string, field: string, scope: ExpressionScope): CompiledExpression {
+  let expr: ReturnType<typeof jsonata>;
+  try {
+    expr = jsonata(text);
+  } catch (err) {
+    throw new Error(`${field}: JSONata syntax error: ${describe(err)}`);
+  }
+  expr.assign("env", (name: unknown) => scope.env(String(name)));
+  expr.assign("localDate", localDate);
+  // Awaited so a store whose context reads are asynchronous works the same.
+  expr.assign("flowContext", async (key: unknown) => toPlain(await scope.flowContext.get(String(key))));
+  expr.assign("globalContext", async (key: unknown) => toPlain(await scope.globalContext.get(String(key))));
+  return {
+    async evaluate(msg) {
+      try {
+        return toPlain(await expr.evaluate(msg));
+      } catch (err) {
+        throw new Error(`${field}: JSONata evaluation failed: ${describe(err)}`);
+      }
+    },
+  };
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * `$localDate(millis, timeZone)`: the calendar day ("2026-01-15") of a time in
+ * a named time zone (JSONata's own `$fromMillis` knows only fixed offsets).
+ */
+function localDate(millis: unknown, timeZone?: unknown): string | undefined {
+  if (typeof millis !== "number" || !Number.isFinite(millis)) return undefined;
+  const zone = typeof timeZone === "string" && timeZone !== "" ? timeZone : "UTC";
+  let format = dateFormats.get(zone);
+  if (!format) {
+    // Throws a RangeError naming the zone when it is unknown: an evaluation error the node reports.
+    format = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dateFormats.set(zone, format);
+  }
+  return format.format(new Date(millis));
+}
+
+/** The properties JSONata puts on the arrays it builds. */
+const SEQUENCE_MARKS = ["sequence", "keepSingleton", "outerWrapper", "tupleStream"];
+const isMarked = (a: unknown[]): boolean => SEQUENCE_MARKS.some((k) => Object.hasOwn(a, k));
+
+/**
+ * JSONata marks the arrays it builds with extra properties (`sequence`,
+ * `keepSingleton`) and may return functions; a message carries plain data
+ * only. What needs no change is returned as it is (parts taken unchanged from
+ * the message are shared); only what does is copied.
+ */
+export function toPlain(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return typeof value === "function" ? undefined : value;
+  if (Object.isFrozen(value)) return value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined = isMarked(value) ? value.slice() : undefined;
+    for (let i = 0; i < value.length; i++) {
+      const plain = toPlain(value[i]);
+      if (plain !== value[i]) (out ??= value.slice())[i] = plain;
+    }
+    return out ?? value;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const plain = toPlain(v);
+    if (plain === v) continue;
+    out ??= copyOf(value as Record<string, unknown>);
+    if (plain === undefined) delete out[k];
+    else out[k] = plain;
+  }
+  return out ?? value;
+}
+
+/** A shallow copy, keeping a parsed "__proto__" key as data (assigning it would set the copy's prototype). */
+function copyOf(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** JSONata's own truthiness (`$boolean`): empty strings, arrays, objects, 0, null and functions are false. */
+export function isTruthy(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value)) return value.some(isTruthy);
+  switch (typeof value) {
+    case "string":
+      return value.length > 0;
+    case "number":
+      return value !== 0;
+    case "boolean":
+      return value;
+    case "object":
+      return Object.keys(value).length > 0;
+    default:
+      return false;
+  }
+}
