@@ -13,8 +13,10 @@ export interface HeatpumpSimulatorOptions {
   interval: number;
   username?: string;
   password?: string;
-  /** Readings as if this many times faster than real time (tests). */
+  /** Noise source (tests pass a seeded one). */
   random?: () => number;
+  /** Clock of the readings (tests move it). */
+  now?: () => number;
 }
 
 export interface HeatpumpReading {
@@ -30,11 +32,23 @@ export interface HeatpumpReading {
 const r1 = (v: number): number => Math.round(v * 10) / 10;
 const r2 = (v: number): number => Math.round(v * 100) / 100;
 
-/** One plausible reading: the compressor works harder on cold nights. */
-export function heatpumpReading(time: Date, random: () => number = Math.random): HeatpumpReading {
+/** Minutes of one on/off cycle of the compressor. */
+const CYCLE_MINUTES = 40;
+
+/**
+ * One plausible reading at `time`: the compressor cycles (40-minute cycles),
+ * on for longer and working harder the colder it is outside: nearly always
+ * on in the cold small hours, a third of the time on a mild afternoon. Whether
+ * it runs is a function of the clock (or of a boost command); `random` only
+ * adds sensor noise.
+ */
+export function heatpumpReading(time: Date, random: () => number = Math.random, boost = false): HeatpumpReading {
   const hour = time.getUTCHours() + time.getUTCMinutes() / 60;
-  const ambient = 6 + 6 * Math.sin(((hour - 9) / 24) * 2 * Math.PI) + (random() - 0.5);
-  const running = random() > 0.1;
+  const smoothAmbient = 6 + 6 * Math.sin(((hour - 9) / 24) * 2 * Math.PI);
+  const ambient = smoothAmbient + (random() - 0.5);
+  const duty = Math.min(0.95, Math.max(0.2, (14 - smoothAmbient) / 10));
+  const minuteOfCycle = (time.getTime() / 60_000) % CYCLE_MINUTES;
+  const running = boost || minuteOfCycle < duty * CYCLE_MINUTES;
   const frequency = running ? 30 + (12 - ambient) * 2 + random() * 5 : 0;
   const inlet = 38 + random() * 4;
   const outlet = running ? inlet + 4 + frequency / 12 + random() : inlet - 0.5;
@@ -72,8 +86,22 @@ export async function startHeatpumpSimulator(o: HeatpumpSimulatorOptions): Promi
   const random = o.random ?? Math.random;
   await client.publishAsync(`${base}/status/state`, "online", { qos: 1, retain: true });
   await client.publishAsync(`${base}/status/firmware`, JSON.stringify({ version: "1.4.2", rssi: -61 }), { qos: 1, retain: true });
+  const now = o.now ?? Date.now;
+  // A `{"command": "boost", "minutes": 30}` on heatpump/{id}/commands runs the compressor that long (the surplus rule's command).
+  let boostUntil = 0;
+  await client.subscribeAsync(`${base}/commands`, { qos: 1 });
+  client.on("message", (topic, body) => {
+    if (topic !== `${base}/commands`) return;
+    try {
+      const cmd = JSON.parse(String(body)) as { command?: unknown; minutes?: unknown };
+      if (cmd.command === "boost") boostUntil = now() + (typeof cmd.minutes === "number" ? cmd.minutes : 30) * 60_000;
+    } catch {
+      // A command that is not JSON is ignored, as the controller's firmware does.
+    }
+  });
   const publishReading = async (): Promise<HeatpumpReading> => {
-    const reading = heatpumpReading(new Date(), random);
+    const t = now();
+    const reading = heatpumpReading(new Date(t), random, t < boostUntil);
     await client.publishAsync(`${base}/data`, JSON.stringify(reading), { qos: 1 });
     if (reading.temperature.outlet > 60) {
       await client.publishAsync(`${base}/alerts`, JSON.stringify({ type: "high_outlet_temperature", severity: "warning", message: `outlet at ${reading.temperature.outlet} °C`, timestamp: reading.timestamp }), { qos: 1 });

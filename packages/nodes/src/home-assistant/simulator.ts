@@ -24,10 +24,27 @@ export interface RunningHaSimulator {
 }
 
 /**
+ * The simulated household's power at time `t` (W, without the heat pump),
+ * a pure function of the clock: a base load that is lower while the house
+ * is empty (10:00 to 16:00), a fridge cycling every 20 minutes, a morning
+ * kettle at 07:00 and an evening cooker from 18:00 to 19:30.
+ */
+export function householdWatts(t: number, timezone = "UTC"): number {
+  const p = localParts(t, timezone);
+  const h = p.hour + p.minute / 60;
+  const away = h >= 10 && h < 16;
+  const base = (away ? 110 : 180) + (away ? 30 : 60) * Math.sin(t / 600_000);
+  const morning = h >= 7 && h < 7.25 ? 1800 : 0;
+  const evening = h >= 18 && h < 19.5 ? 1200 + 300 * Math.sin(t / 120_000) : 0;
+  const fridge = Math.floor(t / 1_200_000) % 2 === 0 ? 90 : 0;
+  return Math.round((base + morning + evening + fridge) * 10) / 10;
+}
+
+/**
  * A Home Assistant that serves one household power sensor, speaking the
  * documented REST (`/api/`, `/api/states/{entity_id}`) and WebSocket
  * (`/api/websocket`: auth, subscribe_events, ping) APIs. The power follows a
- * household day: a base load, a morning kettle, an evening cooker.
+ * household day (`householdWatts`).
  */
 export async function startHaSimulator(options: HaSimulatorOptions = {}): Promise<RunningHaSimulator> {
   const token = options.token ?? "simulated-token";
@@ -36,15 +53,7 @@ export async function startHaSimulator(options: HaSimulatorOptions = {}): Promis
   const now = options.now ?? Date.now;
   let forced: { state?: string | null; unit?: string; status?: number | null } = {};
 
-  const watts = (t: number): number => {
-    const p = localParts(t, tz);
-    const h = p.hour + p.minute / 60;
-    const base = 180 + 60 * Math.sin(t / 600_000);
-    const morning = h >= 7 && h < 7.25 ? 1800 : 0;
-    const evening = h >= 18 && h < 19.5 ? 1200 + 300 * Math.sin(t / 120_000) : 0;
-    const fridge = Math.floor(t / 1_200_000) % 2 === 0 ? 90 : 0;
-    return Math.round((base + morning + evening + fridge) * 10) / 10;
-  };
+  const watts = (t: number): number => householdWatts(t, tz);
 
   const state = () => {
     const t = now();

@@ -54,9 +54,51 @@ const i16 = (snap: Snapshot, address: number, value: number): void => {
   snap[address] = Math.round(value * 100) & 0xffff;
 };
 
+export interface EpeverState {
+  /** 0 at night, 1 at solar noon. */
+  sun: number;
+  pvPower: number;
+  pvVoltage: number;
+  /** The controller's load output (fed from the battery), W. */
+  loadPower: number;
+  batteryVoltage: number;
+  /** Power into the battery, W. */
+  chargingPower: number;
+  /** State of charge, %. */
+  soc: number;
+}
+
+/** Fraction of the day's sunshine that has shone by `hour` (sunrise 06:00, sunset 18:00). */
+const sunSoFar = (hour: number): number => (hour < 6 ? 0 : hour > 18 ? 1 : (1 - Math.cos((Math.PI * (hour - 6)) / 12)) / 2);
+
+/**
+ * The simulated controller at time `t`, a pure function of the clock so a
+ * test can walk a whole day in milliseconds: the sun rises at 06:00 and sets
+ * at 18:00 local time with passing clouds, the battery fills by day (and
+ * floats once full) and feeds the load output through the night, so the
+ * battery's energy in and out about balance over a day.
+ */
+export function epeverModel(t: number, peakWatts = 400, timezone = "UTC"): EpeverState {
+  const p = localParts(t, timezone);
+  const hour = p.hour + p.minute / 60 + p.second / 3600;
+  const sun = Math.max(0, Math.sin((Math.PI * (hour - 6)) / 12));
+  // Passing clouds: a slow wobble, deterministic in time so runs are comparable.
+  const clouds = 0.85 + 0.15 * Math.sin(t / 97_000) * Math.sin(t / 13_000);
+  const pvPower = peakWatts * sun * clouds;
+  const pvVoltage = pvPower > 1 ? 36 + 2 * sun : 5 * sun;
+  const loadPower = hour > 18 || hour < 7 ? 70 : 18;
+  // A battery of about 1.7 kWh: from 50 % at sunrise the morning's sun fills it (by about 10:30), the night's load takes it back.
+  const nightHours = hour >= 18 ? hour - 18 : hour < 6 ? hour + 6 : 0;
+  const soc = nightHours > 0 ? 100 - (50 * nightHours) / 12 : 50 + 50 * Math.min(1, sunSoFar(hour) / 0.35);
+  // A full battery floats: the controller only replaces what the load output draws.
+  const chargingPower = soc >= 99.5 ? Math.min(loadPower, pvPower) : pvPower * 0.97;
+  const batteryVoltage = pvPower > 5 ? 13.2 + 1.2 * sun : 12.2 + (0.6 * soc) / 100;
+  return { sun, pvPower, pvVoltage, loadPower, batteryVoltage, chargingPower, soc };
+}
+
 /**
  * An Epever Tracer-AN over Modbus TCP with the vendor's register layout and a
- * plausible day: PV power follows the sun, the battery charges by day and
+ * plausible day (`epeverModel`): PV power follows the sun, the battery charges by day and
  * feeds a small load at night, energy counters integrate what happened.
  * Addresses the real controller does not implement answer an exception.
  */
@@ -74,16 +116,7 @@ export async function startEpeverSimulator(options: SimulatorOptions = {}): Prom
 
   const snapshot = (): Snapshot => {
     const t = now();
-    const p = localParts(t, tz);
-    const hour = p.hour + p.minute / 60 + p.second / 3600;
-    const sun = Math.max(0, Math.sin((Math.PI * (hour - 6)) / 12));
-    // Passing clouds: a slow wobble, deterministic in time so runs are comparable.
-    const clouds = 0.85 + 0.15 * Math.sin(t / 97_000) * Math.sin(t / 13_000);
-    const pvPower = peak * sun * clouds;
-    const pvVoltage = pvPower > 1 ? 36 + 2 * sun : 5 * sun;
-    const loadPower = hour > 18 || hour < 7 ? 35 : 18;
-    const batteryVoltage = pvPower > 5 ? 13.2 + 1.2 * sun : 12.6 + 0.2 * Math.cos(hour / 3);
-    const chargingPower = pvPower * 0.97;
+    const { sun, pvPower, pvVoltage, loadPower, batteryVoltage, chargingPower, soc } = epeverModel(t, peak, tz);
     const dtH = Math.max(0, t - last) / 3_600_000;
     last = t;
     generatedWh += chargingPower * dtH;
@@ -103,7 +136,7 @@ export async function startEpeverSimulator(options: SimulatorOptions = {}): Prom
     i16(snap, 0x3111, 20 + 10 * sun);
     i16(snap, 0x3112, 21 + 14 * sun);
     for (let a = 0x3113; a <= 0x3119; a++) snap[a] = 0;
-    u16(snap, 0x311a, Math.min(100, 55 + 40 * sun), 1);
+    u16(snap, 0x311a, soc, 1);
     snap[0x3200] = 0;
     // D0 running; D3-D2 charging state: 0 none, 1 float, 2 boost, 3 equalisation.
     snap[0x3201] = 1 | ((pvPower > 5 ? (sun > 0.8 ? 1 : 2) : 0) << 2);
