@@ -70,6 +70,7 @@ import websocketClientOut from "./websocket-client-out/index.js";
 import exec from "./exec/index.js";
 import thresholdAlert from "./threshold-alert/index.js";
 import presence from "./presence/index.js";
+import solarReading from "./solar-reading/index.js";
 import pagedQuery from "./paged-query/index.js";
 import tierSelect from "./tier-select/index.js";
 import template from "./template/index.js";
@@ -78,6 +79,7 @@ import yaml from "./yaml/index.js";
 import xml from "./xml/index.js";
 import html from "./html/index.js";
 import energyAvailability from "./energy-availability/index.js";
+import { siteNodes } from "./site/index.js";
 
 /** Every node of the standard library; the runtime discovers this module through package.json's "wattflow" field. */
 export const nodes: AnyNodeDefinition[] = [
@@ -91,6 +93,7 @@ export const nodes: AnyNodeDefinition[] = [
   linkIn,
   linkOut,
   linkCall,
+  ...siteNodes,
   httpIn,
   httpResponse,
   httpRequest,
@@ -143,6 +146,7 @@ export const nodes: AnyNodeDefinition[] = [
   exec,
   thresholdAlert,
   presence,
+  solarReading,
   pagedQuery,
   tierSelect,
   template,
