@@ -10,10 +10,11 @@
  * message through at a time. So the callback returns at once and the
  * PUBACK the client then writes is what waits here.
  *
- * Once the process stops (`withholdFailures`), a message whose handling
- * failed is not acknowledged, nor any after it: the failure may be the stop
- * itself (a node already closed, a queue discarded), and the broker gives
- * unacknowledged messages to the next run of a persistent session.
+ * A message whose handling failed is not acknowledged, nor any after it
+ * (acks go out in order): the broker keeps them all and hands them over
+ * again when the session resumes, which the session brings about by
+ * reconnecting (`onFailure`), or which the next run of a persistent session
+ * gets when the failure was the process stopping.
  */
 export interface AckPacket {
   cmd: string;
@@ -33,7 +34,6 @@ export class DeferredAcks {
   private head = 0;
   private readonly byId = new Map<number, Pending>();
   private scheduled = false;
-  private withholding = false;
 
   /**
    * Acks that became due are sent together on the next `defer` turn: written
@@ -43,6 +43,8 @@ export class DeferredAcks {
   constructor(
     private readonly send: (packet: AckPacket) => void,
     private readonly defer: (fn: () => void) => void = setImmediate,
+    /** A message failed: its ack (and every later one) is withheld until the connection is renewed. */
+    private readonly onFailure: () => void = () => undefined,
   ) {}
 
   /** A QoS 1 PUBLISH arrived; returns the function that marks it handled (`nack`: handled with a failure). */
@@ -56,6 +58,7 @@ export class DeferredAcks {
       called = true;
       entry.handled = true;
       entry.failed = handling?.outcome === "nack";
+      if (entry.failed) this.onFailure();
       this.flush();
     };
   }
@@ -77,11 +80,6 @@ export class DeferredAcks {
     this.byId.clear();
   }
 
-  /** From now on a failed message stops the acks: it and those after it stay with the broker. */
-  withholdFailures(): void {
-    this.withholding = true;
-  }
-
   /** Sends the acks that are due now rather than on the next turn (the connection is about to close). */
   sendDueNow(): void {
     this.sendDue();
@@ -89,6 +87,12 @@ export class DeferredAcks {
 
   get waiting(): number {
     return this.queue.length - this.head;
+  }
+
+  /** Whether a failed message holds back the acks (it and those after it wait for redelivery). */
+  get blocked(): boolean {
+    const head = this.queue[this.head];
+    return head !== undefined && head.handled && head.failed;
   }
 
   private flush(): void {
@@ -104,7 +108,7 @@ export class DeferredAcks {
   private sendDue(): void {
     while (this.head < this.queue.length) {
       const entry = this.queue[this.head]!;
-      if (!entry.handled || !entry.ack || (this.withholding && entry.failed)) break;
+      if (!entry.handled || !entry.ack || entry.failed) break;
       this.head += 1;
       if (this.byId.get(entry.messageId) === entry) this.byId.delete(entry.messageId);
       this.send(entry.ack);

@@ -50,7 +50,8 @@ describe("mqtt-in under hostile payloads", () => {
         id: "hostile",
         connections: [{ id: "b", type: "mqtt-broker", config: { url: "embedded" } }],
         nodes: [
-          { id: "in", type: "mqtt-in", config: { broker: "b", topic: "dev/{id}/data", qos: 1 }, wires: [["mark"]] },
+          // One attempt: a failed message is parked at once (retries are redelivery.test.ts's subject).
+          { id: "in", type: "mqtt-in", config: { broker: "b", topic: "dev/{id}/data", qos: 1, maxAttempts: 1 }, wires: [["mark"]] },
           { id: "mark", type: "change", config: { rules: [{ action: "set", path: "payload.seen", value: true, valueType: "boolean" }] }, wires: [["check"]] },
           { id: "check", type: "test-fussy", wires: [["out"]] },
           { id: "out", type: "test-collect" },
@@ -86,8 +87,8 @@ describe("mqtt-in under hostile payloads", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(out[1]!.payload).toEqual({ v: 2, seen: true });
 
-    await until(() => t.store.deadLetters.count() === 5, 5000, "five dead letters");
-    const letters = t.store.deadLetters.list({ flowId: "hostile" });
+    await until(async () => await t.store.deadLetters.count() === 5, 5000, "five dead letters");
+    const letters = await t.store.deadLetters.list({ flowId: "hostile" });
     expect(letters.map((l) => [l.nodeId, l.source, l.reason])).toEqual([
       ["in", "dev/f/data", "handling failed: the flow refused it"],
       ["in", "dev/d/data", "payload is not valid UTF-8"],
@@ -117,7 +118,7 @@ describe.skipIf(!mosquittoAvailable)("mqtt-in with a persistent session on Mosqu
     const broker = await startMosquitto({ persistence: true });
     cleanups.push(() => broker.close());
     const store = (await import("@wattflow/runtime")).openStore({ memory: true });
-    cleanups.push(async () => store.close());
+    cleanups.push(async () => await store.close());
     const doc = {
       id: "persist",
       connections: [{ id: "b", type: "mqtt-broker", config: { url: broker.url, clientId: "poison-ingest", clean: false } }],
@@ -139,16 +140,16 @@ describe.skipIf(!mosquittoAvailable)("mqtt-in with a persistent session on Mosqu
       const t = await startTestFlow(doc, { nodes: [mqttIn], connections: [mqttBroker], store, freeze: true });
       try {
         if (run === 2) await device.publishAsync("meters/m1/reading", '{"w":2}', { qos: 1 });
-        const [good] = await t.waitFor("out", 1).catch((err: Error) => {
-          throw new Error(`run ${run}: ${err.message}; dead letters ${store.deadLetters.count()}; ${JSON.stringify(t.engine.statuses())}`);
+        const [good] = await t.waitFor("out", 1).catch(async (err: Error) => {
+          throw new Error(`run ${run}: ${err.message}; dead letters ${await store.deadLetters.count()}; ${JSON.stringify(t.engine.statuses())}`);
         });
         expect(good!.payload).toEqual({ w: run });
         await new Promise((r) => setTimeout(r, 200));
-        expect(store.deadLetters.count("persist")).toBe(1);
+        expect(await store.deadLetters.count("persist")).toBe(1);
       } finally {
         await t.stop();
       }
     }
-    expect(store.deadLetters.list()[0]).toMatchObject({ source: "meters/m1/reading", reason: "payload nests deeper than 64 levels", size: 20_000 });
+    expect((await store.deadLetters.list())[0]).toMatchObject({ source: "meters/m1/reading", reason: "payload nests deeper than 64 levels", size: 20_000 });
   });
 });
