@@ -13,7 +13,7 @@ afterEach(async () => {
 const H = 3_600_000;
 
 describe("energy by the trapezoid rule", () => {
-  it("integrates irregular intervals and leaves gaps out", () => {
+  it("integrates irregular intervals and leaves gaps out", async () => {
     const acc = emptyAcc();
     const readings: [number, number][] = [
       [0, 100],
@@ -61,6 +61,21 @@ describe("aggregate-window", () => {
     expect(t.received("out")).toHaveLength(1);
   });
 
+  it("names a bare statistic by the field alone, and refuses two bare statistics for one field", async () => {
+    t = await startTestFlow(flow("1h", { bare: ["avg"] }), { nodes: [aggregate] });
+    t.inject("w", { payload: { device: "a", power: 100, timestamp: "2025-01-01T10:00:00Z" } });
+    t.inject("w", { payload: { device: "a", power: 300, timestamp: "2025-01-01T10:30:00Z" } });
+    t.inject("w", { payload: { device: "a", power: 0, timestamp: "2025-01-01T11:00:00Z" } });
+    const [win] = await t.waitFor("out", 1);
+    expect(win!.payload).toMatchObject({ power: 200, power_max: 300, power_count: 2 });
+    expect(win!.payload).not.toHaveProperty("power_avg");
+    await t.stop();
+    t = await startTestFlow(flow("1h", { bare: ["avg", "max"] }), { nodes: [aggregate] });
+    expect(t.events.find((e) => e.type === "status" && e.nodeId === "w")).toMatchObject({
+      status: { fill: "red", text: expect.stringContaining("fields[0] (power): only one statistic can be bare, not avg and max") },
+    });
+  });
+
   it("the segment across a window edge counts in the window where it ends", async () => {
     t = await startTestFlow(flow("1h"), { nodes: [aggregate] });
     for (const [ts, p] of [
@@ -98,7 +113,7 @@ describe("aggregate-window", () => {
     expect(win!.payload).toMatchObject({ count: 3, power_max: 500, power_avg: 300 });
     await t.stop();
     t = undefined;
-    store.close();
+    await store.close();
   });
 
   it("sliding windows emit every step over the last window", async () => {

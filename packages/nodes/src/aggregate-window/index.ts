@@ -20,6 +20,9 @@ const config = Type.Object({
     }),
     { minItems: 1 },
   ),
+  bare: Type.Optional(
+    Type.Array(StatName, { description: "statistics named by the field alone, without the _<stat> suffix (a rollup's average as voltage, not voltage_avg); a field may have only one" }),
+  ),
   maxGap: Type.String({ pattern: DURATION_PATTERN, default: "5m", description: "energy: readings further apart than this add no energy" }),
   timezone: Type.String({ default: "UTC", description: "IANA zone for calendar windows" }),
   emitEmpty: Type.Boolean({ default: false, description: "also emit windows with no readings" }),
@@ -63,6 +66,12 @@ export default defineNode({
     const maxGapMs = parseDuration(c.maxGap);
     const latenessMs = parseDuration(c.lateness);
     const fieldNames = c.fields.map((f) => f.as ?? f.path.split(".").pop()!);
+    const bare = new Set<string>(c.bare ?? []);
+    c.fields.forEach((f, i) => {
+      const named = f.stats.filter((s) => bare.has(s));
+      if (named.length > 1) throw new Error(`fields[${i}] (${fieldNames[i]}): only one statistic can be bare, not ${named.join(" and ")}`);
+    });
+    const outputName = (i: number, stat: string): string => (bare.has(stat) ? fieldNames[i]! : `${fieldNames[i]}_${stat}`);
 
     const paneStart = (t: number): number => (calendarUnit ? startOf(calendarUnit, t, c.timezone) : Math.floor(t / paneMs) * paneMs);
     const paneEnd = (start: number): number => (calendarUnit ? addUnits(calendarUnit, start, 1, c.timezone) : start + paneMs);
@@ -98,7 +107,7 @@ export default defineNode({
       c.fields.forEach((f, i) => {
         const acc = combine(panes.map((p) => p.accs[fieldNames[i]!] ?? emptyAcc()));
         count = Math.max(count, acc.count);
-        for (const stat of f.stats) payload[`${fieldNames[i]}_${stat}`] = statOf(acc, stat as Stat);
+        for (const stat of f.stats) payload[outputName(i, stat)] = statOf(acc, stat as Stat);
       });
       payload.count = count;
       if (count === 0 && !c.emitEmpty) return;

@@ -17,6 +17,7 @@ const config = Type.Object({
         as: Type.String({ minLength: 1, description: "name in the device's answer" }),
         merge: Type.Boolean({ default: false, description: "merge objects into what is kept instead of replacing it" }),
         count: Type.Boolean({ default: false, description: "keep how many messages had a value at the path instead of the value (readings among status messages)" }),
+        default: Type.Optional(Type.Unknown({ description: "shown in answers until a message has had a value at the path (0 readings, an empty status {})" })),
       }),
       { description: "values kept per device and shown in answers (status topics, firmware)" },
     ),
@@ -51,6 +52,8 @@ export default defineNode({
     const afterMs = parseDuration(c.after);
     const keyAs = c.keyAs ?? c.key.split(".").pop()!;
     const notFound = c.notFound ?? `${keyAs} {key} not found`;
+    // Kept values an answer shows before a device has sent any, so every device answers with the same fields.
+    const defaults = Object.fromEntries((c.remember ?? []).filter((r) => r.default !== undefined).map((r) => [r.as, r.default]));
     const devices = new Map<string, Device>(Object.entries(node.context.get<Record<string, Device>>(CONTEXT_KEY) ?? {}));
     let saveTimer: { cancel(): void } | null = null;
     let silenceTimer: { cancel(): void } | null = null;
@@ -76,6 +79,7 @@ export default defineNode({
       last_seen: iso(d.lastSeen),
       since: iso(d.since),
       messages: d.messages,
+      ...defaults,
       ...d.kept,
     });
     const changeEvent = (key: string, d: Device, previous: boolean | null): Message =>

@@ -26,8 +26,8 @@ const flow = {
         after: "60s",
         offline: [{ path: "payload.data.state", equals: "offline" }],
         remember: [
-          { path: "payload.data", as: "status", merge: true },
-          { path: "payload.data.firmware", as: "firmware_reports", count: true },
+          { path: "payload.data", as: "status", merge: true, default: {} },
+          { path: "payload.data.firmware", as: "firmware_reports", count: true, default: 0 },
         ],
       },
       wires: [["changes"], ["answers"]],
@@ -71,8 +71,9 @@ describe("presence", () => {
     expect(all).toMatchObject({ count: 2, online: 2 });
     expect(all.devices.map((d) => d.device_id)).toEqual(["a", "b"]);
     expect(all.devices[0]!.status).toEqual({ firmware: "1.2", state: "online" });
-    // Counted: only the message that carried a firmware, not the one with a state.
-    expect(all.devices.map((d) => (d as Record<string, unknown>).firmware_reports)).toEqual([1, undefined]);
+    // Counted: only the message that carried a firmware, not the one with a state; b, with none, shows the defaults.
+    expect(all.devices.map((d) => (d as Record<string, unknown>).firmware_reports)).toEqual([1, 0]);
+    expect(all.devices[1]!.status).toEqual({});
     expect(await ask("nope")).toMatchObject({ statusCode: 404, payload: { detail: "device_id nope not found" } });
   });
 
