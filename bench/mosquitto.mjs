@@ -24,12 +24,19 @@ export async function startMosquitto() {
   // Queues unbounded so a backlog of the whole run waits for its subscriber; as root, Mosquitto would switch users.
   writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "max_queued_messages 0", "max_queued_bytes 0", ""].join("\n"));
   const child = spawn(BINARY, ["-c", conf], { stdio: "ignore" });
+  // A bench that fails or exits early must not leave the broker behind.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.on("exit", killOnExit);
   for (let i = 0; i < 100 && !(await listening(port)); i++) await new Promise((r) => setTimeout(r, 50));
   return {
     url: `mqtt://127.0.0.1:${port}`,
     async stop() {
-      child.kill("SIGTERM");
-      if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      process.off("exit", killOnExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,24 +1,23 @@
-// The ceiling of the MQTT ingest benchmark: a bare mqtt.js subscriber that only counts what Mosquitto delivers.
+// The ceiling of the MQTT ingest benchmark: a bare mqtt.js subscriber that only counts what Mosquitto delivers,
+// with the same protocol version and receive window as the systems it is compared with.
 import mqtt from "mqtt";
-import { FILTER } from "./mqtt-scenario.mjs";
+import { FILTER, createMeter } from "./mqtt-scenario.mjs";
 
-const { url, clientId, messages, warmup } = JSON.parse(process.argv[2]);
-let received = 0;
-let firstAt = 0;
-const client = mqtt.connect(url, { clientId, clean: false });
-client.on("message", () => {
-  received += 1;
-  if (received === warmup + 1) firstAt = performance.now();
-  if (received === messages) {
-    const ms = performance.now() - firstAt;
+const { url, clientId, messages, warmup, broker = {} } = JSON.parse(process.argv[2]);
+const v5 = broker.protocolVersion === 5;
+const client = mqtt.connect(url, { clientId, clean: false, protocolVersion: v5 ? 5 : 4, ...(v5 && broker.receiveMaximum ? { properties: { receiveMaximum: broker.receiveMaximum } } : {}) });
+const meter = createMeter({
+  warmup,
+  total: messages,
+  onDone: ({ received, counted, ms }) =>
     client.end(false, () => {
-      process.send?.({ received, stored: null, ms });
+      process.send?.({ received, stored: null, counted, ms });
       process.exit(0);
-    });
-  }
+    }),
 });
+client.on("message", () => meter(1));
 client.subscribe(FILTER, { qos: 1 });
 setTimeout(() => {
-  process.send?.({ error: `timed out with ${received} of ${messages}` });
+  process.send?.({ error: `timed out with ${meter(0)} of ${messages}` });
   process.exit(1);
 }, 300_000).unref();

@@ -1,18 +1,66 @@
 // MQTT ingest benchmark: HyperVolt readings from Mosquitto through Wattflow (mqtt-in → validate → store-write,
-// or → influx-write) and through Node-RED 4 (mqtt in → json → function → file, or → http request to InfluxDB),
-// with a bare mqtt.js subscriber as the ceiling. `node bench/mqtt-ingest.mjs` runs it alone (after a build).
+// or → influx-write) and through Node-RED 4 (mqtt in → function → file, or → join → http request to InfluxDB),
+// with a bare mqtt.js subscriber as the ceiling; every subscriber of a comparison uses the same MQTT version and
+// receive window, and the shipped flow's settings get their own row. `node bench/mqtt-ingest.mjs` runs it alone
+// (after a build).
 import { fork } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import { startInflux } from "./influxd.mjs";
 import { startMosquitto } from "./mosquitto.mjs";
+import { measureWindow } from "./mosquitto-window.mjs";
 import { FILTER, reading } from "./mqtt-scenario.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKERS = { wattflow: "mqtt-wattflow-worker.mjs", nodered: "mqtt-nodered-worker.mjs", bare: "mqtt-bare-worker.mjs" };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => (n === undefined || n === null ? "n/a" : Math.round(n).toLocaleString("en-US"));
+
+/** Mosquitto's in-flight window towards an MQTT 3.1.1 client: `max_inflight_messages`, left at its default. */
+export const MOSQUITTO_WINDOW = 20;
+/** The settings every subscriber of a comparison shares. */
+export const SETTINGS = {
+  mqtt311: { label: `MQTT 3.1.1, in-flight window ${MOSQUITTO_WINDOW} (Mosquitto's default)`, broker: { protocolVersion: 4 } },
+  mqtt5: { label: "MQTT 5, receive window 5,000", broker: { protocolVersion: 5, receiveMaximum: 5000 } },
+};
+
+/** What each system does with a reading, and when it acknowledges it to the broker. */
+const SIDES = {
+  store: {
+    wattflow: "mqtt-in → validate → store-write (SQLite), ack once written",
+    nodered: "mqtt in (JSON) → function check → file (JSON line), ack on arrival",
+  },
+  influx: {
+    wattflow: "mqtt-in → validate → influx-write (1,000-line batches), ack once written",
+    nodered: "mqtt in (JSON) → function (check, line) → join (1,000 or 1 s) → http request /write, ack on arrival",
+  },
+};
+
+/**
+ * The shipped sensors flow's MQTT settings (flows/sensors.json): its mqtt-broker connection as written (the
+ * engine fills in its defaults and `${VAR:-default}`s), but the benchmark's broker and session; its mqtt-in's
+ * topic, QoS and format. A `group` is left out: a shared subscription would not drain the preloaded session.
+ */
+export function shippedSettings(file = join(here, "..", "flows", "sensors.json")) {
+  const doc = JSON.parse(readFileSync(file, "utf8"));
+  const conn = doc.connections.find((c) => c.type === "mqtt-broker");
+  const input = doc.nodes.find((n) => n.type === "mqtt-in");
+  const { url: _url, clientId: _id, username: _u, password: _p, ...broker } = conn?.config ?? {};
+  const { broker: _b, group: _g, ...inputConfig } = input?.config ?? {};
+  // A `${VAR:-default}` stands for its default here, as in a runtime without that variable.
+  const value = (v, fallback) => Number(/^\$\{[^}:]*:-([^}]*)\}$/.exec(String(v ?? ""))?.[1] ?? v ?? fallback);
+  const v5 = value(broker.protocolVersion, 4) === 5;
+  const receiveMaximum = value(broker.receiveMaximum, 1000);
+  const window = v5 ? `receive window ${fmt(receiveMaximum)}` : `in-flight window ${MOSQUITTO_WINDOW}`;
+  return {
+    probe: { protocolVersion: v5 ? 5 : 4, ...(v5 ? { receiveMaximum } : {}) },
+    label: `as shipped (flows/sensors.json): MQTT ${v5 ? "5" : "3.1.1"}, ${window}, clean ${broker.clean ?? false}; mqtt-in topic ${inputConfig.topic}, format ${inputConfig.format ?? "json"}`,
+    broker,
+    input: inputConfig,
+  };
+}
 
 /**
  * Queues `messages` readings at QoS 1 for a persistent session that is not connected, so every system
@@ -53,32 +101,79 @@ async function influxCount(influx) {
 
 /**
  * One drain of a fresh backlog by one system: `warmup` readings first (so both runtimes' code is compiled
- * before the clock starts), then `messages` timed ones. Returns the rate and how many of all were lost.
+ * before the clock starts), then `messages` timed ones, timed at the meter after the sink (mqtt-scenario.mjs).
+ * Returns the rate and how many of all were lost.
  */
-async function drain(system, sink, broker, influx, messages, round) {
+async function drain(system, sink, broker, influx, messages, round, settings) {
   const clientId = `bench-${system}-${sink}-${round}-${process.pid}`;
   const warmup = Math.min(5000, Math.floor(messages / 4));
   const total = warmup + messages;
   if (influx) await influx.query("DROP DATABASE bench; CREATE DATABASE bench");
   await preload(broker.url, clientId, total);
-  const report = await runWorker(system, { url: broker.url, clientId, messages: total, warmup, sink, influx: influx?.base });
+  const report = await runWorker(system, { url: broker.url, clientId, messages: total, warmup, sink, influx: influx?.base, broker: settings.broker, input: settings.input ?? {} });
   const stored = sink === "influx" && system !== "bare" ? await influxCount(influx) : report.stored;
-  return { rate: (messages / report.ms) * 1000, lost: stored === null ? total - report.received : total - stored };
+  // More stored (or delivered) than sent: a redelivered reading written twice. (InfluxDB keeps one point per
+  // series and time, so there a duplicate cannot show.)
+  const found = stored === null ? report.received : stored;
+  return { rate: (report.counted / report.ms) * 1000, lost: Math.max(0, total - found), duplicates: Math.max(0, found - total) };
 }
 
-export async function runMqttIngestBench({ rounds = 3, messages = 100_000, influxMessages = 20_000 } = {}) {
+/** Each system's settings in one comparison, as printed in its row and kept in the JSON. */
+function sideSettings(sink, systems, setting) {
+  const label = setting.label;
+  const out = {};
+  for (const s of systems) {
+    if (s === "bare") out.bare = `bare mqtt.js subscriber counting deliveries, ${label}, ack on arrival`;
+    else if (s === "nodered" && setting.broker.protocolVersion === 5)
+      out.nodered = `${SIDES[sink].nodered}; MQTT 5 without a Receive Maximum (Node-RED 4.1.8 keeps its receiveMaximum setting but does not send it), so Mosquitto's window of ${MOSQUITTO_WINDOW}`;
+    else out[s] = `${SIDES[sink][s]}; ${label}`;
+  }
+  return out;
+}
+
+/** BENCH_MQTT_MESSAGES and BENCH_MQTT_INFLUX_MESSAGES set the timed readings per run (for quick runs). */
+export async function runMqttIngestBench({
+  rounds = 3,
+  messages = Number(process.env.BENCH_MQTT_MESSAGES ?? 100_000),
+  influxMessages = Number(process.env.BENCH_MQTT_INFLUX_MESSAGES ?? 20_000),
+} = {}) {
   const broker = await startMosquitto();
   if (!broker) return null;
-  const influx = await startInflux();
-  const figures = { messages, influxMessages, rounds };
+  let influx = null;
+  const shipped = shippedSettings();
+  const figures = { messages, influxMessages, rounds, store: {}, influx: {} };
   try {
-    const paths = [["store", ["bare", "wattflow", "nodered"], messages, null]];
-    if (influx) paths.push(["influx", ["wattflow", "nodered"], influxMessages, influx]);
-    for (const [sink, systems, n, db] of paths) {
+    influx = await startInflux();
+    // [sink, comparison key, settings, systems, messages per run]
+    let plan = [];
+    for (const [key, setting] of Object.entries(SETTINGS)) plan.push(["store", key, setting, ["bare", "wattflow", "nodered"], messages]);
+    plan.push(["store", "shipped", shipped, ["wattflow"], messages]);
+    if (influx) for (const [key, setting] of Object.entries(SETTINGS)) plan.push(["influx", key, setting, ["wattflow", "nodered"], influxMessages]);
+    // BENCH_MQTT_ONLY=influx:mqtt5,store:shipped runs some comparisons (for a quick look at one of them).
+    const only = process.env.BENCH_MQTT_ONLY?.split(",");
+    if (only) plan = plan.filter(([sink, key]) => only.includes(`${sink}:${key}`));
+    // What Mosquitto really keeps to for each setting (mosquitto-window.mjs), measured once per setting.
+    const windows = {};
+    for (const [sink, key, setting, systems, n] of plan) {
+      windows[key] ??= await measureWindow(broker.url, setting.probe ?? setting.broker);
       const runs = Object.fromEntries(systems.map((s) => [s, []]));
-      for (let r = 0; r < rounds; r++) for (const s of systems) runs[s].push(await drain(s, sink, broker, s === "bare" ? null : db, n, r));
-      figures[sink] = Object.fromEntries(systems.map((s) => [s, { rate: Math.round(median(runs[s].map((x) => x.rate))), lost: Math.max(...runs[s].map((x) => x.lost)) }]));
+      for (let r = 0; r < rounds; r++) for (const s of systems) runs[s].push(await drain(s, sink, broker, s === "bare" || sink === "store" ? null : influx, n, r, setting));
+      const settings = sideSettings(sink, systems, setting);
+      const row = { label: setting.label, mosquitto_max_unacked: windows[key] };
+      const worst = (s, k) => Math.max(...runs[s].map((x) => x[k]));
+      for (const s of systems) row[s] = { rate: Math.round(median(runs[s].map((x) => x.rate))), lost: worst(s, "lost"), duplicates: worst(s, "duplicates"), settings: settings[s] };
+      if (row.nodered) row.ratio = Number((row.wattflow.rate / row.nodered.rate).toFixed(1));
+      figures[sink][key] = row;
     }
+    // The ceiling for each row is the bare subscriber with the same settings (the shipped flow's are 3.1.1's or 5's).
+    const ceilingOf = (key) => figures.store[key]?.bare?.rate;
+    const shippedKey = shipped.probe.protocolVersion === 5 ? "mqtt5" : "mqtt311";
+    for (const sink of ["store", "influx"])
+      for (const [key, row] of Object.entries(figures[sink])) {
+        const ceiling = ceilingOf(key === "shipped" ? shippedKey : key);
+        if (ceiling) row.below_ceiling = Number((ceiling / row.wattflow.rate).toFixed(2));
+      }
+    if (!influx) delete figures.influx;
   } finally {
     await influx?.stop();
     await broker.stop();
@@ -91,20 +186,21 @@ export function printMqttIngest(f) {
     console.log("MQTT ingest: mosquitto not on PATH (apt-get install mosquitto), skipped");
     return;
   }
-  const ceiling = f.store.bare.rate;
-  console.log(`MQTT ingest: HyperVolt readings queued in Mosquitto at QoS 1 for a persistent session, then drained (${fmt(f.messages)} timed per run to the store, ${fmt(f.influxMessages)} to InfluxDB, after a warm-up of a quarter of that, at most 5,000); median of ${f.rounds} rounds, messages per second`);
-  console.log("path                                  wattflow     node-red    ratio  goal      lost w/n   of ceiling  goal");
-  const row = (label, p) => {
-    const ratio = p.wattflow.rate / p.nodered.rate;
-    const ofCeiling = ceiling / p.wattflow.rate;
-    console.log(
-      `${label.padEnd(34)} ${fmt(p.wattflow.rate).padStart(11)} ${fmt(p.nodered.rate).padStart(12)} ${`${ratio.toFixed(1)}×`.padStart(8)}  ≥5× (${ratio >= 5 ? "met" : "not met"})  ${`${p.wattflow.lost}/${p.nodered.lost}`.padStart(8)}   ${`${ofCeiling.toFixed(2)}× below`.padStart(11)}  within 2× (${ofCeiling <= 2 ? "met" : "not met"})`,
-    );
+  console.log(
+    `MQTT ingest: HyperVolt readings queued in Mosquitto at QoS 1 for a persistent session, then drained (${fmt(f.messages)} timed per run to the store, ${fmt(f.influxMessages)} to InfluxDB, after a warm-up of a quarter of that, at most 5,000); messages per second counted after the sink, median of ${f.rounds} rounds. Each row gives every side's settings; the ceiling is a bare subscriber with the same MQTT settings.`,
+  );
+  const row = (title, r) => {
+    console.log(`${title} — ${r.label}; Mosquitto let ${fmt(r.mosquitto_max_unacked)} go unacknowledged at once to a subscriber acking after 20 ms`);
+    for (const s of ["wattflow", "nodered", "bare"])
+      if (r[s]) console.log(`    ${s.padEnd(8)} ${fmt(r[s].rate).padStart(9)} msg/s  lost ${String(r[s].lost).padStart(5)}  dup ${String(r[s].duplicates).padStart(4)}   ${r[s].settings}`);
+    const parts = [];
+    if (r.ratio !== undefined) parts.push(`Wattflow ${r.ratio}× Node-RED (goal ≥5×: ${r.ratio >= 5 ? "met" : "not met"})`);
+    if (r.below_ceiling !== undefined) parts.push(`ceiling ÷ Wattflow ${r.below_ceiling} (goal ≤ 2: ${r.below_ceiling <= 2 ? "met" : "not met"})`);
+    if (parts.length) console.log(`    ${parts.join("; ")}`);
   };
-  row("validate → store (node-red: file)", f.store);
-  if (f.influx) row("validate → influxdb 1.x /write", f.influx);
+  for (const [key, r] of Object.entries(f.store)) row(`validate → store (node-red: file)${key === "shipped" ? ", Wattflow only" : ""}`, r);
+  if (f.influx) for (const r of Object.values(f.influx)) row("validate → influxdb 1.x /write", r);
   else console.log("(influxd not on PATH: install Debian's influxdb for the InfluxDB path)");
-  console.log(`ceiling: a bare mqtt.js subscriber counting what Mosquitto delivers: ${fmt(ceiling)} msg/s (lost ${f.store.bare.lost})`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -32,3 +32,30 @@ export const SCHEMA = {
     timestamp: { type: "string", format: "date-time" },
   },
 };
+
+/**
+ * The meter every system's sink feeds, so all are timed the same way: the clock starts when the written count
+ * reaches `warmup` and stops when it reaches `total`, with no tap on the hot path. Call it with how many were
+ * written (a batch counts all its readings); it returns the count so far and calls `onDone` once, with
+ * `received`, `counted` (readings inside the clock) and `ms`.
+ */
+export function createMeter({ warmup, total, onDone }) {
+  let count = 0;
+  let startCount = 0;
+  let startAt = -1;
+  let done = false;
+  return (n) => {
+    if (n === 0 || done) return count;
+    if (startAt < 0 && count + n >= warmup) {
+      startAt = performance.now();
+      startCount = count + n;
+    }
+    count += n;
+    if (count >= total) {
+      done = true;
+      const ms = performance.now() - startAt;
+      setImmediate(() => onDone({ received: count, counted: count - startCount, ms }));
+    }
+    return count;
+  };
+}

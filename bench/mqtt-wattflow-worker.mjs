@@ -6,33 +6,15 @@ import { join } from "node:path";
 import { Type, defineNode } from "../packages/runtime/dist/index.js";
 import { openStore } from "../packages/runtime/dist/store/index.js";
 import { deployBenchFlow } from "./wattflow-engine.mjs";
-import { FILTER, SCHEMA } from "./mqtt-scenario.mjs";
+import { FILTER, SCHEMA, createMeter } from "./mqtt-scenario.mjs";
 
-const { url, clientId, messages, warmup, sink, influx } = JSON.parse(process.argv[2]);
+// broker: the mqtt-broker settings under test (protocol version, receive window, or the shipped flow's);
+// input: mqtt-in settings over the bench's defaults (the shipped flow's topic template and format).
+const { url, clientId, messages, warmup, sink, influx, broker = {}, input = {} } = JSON.parse(process.argv[2]);
 const dir = mkdtempSync(join(tmpdir(), "wattflow-bench-ingest-"));
-let received = 0;
-let firstAt = 0;
+const meterCount = createMeter({ warmup, total: messages, onDone: finish });
 
-// The clock starts when the broker hands over the first message after the warm-up, not when one is written.
-let arrived = 0;
-const firstSeen = defineNode({
-  type: "bench-first",
-  category: "bench",
-  summary: "notes when the first measured message arrived",
-  config: Type.Object({}),
-  inputs: 1,
-  outputs: [],
-  create() {
-    return {
-      input(_msg, _send, done) {
-        arrived += 1;
-        if (arrived === warmup + 1) firstAt = performance.now();
-        done();
-      },
-    };
-  },
-});
-
+// The meter is the only tap: the clock runs between the written counts `warmup` and `messages` (mqtt-scenario.mjs).
 const meter = defineNode({
   type: "bench-meter",
   category: "bench",
@@ -43,9 +25,8 @@ const meter = defineNode({
   create() {
     return {
       input(_msg, _send, done) {
-        received += 1;
         done();
-        if (received === messages) setImmediate(finish);
+        meterCount(1);
       },
     };
   },
@@ -59,33 +40,35 @@ const doc = {
   format: "wattflow/flow@1",
   id: "ingest",
   connections: [
-    // MQTT 5 with a window of 5,000: acknowledgements wait for the write, so this is how much a batch can gather.
-    { id: "broker", type: "mqtt-broker", config: { url, clientId, clean: false, protocolVersion: 5, receiveMaximum: 5000 } },
+    // Acknowledgements wait for the write, so the receive window is how much a batch can gather.
+    { id: "broker", type: "mqtt-broker", config: { clean: false, ...broker, url, clientId } },
     ...(sink === "influx" ? [{ id: "influx", type: "influxdb", config: { url: influx, version: "v1", database: "bench" } }] : []),
   ],
   nodes: [
-    { id: "in", type: "mqtt-in", config: { broker: "broker", topic: FILTER, qos: 1 }, wires: [["first", "check"]] },
-    { id: "first", type: "bench-first" },
+    { id: "in", type: "mqtt-in", config: { topic: FILTER, qos: 1, ...input, broker: "broker" }, wires: [["check"]] },
     { id: "check", type: "validate", config: { schema: SCHEMA }, wires: [["write"], []] },
     writer,
     { id: "meter", type: "bench-meter" },
   ],
 };
-const store = openStore({ dataDir: dir });
-const engine = await deployBenchFlow(doc, [firstSeen, meter], store);
+const store = await openStore({ dataDir: dir });
+const engine = await deployBenchFlow(doc, [meter], store);
 
-async function finish() {
-  const lastAt = performance.now();
-  // Stored means in the store file, counted there, not at the meter.
-  const stored = sink === "store" ? store.listSeries("sensor.").reduce((n, s) => n + s.points, 0) : null;
-  await engine.stop();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-  process.send?.({ received, stored, ms: lastAt - firstAt });
+async function finish({ received, counted, ms }) {
+  let stored = null;
+  try {
+    // Stored means in the store file, counted there, not at the meter.
+    if (sink === "store") stored = (await store.listSeries("sensor.")).reduce((n, s) => n + s.points, 0);
+  } finally {
+    await engine.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.send?.({ received, stored, counted, ms });
   process.exit(0);
 }
 
 setTimeout(() => {
-  process.send?.({ error: `timed out with ${received} of ${messages}` });
+  process.send?.({ error: `timed out with ${meterCount(0)} of ${messages}` });
   process.exit(1);
 }, 300_000).unref();

@@ -2,11 +2,11 @@
 import { Type, defineNode } from "../packages/runtime/dist/index.js";
 import { openStore } from "../packages/runtime/dist/store/index.js";
 import { deployBenchFlow } from "./wattflow-engine.mjs";
-import { BATCH, MESSAGES, burstCode, noisyReading, scenario } from "./scenarios.mjs";
+import { BATCH, MESSAGES, burstCode, createTally, noisyReading, scenario } from "./scenarios.mjs";
 
 const name = process.argv[2];
 const { nodes, expected } = scenario(name);
-let received = 0;
+const tally = createTally(name);
 let startedAt = 0;
 
 const source = defineNode({
@@ -17,7 +17,8 @@ const source = defineNode({
   inputs: 0,
   outputs: ["out"],
   create(node, c) {
-    const reading = c.stream === "noisy" ? noisyReading : (i) => i;
+    // The noisy stream numbers its readings in `seq`, so the sink can tell which ones passed the filter.
+    const message = c.stream === "noisy" ? (i) => ({ payload: noisyReading(i), seq: i }) : (i) => ({ payload: i });
     return {
       trigger() {
         startedAt = performance.now();
@@ -26,8 +27,9 @@ const source = defineNode({
         const burst = () => {
           if (node.isBlocked()) return void node.whenUnblocked().then(burst);
           const end = Math.min(i + BATCH, c.messages);
-          for (; i < end; i++) node.send(node.newMessage({ payload: reading(i) }));
+          for (; i < end; i++) node.send(node.newMessage(message(i)));
           if (i < c.messages) setImmediate(burst);
+          else tally.sourceFinished();
         };
         burst();
       },
@@ -38,16 +40,15 @@ const source = defineNode({
 const sink = defineNode({
   type: "bench-sink",
   category: "bench",
-  summary: "counts",
+  summary: "checks and counts what arrives",
   config: Type.Object({}),
   inputs: 1,
   outputs: [],
-  create() {
+  create(node) {
     return {
-      input(_msg, _send, done) {
-        received += 1;
+      input(msg, _send, done) {
+        tally.accept(node.id, msg);
         done();
-        if (received === expected) finish();
       },
     };
   },
@@ -66,24 +67,25 @@ const doc = {
     wires: n.wires.length ? [n.wires] : [],
   })),
 };
-const engine = await deployBenchFlow(doc, [source, sink], openStore({ memory: true }));
+const engine = await deployBenchFlow(doc, [source, sink], await openStore({ memory: true }));
 
-function finish() {
-  const ms = performance.now() - startedAt;
-  const stats = engine.stats();
-  const dropped = stats.reduce((n, s) => n + s.dropped, 0);
-  process.send?.({ system: "wattflow", scenario: name, ms, received, expected, dropped, rateOfSource: (MESSAGES / ms) * 1000 });
+// The run ends when every message arrived, or as soon as a loss is certain; run.js judges the counts.
+tally.onEnd(({ endedAt, ...counts }) => {
+  const ms = endedAt - startedAt;
+  const dropped = engine.stats().reduce((n, s) => n + s.dropped, 0);
+  process.send?.({ system: "wattflow", scenario: name, ms, ...counts, dropped, rateOfSource: (MESSAGES / ms) * 1000 });
   setImmediate(() => process.exit(0));
-}
+});
 
 process.on("beforeExit", () => {
   const dropped = engine.stats().reduce((n, s) => n + s.dropped, 0);
-  process.send?.({ system: "wattflow", scenario: name, error: `stopped with ${received} of ${expected} messages (${dropped} dropped)` });
+  const { unique } = tally.summary();
+  process.send?.({ system: "wattflow", scenario: name, error: `stopped with ${unique} of ${expected} messages (${dropped} dropped)` });
   process.exit(1);
 });
 
 setTimeout(() => {
-  process.send?.({ system: "wattflow", scenario: name, error: `timed out with ${received} of ${expected}` });
+  process.send?.({ system: "wattflow", scenario: name, error: `timed out with ${tally.summary().unique} of ${expected}` });
   process.exit(1);
 }, 120_000).unref();
 await engine.trigger("bench", "src");
