@@ -29,20 +29,27 @@ export interface CompiledSchema {
 const DRAFT_2020 = /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 const DRAFT_2019 = /^https?:\/\/json-schema\.org\/draft\/2019-09\/schema#?$/;
 
+type Flavour = "2020" | "2019" | "07";
+type Note = { level: "info" | "warn" | "error"; text: string };
+
 /** The ajv flavour the schema asks for with `$schema`; draft-07 when it does not say. */
-function ajvFor(schema: Record<string, unknown>, options: Options): Ajv {
+function flavourOf(schema: Record<string, unknown>): Flavour {
   const declared = typeof schema.$schema === "string" ? schema.$schema : "";
-  if (DRAFT_2020.test(declared)) return new Ajv2020(options);
-  if (DRAFT_2019.test(declared)) return new Ajv2019(options);
-  return new Ajv(options);
+  if (DRAFT_2020.test(declared)) return "2020";
+  if (DRAFT_2019.test(declared)) return "2019";
+  return "07";
 }
 
-/**
- * Compiles once, at deploy. Throws with the schema's problem in words
- * (`/properties/value/type must be one of …`, `unknown keyword "requierd"`).
- */
-export function compileSchema(schema: Record<string, unknown>, options: SchemaOptions, log: Pick<Logger, "info" | "warn" | "error">): CompiledSchema {
-  const ajv = ajvFor(schema, {
+// ajv writes its notes (strictTypes "log") while compiling; they are gathered here and kept with the compiled schema.
+let notes: Note[] = [];
+const noteLogger = {
+  log: (...args: unknown[]) => notes.push({ level: "info", text: args.map(String).join(" ") }),
+  warn: (...args: unknown[]) => notes.push({ level: "warn", text: args.map(String).join(" ") }),
+  error: (...args: unknown[]) => notes.push({ level: "error", text: args.map(String).join(" ") }),
+};
+
+function newAjv(flavour: Flavour, options: SchemaOptions): Ajv {
+  const ajvOptions: Options = {
     allErrors: true,
     // Errors carry the schema they came from, for its MESSAGE_KEYWORD.
     verbose: true,
@@ -51,26 +58,62 @@ export function compileSchema(schema: Record<string, unknown>, options: SchemaOp
     // Unknown keywords and formats are usually typos; ajv's stricter type checks reject valid schemas, so they only log.
     strictSchema: options.strict,
     strictTypes: "log",
+    // `type: ["number", "boolean"]` is plain JSON Schema (a reading's value may be either), not a mistake to log.
+    allowUnionTypes: true,
     strictTuples: "log",
     strictRequired: false,
-    logger: {
-      log: (...args: unknown[]) => log.info(args.map(String).join(" ")),
-      warn: (...args: unknown[]) => log.warn(args.map(String).join(" ")),
-      error: (...args: unknown[]) => log.error(args.map(String).join(" ")),
-    },
-  });
+    logger: noteLogger,
+  };
+  const ajv = flavour === "2020" ? new Ajv2020(ajvOptions) : flavour === "2019" ? new Ajv2019(ajvOptions) : new Ajv(ajvOptions);
   addFormats(ajv);
   // An annotation only: the message that replaces ajv's for errors of the schema it sits in (see errors.ts).
   ajv.addKeyword({ keyword: MESSAGE_KEYWORD, schemaType: "string" });
-  const invalid = (reason: string): Error => new Error(`config.schema is not a valid JSON Schema: ${reason}`);
-  let fn: ValidateFunction;
-  try {
-    // The meta-schema check first: its errors point into the schema, where compile's only say "schema is invalid".
-    if (!ajv.validateSchema(schema)) throw new Error(describeErrors(ajv.errors ?? [], "schema", true).map((i) => i.message).join("; "));
-    fn = ajv.compile(schema);
-  } catch (err) {
-    throw invalid(err instanceof Error ? err.message : String(err));
+  return ajv;
+}
+
+// One ajv per flavour and options: a new instance compiles the meta-schema and formats again, which costs more than most schemas.
+const instances = new Map<string, Ajv>();
+// Compiled once per schema text and options: the deploy check, the node's start and identical schemas in other nodes share it.
+const compiled = new Map<string, { fn: ValidateFunction; notes: readonly Note[] } | { error: string }>();
+
+function compileOnce(schema: Record<string, unknown>, options: SchemaOptions): { fn: ValidateFunction; notes: readonly Note[] } {
+  const flavour = flavourOf(schema);
+  const optionsKey = `${flavour}|${options.coerceTypes}|${options.useDefaults}|${options.strict}`;
+  const key = `${optionsKey}|${JSON.stringify(schema)}`;
+  let entry = compiled.get(key);
+  if (!entry) {
+    let ajv = instances.get(optionsKey);
+    if (!ajv) instances.set(optionsKey, (ajv = newAjv(flavour, options)));
+    notes = [];
+    try {
+      // The meta-schema check first: its errors point into the schema, where compile's only say "schema is invalid".
+      if (!ajv.validateSchema(schema)) throw new Error(describeErrors(ajv.errors ?? [], "schema", true).map((i) => i.message).join("; "));
+      // A schema with an `$id` is registered under it: its own instance keeps another schema with the same id from clashing.
+      const fn = hasId(schema) ? newAjv(flavour, options).compile(schema) : ajv.compile(schema);
+      entry = { fn, notes };
+    } catch (err) {
+      entry = { error: err instanceof Error ? err.message : String(err) };
+    }
+    notes = [];
+    compiled.set(key, entry);
   }
+  if ("error" in entry) throw new Error(`config.schema is not a valid JSON Schema: ${entry.error}`);
+  return entry;
+}
+
+function hasId(schema: Record<string, unknown>): boolean {
+  return JSON.stringify(schema).includes('"$id"');
+}
+
+/**
+ * Compiles once per schema and options (at deploy; later deploys and nodes
+ * with the same schema reuse it). Throws with the schema's problem in words
+ * (`/properties/value/type must be one of …`, `unknown keyword "requierd"`).
+ * ajv's notes about the schema go to `log` on every call.
+ */
+export function compileSchema(schema: Record<string, unknown>, options: SchemaOptions, log: Pick<Logger, "info" | "warn" | "error">): CompiledSchema {
+  const { fn, notes: found } = compileOnce(schema, options);
+  for (const note of found) log[note.level](note.text);
   return {
     test: (value) => fn(value),
     testInPlace: (holder) => fn(holder.value, { instancePath: "", parentData: holder, parentDataProperty: "value", rootData: holder, dynamicAnchors: {} }),
