@@ -1,19 +1,23 @@
 // `npm run bench`: Wattflow against Node-RED 4 on the same flows, alternating, median of rounds.
 // `npm run bench -- --json` ends with one line of figures as JSON; `npm run bench -- --only mqtt` runs one part
-// (engine, startup, store or mqtt).
+// (engine, startup, store, mqtt, function or scale).
 import { fork, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { measureStartup } from "./startup.mjs";
-import { runStoreBench } from "./store-bench.mjs";
+import { printStartup, runStartupBench, startupFigures } from "./startup.mjs";
+import { printStoreBench, runStoreBench } from "./store-bench.mjs";
 import { printMqttIngest, runMqttIngestBench } from "./mqtt-ingest.mjs";
+import { printFunctionIsolation, runFunctionIsolationBench } from "./function-isolation.mjs";
+import { printScaleStore, runScaleStoreBench } from "./scale-store.mjs";
+import { printScaleRuntimes, runScaleRuntimesBench } from "./scale-runtimes.mjs";
+import { scenarioSettings, tallyFailure } from "./scenarios.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes("--json");
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const onlyAt = process.argv.indexOf("--only");
 const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ["engine", "startup", "store", "mqtt"];
+const PARTS = ["engine", "startup", "store", "mqtt", "function", "scale", "editor"];
 if (only !== undefined && !PARTS.includes(only)) throw new Error(`--only takes one of ${PARTS.join(", ")}`);
 const runs = (part) => only === undefined || only === part;
 const GOALS = { chain5: 20, fanout: 40 };
@@ -29,7 +33,8 @@ function runWorker(file, scenario) {
     child.on("message", (m) => (report = m));
     child.on("exit", (code) => {
       if (report?.error || !report) return reject(new Error(`${file} ${scenario}: ${report?.error ?? `exited ${code} without a report`}`));
-      if (report.received !== report.expected) return reject(new Error(`${file} ${scenario}: lost messages (${report.received} of ${report.expected})`));
+      const failure = tallyFailure(report);
+      if (failure) return reject(new Error(`${file} ${scenario}: ${failure}`));
       resolve(report.rateOfSource);
     });
   });
@@ -58,7 +63,7 @@ if (runs("engine")) {
     }
     const wattflow = median(w);
     const nodered = median(n);
-    figures[scenario] = { wattflow: Math.round(wattflow), nodered: Math.round(nodered), ratio: Number((wattflow / nodered).toFixed(1)) };
+    figures[scenario] = { wattflow: Math.round(wattflow), nodered: Math.round(nodered), ratio: Number((wattflow / nodered).toFixed(1)), settings: scenarioSettings(scenario) };
   }
 
   console.log("");
@@ -67,31 +72,21 @@ if (runs("engine")) {
     const f = figures[name];
     const goal = GOALS[name] === undefined ? "" : `≥${GOALS[name]}× (${f.ratio >= GOALS[name] ? "met" : "not met"})`;
     console.log(`${name.padEnd(8)} ${fmt(f.wattflow).padStart(16)} ${fmt(f.nodered).padStart(16)} ${`${f.ratio}×`.padStart(8)}   ${goal}`);
+    console.log(`         wattflow: ${f.settings.wattflow}\n         node-red: ${f.settings.nodered}`);
   }
 }
 
 if (runs("startup")) {
-  const startup = await measureStartup();
-  figures.rss_mb = startup.rssMb;
-  figures.ready_ms = startup.readyMs;
   console.log("");
-  console.log(`runtime: rss ${startup.rssMb ?? "n/a"} MB after start with the shipped flows; ready in ${startup.readyMs ?? "n/a"} ms (spawn to "ready" line)`);
+  const startup = await runStartupBench({ rounds });
+  Object.assign(figures, startupFigures(startup));
+  printStartup(startup);
 }
 
 if (runs("store")) {
   console.log("");
-  console.log("store: one year of 10-second readings; the solar flow's queries (median of 21 runs)");
-  const store = await runStoreBench(() => undefined);
-  figures.store = store;
-  const cell = (v, unit) => (v === undefined ? "n/a".padStart(14) : `${v.toLocaleString("en-US")} ${unit}`.padStart(14));
-  const ratio = (a, b, better) => (a === undefined || b === undefined ? "" : `${(better === "higher" ? a / b : b / a).toFixed(1)}×`);
-  console.log("measure               embedded store        influxdb    ratio   goal");
-  console.log(`ingest (points/s)   ${cell(store.ingest.wattflow, "")} ${cell(store.ingest.influxdb, "")} ${ratio(store.ingest.wattflow, store.ingest.influxdb, "higher").padStart(8)}   > 200,000 (${store.ingest.wattflow > 200_000 ? "met" : "not met"})`);
-  for (const q of ["daily_stats", "monthly_stats", "lifetime_stats"]) {
-    const r = store[q];
-    console.log(`${q.padEnd(18)} ${cell(r.wattflow, "ms")} ${cell(r.influxdb, "ms")} ${ratio(r.wattflow, r.influxdb, "lower").padStart(8)}   < 20 ms (${r.wattflow < 20 ? "met" : "not met"})`);
-  }
-  if (store.ingest.influxdb === undefined) console.log("(influxd not on PATH: install Debian's influxdb for the side-by-side figures)");
+  figures.store = await runStoreBench(() => undefined);
+  printStoreBench(figures.store);
 }
 
 if (runs("mqtt")) {
@@ -99,4 +94,19 @@ if (runs("mqtt")) {
   figures.mqtt = await runMqttIngestBench({ rounds });
   printMqttIngest(figures.mqtt);
 }
+if (runs("function")) {
+  console.log("");
+  figures.function = await runFunctionIsolationBench({ rounds });
+  printFunctionIsolation(figures.function);
+}
+if (runs("scale")) {
+  console.log("");
+  figures.scale = { store: await runScaleStoreBench({ rounds }) };
+  printScaleStore(figures.scale.store);
+  console.log("");
+  figures.scale.runtimes = await runScaleRuntimesBench({ rounds });
+  printScaleRuntimes(figures.scale.runtimes);
+}
+// Only when asked for (--only editor): it needs Chromium and the built editor.
+if (only === "editor") { const { runEditorBench, printEditorBench } = await import("./editor.mjs"); console.log(""); printEditorBench((figures.editor = await runEditorBench())); }
 if (json) console.log(JSON.stringify(figures));

@@ -212,8 +212,12 @@ describe("preferences, AI decisions, energy sources and commands", () => {
     expect((await call("PUT", "/api/energy-sources/1/", { is_available: false })).body).toMatchObject({ name: "grid", is_available: false });
     expect((await get<{ name: string }[]>("/api/energy-sources/available/")).body.map((s) => s.name)).toEqual(["solar", "battery"]);
     // The household's sources are created once: seeding again (as after a restart) keeps what was changed.
+    const gate = () => flow.rt.engine.stats().find((st) => st.flowId === "sensors" && st.nodeId === "sources-new")!;
+    const { received, sent } = gate();
     expect(await flow.rt.engine.trigger("sensors", "sources-start")).toBe(true);
-    await new Promise((r) => setTimeout(r, 200));
+    // The three sources passed the "new?" switch, which let none through to the write.
+    await until(() => gate().received === received + 3 && gate().queued === 0 && gate().inFlight === 0);
+    expect(gate().sent).toEqual(sent);
     expect((await get<{ name: string; is_available: boolean }[]>("/api/energy-sources/")).body.map((s) => [s.name, s.is_available])).toEqual([["grid", false], ["solar", true], ["battery", true]]);
     expect((await call("PUT", "/api/energy-sources/9/", { is_available: false })).status).toBe(404);
     expect((await call("PUT", "/api/energy-sources/2/", { priority: "high" })).status).toBe(400);

@@ -24,11 +24,8 @@ import calendarRollup from "./calendar-rollup/index.js";
 import modbusRead from "./modbus/read.js";
 import modbusDevice from "./modbus/connection.js";
 import hostMetrics from "./host-metrics/index.js";
-import { startEpeverSimulator } from "./modbus/simulator.js";
 import homeAssistant from "./home-assistant/connection.js";
 import haSensor from "./home-assistant/sensor.js";
-import { startHaSimulator } from "./home-assistant/simulator.js";
-import { startHeatpumpSimulator } from "./heatpump/simulator.js";
 import jsonFile from "./json-file/index.js";
 import schedule from "./schedule/index.js";
 import github from "./github/connection.js";
@@ -163,6 +160,8 @@ export const simulators: Record<string, Simulator> = {
   epever: {
     summary: "an Epever Tracer-AN charge controller over Modbus TCP, with a day curve",
     async start(options: { port?: number; host?: string; args?: Record<string, string> }) {
+      // Simulators load on demand: a runtime that only runs flows never needs their Modbus, WebSocket or MQTT code.
+      const { startEpeverSimulator } = await import("./modbus/simulator.js");
       const sim = await startEpeverSimulator({ ...(options.port !== undefined ? { port: options.port } : {}), ...(options.host ? { host: options.host } : {}) });
       return { url: sim.url, close: sim.close };
     },
@@ -170,6 +169,7 @@ export const simulators: Record<string, Simulator> = {
   "home-assistant": {
     summary: "a Home Assistant with a household power sensor (REST and WebSocket APIs); token via --arg token=…",
     async start(options: { port?: number; host?: string; args?: Record<string, string> }) {
+      const { startHaSimulator } = await import("./home-assistant/simulator.js");
       const sim = await startHaSimulator({
         ...(options.port !== undefined ? { port: options.port } : {}),
         ...(options.host ? { host: options.host } : {}),
@@ -184,6 +184,7 @@ export const simulators: Record<string, Simulator> = {
     async start(options: { port?: number; host?: string; args?: Record<string, string> }) {
       const a = options.args ?? {};
       const url = a.url ?? process.env.MQTT_URL ?? `mqtt://127.0.0.1:${process.env.MQTT_PORT ?? "1883"}`;
+      const { startHeatpumpSimulator } = await import("./heatpump/simulator.js");
       const sim = await startHeatpumpSimulator({
         url,
         deviceId: a["device-id"] ?? "site1",

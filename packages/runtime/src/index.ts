@@ -29,9 +29,9 @@ export * from "./limits/index.js";
 export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } from "./util/path.js";
 export { writeFileAtomic } from "./util/atomic-write.js";
 export type * from "./store/types.js";
-export { openStore, STORE_LIMITS, RecordQueryError, type StoreOptions } from "./store/index.js";
+export { openStore, openStoreFrom, openPgStore, parseStoreSpec, STORE_LIMITS, RecordQueryError, RevisionConflictError, ContextViews, type StoreOptions, type StoreSpec, type PgStoreOptions } from "./store/index.js";
 export type * from "./flow/types.js";
 export type * from "./flow/compiled.js";
 export type * from "./api/types.js";
 /** Password hashes for node authors (the `api-auth` connection): the same scrypt format as the admin users' `passwordHash`. */
-export { hashPassword, verifyPassword } from "./server/auth.js";
+export { hashPassword, unmatchableHash, verifyPassword } from "./server/auth.js";

@@ -5,8 +5,9 @@ import pino, { type Logger } from "pino";
 import { Engine } from "./engine/engine.js";
 import { Registry } from "./registry/registry.js";
 import { discoverPlugins, nodeModulesChain } from "./registry/discover.js";
-import { openStore } from "./store/index.js";
+import { openStoreFrom, parseStoreSpec } from "./store/index.js";
 import { FlowManager } from "./manager/index.js";
+import { Cluster, refreshFlowFiles, shareDeploys, shareWebSockets, type SharedDeploys } from "./cluster/index.js";
 import { AdminAuth, EventHub, assertSafeBinding, createAdminServer, createFlowServer, createMetrics, type AdminUser } from "./server/index.js";
 
 export interface RuntimeOptions {
@@ -26,6 +27,13 @@ export interface RuntimeOptions {
   logLevel?: string;
   watch?: boolean;
   editorDir?: string;
+  /**
+   * The store's location when it is not the data folder's SQLite file: a `postgres://` URL. Runtimes
+   * given the same PostgreSQL store form a cluster (shared deploys, once-per-cluster jobs, WebSocket fan-out).
+   */
+  store?: string;
+  /** This runtime's name among its peers (default: WATTFLOW_INSTANCE, else `<hostname>-<pid>`). */
+  instance?: string;
   /** Extra folders to search for plugins (tests). */
   pluginDirs?: string[];
   logger?: Logger;
@@ -71,14 +79,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   const auth = { token: options.token, users: options.users };
   assertSafeBinding(options.host, auth);
 
-  const store = openStore({ dataDir: options.dataDir });
+  // Plugins are found and imported while the store opens: both wait mostly on the disk.
   const registry = new Registry();
-  await discoverPlugins({
+  const discovered = discoverPlugins({
     registry,
     searchDirs: [...(options.pluginDirs ?? []), ...nodeModulesChain(process.cwd()), ...nodeModulesChain(here)],
     nodesDir: options.nodesDir,
     log,
   });
+  // Awaited below; a store that fails to open must not leave this rejection unobserved.
+  discovered.catch(() => undefined);
+  const store = await openStoreFrom(parseStoreSpec(options.store, options.dataDir), {
+    onContextError: (err) => log.error({ err: err.message }, `a context write did not reach the store (the running nodes keep the value): ${err.message}`),
+  });
+  log.info({ store: store.backend, location: store.location }, `store: ${store.backend} at ${store.location}`);
+  // Runtimes over one PostgreSQL store share their work through it; alone (SQLite) there is nothing to share.
+  const spec = parseStoreSpec(options.store, options.dataDir);
+  const cluster =
+    spec.backend === "postgres"
+      ? await Cluster.start({ url: spec.url, log, ...(spec.schema ? { schema: spec.schema } : {}), ...(options.instance ? { instance: options.instance } : {}) })
+      : null;
+  await discovered;
 
   const events = new EventHub();
   const flowServer = createFlowServer({ host: options.httpHost, port: options.httpPort, log: log.child({ server: "flows" }) });
@@ -87,10 +108,31 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     log,
     http: flowServer.http,
     ws: flowServer.ws,
+    ...(cluster ? { jobs: cluster.jobs } : {}),
     onEvent: (e) => events.publish(e),
   });
-  const manager = new FlowManager({ engine, registry, store, flowsDir: options.flowsDir, log, onEvent: (e) => events.publish(e) });
-  const metrics = createMetrics(() => engine.stats(), { outboxes: () => store.outbox.summary(), connections: () => engine.connectionStats() });
+  let sharedDeploys: SharedDeploys | null = null;
+  const manager = new FlowManager({
+    engine,
+    registry,
+    store,
+    flowsDir: options.flowsDir,
+    log,
+    onEvent: (e) => {
+      events.publish(e);
+      sharedDeploys?.onEvent(e);
+    },
+  });
+  if (cluster) {
+    sharedDeploys = await shareDeploys(cluster, manager, store, log);
+    await shareWebSockets(cluster, flowServer.ws);
+  }
+  const metrics = createMetrics(() => engine.stats(), {
+    outboxes: () => store.outbox.summary(),
+    connections: () => engine.connectionStats(),
+    backend: cluster ? "postgresql" : "sqlite",
+    ...(cluster ? { cluster: () => cluster.view() } : {}),
+  });
   let ready = false;
   const admin = createAdminServer({
     host: options.host,
@@ -105,6 +147,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     log: log.child({ server: "admin" }),
     editorDir: options.editorDir ?? defaultEditorDir(),
     isReady: () => ready,
+    backend: cluster ? "postgresql" : "sqlite",
+    ...(cluster ? { cluster } : {}),
   });
 
   const { port: httpPort, address: httpAddress } = await flowServer.listen();
@@ -112,6 +156,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   if (isWildcard(options.host) && (options.allowedHosts ?? []).length === 0) {
     log.warn(`the admin API listens on ${options.host} but answers only to loopback host names: list the names and addresses clients use with --allowed-hosts (WATTFLOW_ALLOWED_HOSTS)`);
   }
+  // A runtime joining a cluster runs the cluster's latest revisions, not a stale copy of the flow files.
+  if (cluster) await refreshFlowFiles(store, options.flowsDir, log);
   await manager.loadAll();
   if (options.watch !== false) await manager.watch();
   events.startCounts(() => engine.stats());
@@ -135,7 +181,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       events.close();
       await admin.close();
       await flowServer.close();
-      store.close();
+      await cluster?.stop();
+      await store.close();
     },
   };
 }

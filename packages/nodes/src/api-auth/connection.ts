@@ -4,7 +4,7 @@ import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { PasswordTable } from "./passwords.js";
 import { Revocations } from "./revocations.js";
-import { Tokens, type RefreshCheck, type TokenClaims } from "./tokens.js";
+import type { RefreshCheck, TokenClaims } from "./tokens.js";
 
 export type { TokenClaims };
 
@@ -137,7 +137,7 @@ export default defineConnection({
   summary: "Users and JWT settings for flow HTTP endpoints: login, refresh and logout tokens (SimpleJWT's shapes), checked by http-in's auth.",
   docs: readDocs(import.meta.url),
   config,
-  create(handle, c): ConnectionInstance<ApiAuth> {
+  async create(handle, c): Promise<ConnectionInstance<ApiAuth>> {
     const statics = staticTokens(c.tokens);
     // Without users no token is ever issued, so a token-only connection needs no key of its own.
     const key = c.users.length === 0 && c.signingKey === "" ? randomBytes(MIN_KEY_BYTES) : signingKey(handle, c.signingKey, c.whenKeyUnset);
@@ -151,12 +151,14 @@ export default defineConnection({
     }
     // Connections sharing a key share logouts; the scope names the key by an HMAC, never the key itself.
     const scope = `api-auth:revoked:${createHmac("sha256", key).update("api-auth revocations").digest("hex").slice(0, 24)}`;
+    // The JWT library loads when a flow first opens an api-auth connection, not with the node catalog.
+    const { Tokens } = await import("./tokens.js");
     const tokens = new Tokens({
       key,
       issuer: c.issuer,
       accessTtlSeconds: seconds("accessTtl", c.accessTtl),
       refreshTtlSeconds: seconds("refreshTtl", c.refreshTtl),
-      revocations: new Revocations(handle.store, scope),
+      revocations: await Revocations.open(handle.store, scope),
     });
     const value: ApiAuth = {
       id: handle.id,

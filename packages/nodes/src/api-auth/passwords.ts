@@ -1,5 +1,5 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
-import { hashPassword } from "@wattflow/runtime";
+import { scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { unmatchableHash } from "@wattflow/runtime";
 
 /** `scrypt$N$r$p$salt$hash`, as the runtime's `hashPassword` writes it (the admin users' format). */
 const HASH_FORMAT = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)$/;
@@ -35,7 +35,7 @@ function scryptAsync(password: string, salt: Buffer, length: number, options: Sc
 export class PasswordTable {
   private readonly users = new Map<string, ParsedHash>();
   // Unknown names are checked against this, so the answer takes as long as for a real user.
-  private readonly dummy = parseHash(hashPassword(randomBytes(16).toString("hex"))) as ParsedHash;
+  private readonly dummy = parseHash(unmatchableHash()) as ParsedHash;
 
   add(username: string, stored: string): void {
     const parsed = parseHash(stored);

@@ -1,23 +1,27 @@
-import type { Store } from "@wattflow/runtime";
+import type { ContextView, Store } from "@wattflow/runtime";
 
 /**
  * Logged-out refresh tokens, by `jti`, until they would have expired anyway.
  * Kept in memory and in the store's context (one key per token), so a
  * logout survives a restart and is seen by every api-auth connection that
- * shares the signing key (the scope is derived from it).
+ * shares the signing key (the scope is derived from it, and connections of
+ * one process share the scope's context view).
  */
 export class Revocations {
   private readonly memory = new Map<string, number>();
 
+  static async open(store: Store, scope: string, now?: () => number): Promise<Revocations> {
+    return new Revocations(await store.openContext(scope), now);
+  }
+
   constructor(
-    private readonly store: Store,
-    private readonly scope: string,
+    private readonly context: ContextView,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {
-    for (const jti of store.context.keys(scope)) {
-      const exp = store.context.get<number>(scope, jti);
+    for (const jti of context.keys()) {
+      const exp = context.get<number>(jti);
       if (typeof exp === "number" && exp > this.now()) this.memory.set(jti, exp);
-      else store.context.delete(scope, jti);
+      else context.delete(jti);
     }
   }
 
@@ -25,13 +29,13 @@ export class Revocations {
   revoke(jti: string, exp: number): void {
     this.prune();
     this.memory.set(jti, exp);
-    this.store.context.set(this.scope, jti, exp);
+    this.context.set(jti, exp);
   }
 
   isRevoked(jti: string): boolean {
     if (this.memory.has(jti)) return true;
     // Another connection with the same key may have revoked it since we loaded.
-    const exp = this.store.context.get<number>(this.scope, jti);
+    const exp = this.context.get<number>(jti);
     if (typeof exp !== "number") return false;
     this.memory.set(jti, exp);
     return true;
@@ -46,7 +50,7 @@ export class Revocations {
     for (const [jti, exp] of this.memory) {
       if (exp > now) continue;
       this.memory.delete(jti);
-      this.store.context.delete(this.scope, jti);
+      this.context.delete(jti);
     }
   }
 }

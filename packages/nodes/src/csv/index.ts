@@ -1,5 +1,3 @@
-import { parse } from "csv-parse/sync";
-import { stringify } from "csv-stringify/sync";
 import { defineNode, getPath, parsePath, setPath, Type, type Message } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { derive, newSequenceId } from "../shared/parts.js";
@@ -36,7 +34,9 @@ export default defineNode({
   }),
   inputs: 1,
   outputs: ["converted"],
-  create(node, c) {
+  async create(node, c) {
+    // The parser library loads when a flow first uses this node, not with the node catalog.
+    const [{ parse }, { stringify }] = await Promise.all([import("csv-parse/sync"), import("csv-stringify/sync")]);
     const path = parsePath(c.property);
     const given = columnList(c.columns);
 

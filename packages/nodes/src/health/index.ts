@@ -41,10 +41,10 @@ export default defineNode({
       return { ...rest, ...(info ?? {}) };
     };
 
-    const storeCheck = (): HealthCheck => {
+    const storeCheck = async (): Promise<HealthCheck> => {
       try {
-        // A read that reaches the database file, not only the store's in-memory caches.
-        node.context.keys();
+        // A read that reaches the database (an indexed count), not an in-memory view or cache.
+        await node.store.deadLetters.count(node.flowId);
         return { status: "up", detail: "answers" };
       } catch (err) {
         return { status: "down", detail: err instanceof Error ? err.message : String(err) };
@@ -53,7 +53,7 @@ export default defineNode({
 
     return {
       async input(msg, send, done) {
-        const checks: Record<string, HealthCheck> = { store: storeCheck() };
+        const checks: Record<string, HealthCheck> = { store: await storeCheck() };
         const [broker, influx] = await Promise.all([c.broker ? connectionCheck(c.broker) : undefined, c.influx ? connectionCheck(c.influx) : undefined]);
         if (broker) checks.mqtt = broker;
         if (influx) checks.influxdb = influx;

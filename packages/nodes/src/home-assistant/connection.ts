@@ -1,7 +1,6 @@
 import { defineConnection, Secret, Type, type ConnectionInstance } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { HaClient } from "./client.js";
-import { startHaSimulator } from "./simulator.js";
 
 export interface HomeAssistant {
   client: HaClient;
@@ -19,6 +18,8 @@ export default defineConnection({
   }),
   async create(handle, c): Promise<ConnectionInstance<HomeAssistant>> {
     if (c.url.startsWith("sim://")) {
+      // The simulator (and its servers) load only when a flow asks for one.
+      const { startHaSimulator } = await import("./simulator.js");
       const sim = await startHaSimulator({ timezone: handle.env("TZ") ?? "UTC" });
       handle.log.info({ url: sim.url }, "Home Assistant is SIMULATED: a household power sensor on loopback");
       return { value: { client: new HaClient(sim.url, sim.token, c.timeout), simulated: true }, close: () => sim.close() };

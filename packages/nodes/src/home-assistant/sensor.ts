@@ -3,6 +3,7 @@ import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import type { HaState } from "./client.js";
 import type { HomeAssistant } from "./connection.js";
+import { OutageReport } from "../shared/outage.js";
 
 const TO_WATTS: Record<string, number> = { W: 1, kW: 1000, MW: 1_000_000, mW: 0.001 };
 
@@ -47,13 +48,19 @@ export default defineNode({
       node.send(node.newMessage({ topic: c.entity, payload: { timestamp: new Date().toISOString(), power_w: watts }, source: { entity: c.entity, state: s.state, unit, via, changed: s.last_changed } }));
     };
 
+    // An unreachable Home Assistant is reported when the problem starts or changes, then every few minutes.
+    const outage = new OutageReport(node, `Home Assistant (${c.entity})`);
     const poll = async (): Promise<void> => {
+      let state: HaState;
       try {
-        handle(await ha.client.state(c.entity), "poll");
+        state = await ha.client.state(c.entity);
       } catch (err) {
         node.status({ fill: "red", shape: "ring", text: `${err instanceof Error ? err.message : String(err)}${sim}` });
-        node.error(err);
+        outage.failed(err);
+        return;
       }
+      outage.succeeded();
+      handle(state, "poll");
     };
 
     let unsubscribe: (() => void) | undefined;

@@ -1,7 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import si from "systeminformation";
+import type Systeminformation from "systeminformation";
+
+// Imported at the first collection, so a runtime whose flows read no host metrics never loads it.
+let library: Promise<typeof Systeminformation> | undefined;
+const systeminformation = (): Promise<typeof Systeminformation> => (library ??= import("systeminformation").then((m) => m.default));
 
 export interface Metric {
   value: number;
@@ -51,6 +55,7 @@ function primaryAddress(): string {
 }
 
 export async function collectInventory(hostId: string): Promise<HostInventory> {
+  const si = await systeminformation();
   const [osInfo, cpu, mem, disks, blocks, ifaces, graphics] = await Promise.all([
     si.osInfo(),
     si.cpu(),
@@ -85,6 +90,7 @@ export async function collectInventory(hostId: string): Promise<HostInventory> {
 const metricName = (text: string): string => text.replace(/^\/$/, "root").replace(/^\//, "").replace(/[^A-Za-z0-9]+/g, "_").toLowerCase() || "root";
 
 export async function collectMetrics(now = Date.now()): Promise<Record<string, Metric>> {
+  const si = await systeminformation();
   const timestamp = new Date(now).toISOString();
   const m = (value: number, unit: string, category: Metric["category"]): Metric => ({ value: Math.round(value * 100) / 100, unit, timestamp, category });
   const [load, mem, fs, net, temp] = await Promise.all([

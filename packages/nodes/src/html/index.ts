@@ -1,4 +1,3 @@
-import { load } from "cheerio";
 import { defineNode, getPath, parsePath, setPath, Type, type Message } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { derive, newSequenceId } from "../shared/parts.js";
@@ -22,7 +21,9 @@ export default defineNode({
   }),
   inputs: 1,
   outputs: ["matches"],
-  create(node, c) {
+  async create(node, c) {
+    // The parser library loads when a flow first uses this node, not with the node catalog.
+    const { load } = await import("cheerio");
     const from = parsePath(c.property);
     const to = parsePath(c.outputProperty);
     return {

@@ -1,6 +1,7 @@
 import { defineNode, Type, getPath, setPath } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
+import { OutageReport } from "../shared/outage.js";
 
 export default defineNode({
   type: "http-request",
@@ -42,20 +43,27 @@ export default defineNode({
           return { status: res.status, data };
         } catch (err) {
           const e = err as Error;
-          lastError = new Error(`${c.method} ${new URL(url).origin}${new URL(url).pathname}: ${e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : e.message}`);
+          // fetch says only "fetch failed"; its cause says why (connect ECONNREFUSED 127.0.0.1:8080, getaddrinfo ENOTFOUND …).
+          const why = e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : e.cause instanceof Error && e.cause.message ? e.cause.message : e.message;
+          lastError = new Error(`${c.method} ${new URL(url).origin}${new URL(url).pathname}: ${why}`);
         }
       }
       throw lastError;
     };
+    // A polled URL that stays unreachable is reported when the problem starts or changes, then every few minutes.
+    const outage = new OutageReport(node, `${c.method} ${c.url}`);
     const fire = async (): Promise<void> => {
+      let r: Awaited<ReturnType<typeof call>>;
       try {
-        const r = await call(c.url, undefined);
-        node.send(node.newMessage({ statusCode: r.status, payload: r.data, topic: c.url }));
-        node.status({ fill: r.status < 400 ? "green" : "yellow", shape: "dot", text: `${r.status} at ${new Date().toISOString().slice(11, 19)}` });
+        r = await call(c.url, undefined);
       } catch (err) {
         node.status({ fill: "red", shape: "ring", text: err instanceof Error ? err.message : String(err) });
-        node.error(err);
+        outage.failed(err);
+        return;
       }
+      outage.succeeded();
+      node.send(node.newMessage({ statusCode: r.status, payload: r.data, topic: c.url }));
+      node.status({ fill: r.status < 400 ? "green" : "yellow", shape: "dot", text: `${r.status} at ${new Date().toISOString().slice(11, 19)}` });
     };
     return {
       start() {

@@ -87,10 +87,21 @@ export class Delivery {
   private dropped = 0;
   private away: string | null = null;
   /** The outbox's size, kept here because counting a large outbox on every batch is not free. */
-  private queued: number;
+  private queued = 0;
+  /** What an earlier run left in the outbox, counted once at start; the loop waits for it. */
+  private readonly counted: Promise<void>;
+  private countedYet = false;
+  /** Batches going into the outbox, one after another, so they keep their order. */
+  private spilling: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: DeliveryOptions) {
-    this.queued = o.outbox.size(o.outboxName);
+    this.counted = o.outbox.size(o.outboxName).then(
+      (n) => {
+        this.queued += n;
+        this.countedYet = true;
+      },
+      (err: unknown) => o.onFault(err instanceof Error ? err : new Error(String(err))),
+    );
   }
 
   counts(): DeliveryCounts {
@@ -98,7 +109,8 @@ export class Delivery {
   }
 
   /** Starts draining what an earlier run left in the outbox. */
-  start(): void {
+  async start(): Promise<void> {
+    await this.counted;
     this.o.onChange(this.counts());
     if (this.queued > 0) this.kick();
   }
@@ -126,6 +138,7 @@ export class Delivery {
     this.wake();
     await this.running;
     while (this.queue.length > 0) this.spill(this.queue.shift()!);
+    await this.spilling;
   }
 
   private kick(): void {
@@ -139,6 +152,8 @@ export class Delivery {
   }
 
   private async run(): Promise<void> {
+    // Awaited only until known: a wait would let batches behind the first join it before it is written.
+    if (!this.countedYet) await this.counted;
     let failures = 0;
     while (!this.closed) {
       if (this.queued > 0) {
@@ -146,7 +161,8 @@ export class Delivery {
         while (this.queue.length > 0) this.spill(this.queue.shift()!);
         if (failures > 0) await this.sleep(retryDelay(failures, this.o.maxRetryDelayMs));
         if (this.closed) return;
-        const chunk = this.o.outbox.peek<string>(this.o.outboxName, this.o.chunkSize);
+        await this.spilling;
+        const chunk = await this.o.outbox.peek<string>(this.o.outboxName, this.o.chunkSize);
         if (chunk.length === 0) {
           this.queued = 0;
           continue;
@@ -158,9 +174,13 @@ export class Delivery {
           continue;
         }
         failures = 0;
-        this.o.outbox.ack(this.o.outboxName, chunk[chunk.length - 1]!.id);
+        await this.o.outbox.ack(this.o.outboxName, chunk[chunk.length - 1]!.id);
         // Points of this chunk may have been dropped meanwhile (a spill over the limit): count again then.
-        this.queued = this.dropped === droppedBefore ? this.queued - chunk.length : this.o.outbox.size(this.o.outboxName);
+        if (this.dropped === droppedBefore) this.queued -= chunk.length;
+        else {
+          await this.spilling;
+          this.queued = await this.o.outbox.size(this.o.outboxName);
+        }
         this.o.onChange(this.counts());
         continue;
       }
@@ -240,20 +260,33 @@ export class Delivery {
     }
   }
 
+  /**
+   * Puts a batch into the outbox after those before it. `queued` grows at
+   * once, so a batch submitted meanwhile goes behind it rather than past it.
+   */
   private spill(batch: Batch): void {
+    this.queued += batch.lines.length;
+    this.spilling = this.spilling.then(() => this.spillNow(batch));
+  }
+
+  private async spillNow(batch: Batch): Promise<void> {
     try {
-      this.o.outbox.push(this.o.outboxName, batch.lines);
+      await this.o.outbox.push(this.o.outboxName, batch.lines);
     } catch (err) {
+      this.queued -= batch.lines.length;
       const e = new Error(`outbox ${this.o.outboxName}: could not keep ${batch.lines.length} points: ${err instanceof Error ? err.message : String(err)}`);
       for (const settle of batch.settle) settle(e);
       return;
     }
-    this.queued += batch.lines.length;
-    if (this.queued > this.o.outboxLimit) {
-      const n = this.o.outbox.dropOldest(this.o.outboxName, this.queued - this.o.outboxLimit);
-      this.queued -= n;
-      this.dropped += n;
-      this.o.onDropped(n, this.dropped);
+    try {
+      if (this.queued > this.o.outboxLimit) {
+        const n = await this.o.outbox.dropOldest(this.o.outboxName, this.queued - this.o.outboxLimit);
+        this.queued -= n;
+        this.dropped += n;
+        this.o.onDropped(n, this.dropped);
+      }
+    } catch (err) {
+      this.o.onFault(err instanceof Error ? err : new Error(String(err)));
     }
     for (const settle of batch.settle) settle("stored");
     this.o.onChange(this.counts());

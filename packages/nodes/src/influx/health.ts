@@ -35,7 +35,7 @@ export class InfluxHealth {
 
   constructor(
     private readonly client: InfluxClient,
-    private readonly summaries: () => OutboxSummary[],
+    private readonly summaries: () => Promise<OutboxSummary[]>,
   ) {}
 
   /** The client nodes get: the same requests, each outcome noted. */
@@ -70,7 +70,7 @@ export class InfluxHealth {
   async check(): Promise<ConnectionHealth> {
     // Recent traffic says enough; otherwise (an idle flow, or a server that was away) ask it now.
     if (this.failure !== null || Date.now() - this.lastOk > HEALTH_PING_MS) await this.ping();
-    const oldest = new Map(this.summaries().map((s) => [s.name, s.oldest]));
+    const oldest = new Map((await this.summaries()).map((s) => [s.name, s.oldest]));
     const now = Date.now();
     const outboxes = [...this.outboxes].map((o) => {
       const at = oldest.get(o.name);

@@ -145,14 +145,14 @@ describe.skipIf(!influxdAvailable)("influx-write and influx-query against a real
     const during = await Promise.all(Array.from({ length: 50 }, (_, i) => send(10 + i)));
     expect(during.every((c) => c.outcome === "ack")).toBe(true);
     const name = outboxName(t.flowId, "w");
-    expect(t.store.outbox.size(name)).toBe(50);
+    expect(await t.store.outbox.size(name)).toBe(50);
     expect(status()).toMatchObject({ fill: "yellow", text: expect.stringMatching(/^10 written, 50 queued, 0 dropped: .*unreachable/) });
 
     await influx.start();
     // A point sent once the server is back shares the last queued point's time: it must land after it, not be overwritten by it.
     expect((await send(60, 29)).outcome).toBe("ack");
     await until("61 points written", () => status()?.text === "61 written, 0 queued, 0 dropped");
-    expect(t.store.outbox.size(name)).toBe(0);
+    expect(await t.store.outbox.size(name)).toBe(0);
 
     const [series] = await select(db, "SELECT seq FROM m");
     expect(series!.values.map((v) => v[1])).toEqual([...Array.from({ length: 29 }, (_, k) => 2 * k + 1), 60]);
@@ -166,7 +166,7 @@ describe.skipIf(!influxdAvailable)("influx-write and influx-query against a real
     );
     for (let seq = 0; seq < 12; seq++) expect((await t.injectTracked("w", { payload: { seq } })).outcome).toBe("ack");
     const name = outboxName(t.flowId, "w");
-    const kept = t.store.outbox.peek<string>(name, 100).map((i) => /seq=(\d+)/.exec(i.item)![1]);
+    const kept = (await t.store.outbox.peek<string>(name, 100)).map((i) => /seq=(\d+)/.exec(i.item)![1]);
     expect(kept).toEqual(["7", "8", "9", "10", "11"]);
     expect(status()).toMatchObject({ fill: "red", text: expect.stringMatching(/^0 written, 5 queued, 7 dropped: /) });
     expect(JSON.stringify(t.events)).not.toContain("hunter2");
@@ -221,16 +221,16 @@ describe.skipIf(!influxdAvailable)("influx-write and influx-query against a real
       for (let i = 0; i < 3; i++) expect((await t.injectTracked("w", { payload: { v: i, at: 1000 * (i + 1) } })).outcome).toBe("ack");
       await t.stop();
       const name = outboxName("test", "w");
-      expect(store.outbox.size(name)).toBe(3);
+      expect(await store.outbox.size(name)).toBe(3);
 
       t = await startTestFlow(flow(v1(influx.url, db), { time: "payload.at" }), { ...defs, store });
-      await until("the old outbox to drain", () => store.outbox.size(name) === 0);
+      await until("the old outbox to drain", async () => await store.outbox.size(name) === 0);
       const [series] = await select(db, "SELECT v FROM m");
       expect(series!.values.map((v) => v[1])).toEqual([0, 1, 2]);
     } finally {
       await t?.stop();
       t = undefined;
-      store.close();
+      await store.close();
     }
   });
 
@@ -368,18 +368,18 @@ describe("influxdb v2 requests (a local HTTP server standing in for InfluxDB 2.x
 });
 
 describe("influx helpers", () => {
-  it("backs off exponentially, capped, with jitter between half and all of the delay", () => {
+  it("backs off exponentially, capped, with jitter between half and all of the delay", async () => {
     expect([1, 2, 3, 4].map((a) => retryDelay(a, 60_000, () => 1))).toEqual([500, 1000, 2000, 4000]);
     expect(retryDelay(4, 60_000, () => 0)).toBe(2000);
     expect(retryDelay(40, 3000, () => 1)).toBe(3000);
   });
 
-  it("counts refused points of a partial write", () => {
+  it("counts refused points of a partial write", async () => {
     expect(refusedInPartialWrite('partial write: field type conflict: input field "v" … dropped=2', 10)).toBe(2);
     expect(refusedInPartialWrite("partial write: unable to parse 'm v=1 x': bad timestamp dropped=0", 10)).toBe(1);
   });
 
-  it("InfluxQL literals cannot end their quotes", () => {
+  it("InfluxQL literals cannot end their quotes", async () => {
     expect(influxqlLiteral("it's \\ here\n", "p")).toBe("'it\\'s \\\\ here\\n'");
     expect(influxqlLiteral(-2.5, "p")).toBe("-2.5");
     expect(() => influxqlLiteral({ a: 1 }, "payload.x")).toThrow("payload.x is an object; only numbers");
@@ -388,7 +388,7 @@ describe("influx helpers", () => {
     expect(fillQuery("a = {{payload.device}} AND b = {{msg.payload.missing|24}}", msg, influxqlLiteral)).toBe("a = '{{payload.other}}' AND b = 24");
   });
 
-  it("takes number, boolean and string leaves with dotted names", () => {
+  it("takes number, boolean and string leaves with dotted names", async () => {
     expect(fieldLeaves({ t: { inlet: 41.5, bad: Number.NaN }, on: true, mode: "heat", list: [1], none: null })).toEqual({ "t.inlet": 41.5, on: true, mode: "heat" });
   });
 });

@@ -109,8 +109,8 @@ export default defineNode({
     };
 
     return {
-      start() {
-        delivery.start();
+      async start() {
+        await delivery.start();
       },
       input(msg, send, done) {
         let line: string;

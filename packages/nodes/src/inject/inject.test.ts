@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Cron } from "croner";
 import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
 import inject from "./index.js";
@@ -26,17 +26,24 @@ describe("inject", () => {
   });
 
   it("repeats on an interval and stops when the flow stops", async () => {
-    t = await startTestFlow(
-      { nodes: [{ id: "i", type: "inject", config: { interval: "10ms" }, wires: [["out"]] }, { id: "out", type: "test-collect" }] },
-      { nodes: [inject] },
-    );
-    const got = await t.waitFor("out", 3);
-    expect(typeof got[0]!.payload).toBe("number");
-    await t.stop();
-    const n = t.received("out").length;
-    await new Promise((r) => setTimeout(r, 50));
-    expect(t.received("out").length).toBe(n);
-    t = undefined;
+    // Fake timers: the interval fires exactly when the test moves the clock, and a stopped flow leaves no timer behind.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+    try {
+      t = await startTestFlow(
+        { nodes: [{ id: "i", type: "inject", config: { interval: "10ms" }, wires: [["out"]] }, { id: "out", type: "test-collect" }] },
+        { nodes: [inject] },
+      );
+      await vi.advanceTimersByTimeAsync(35);
+      expect(t.received("out")).toHaveLength(3);
+      expect(typeof t.received("out")[0]!.payload).toBe("number");
+      await t.stop();
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(t.received("out")).toHaveLength(3);
+      t = undefined;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("fires on demand through trigger", async () => {

@@ -10,6 +10,7 @@ afterEach(async () => {
 });
 
 async function convert(config: Record<string, unknown>, inputs: Record<string, unknown>[]) {
+  await t?.stop();
   t = await startTestFlow(
     {
       nodes: [
@@ -21,8 +22,8 @@ async function convert(config: Record<string, unknown>, inputs: Record<string, u
     },
     { nodes: [json, catchNode] },
   );
-  for (const m of inputs) t.inject("j", m);
-  await new Promise((r) => setTimeout(r, 10));
+  // Each completion settles once the message and everything derived from it has been handled.
+  await Promise.all(inputs.map((m) => t!.injectTracked("j", m)));
   return t.received("out");
 }
 

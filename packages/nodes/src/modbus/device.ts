@@ -2,10 +2,11 @@ import { createRequire } from "node:module";
 import type { ModbusRTU as ModbusClient } from "modbus-serial/ModbusRTU.js";
 import type { Logger } from "@wattflow/runtime";
 import type { RegisterFunction } from "./registers.js";
-import { startEpeverSimulator, type RunningSimulator } from "./simulator.js";
+import type { RunningSimulator } from "./simulator.js";
 
 // modbus-serial is CommonJS whose module.exports is the client class; its typings describe an ES default.
-const ModbusRTU = createRequire(import.meta.url)("modbus-serial") as typeof ModbusClient;
+// Required when a device is first opened, so the node catalog costs nothing of it.
+const loadModbusRTU = (): typeof ModbusClient => createRequire(import.meta.url)("modbus-serial") as typeof ModbusClient;
 
 export interface DeviceOptions {
   url: string;
@@ -67,11 +68,13 @@ export async function openDevice(options: DeviceOptions): Promise<ModbusDevice> 
   let simulator: RunningSimulator | null = null;
   if (target.kind === "sim") {
     if (target.model !== "epever") throw new Error(`no simulator for "${target.model}" (known: epever)`);
+    const { startEpeverSimulator } = await import("./simulator.js");
     simulator = await startEpeverSimulator();
     target = { kind: "tcp", host: simulator.host, port: simulator.port };
     options.log.info({ url: simulator.url }, "Modbus source is SIMULATED: an Epever simulator on loopback");
   }
   const where = target.kind === "tcp" ? `${target.host}:${target.port}` : target.path;
+  const ModbusRTU = loadModbusRTU();
   const client = new ModbusRTU();
   let chain: Promise<unknown> = Promise.resolve();
   let backoffMs = 0;

@@ -4,6 +4,7 @@ import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import type { ModbusDevice } from "./device.js";
 import { BUILT_IN_MAPS } from "./epever-tracer.js";
 import { decode, planReads, type RegisterDef } from "./registers.js";
+import { OutageReport } from "../shared/outage.js";
 
 const Register = Type.Object({
   name: Type.String({ minLength: 1, description: "output path, e.g. battery.voltage" }),
@@ -54,6 +55,14 @@ export default defineNode({
       node.send(node.newMessage({ topic: `modbus/${unitId}`, payload, units, device: { url: device.url, unitId, simulated: device.simulated } }));
     };
 
+    // A device that stays unreachable is reported when its problem starts or changes, then every few minutes.
+    const outages = new Map<number, OutageReport>();
+    const outageOf = (unitId: number): OutageReport => {
+      let o = outages.get(unitId);
+      if (!o) outages.set(unitId, (o = new OutageReport(node, `${device.url} unit ${unitId}`)));
+      return o;
+    };
+
     const poll = async (): Promise<void> => {
       if (polling) {
         node.log.warn("previous poll still running; this tick is skipped");
@@ -70,11 +79,12 @@ export default defineNode({
             await pollUnit(unitId);
             ok += 1;
             node.status({ fill: "green", shape: "dot", text: `read ${new Date().toISOString().slice(11, 19)}${source}` });
+            outageOf(unitId).succeeded();
           } catch (err) {
             failed += 1;
             const message = err instanceof Error ? err.message : String(err);
             node.status({ fill: "red", shape: "ring", text: `${message}${source}` });
-            node.error(err instanceof Error ? err : new Error(message), node.newMessage({ topic: `modbus/${unitId}`, payload: { unit_id: unitId, error: message } }));
+            outageOf(unitId).failed(err instanceof Error ? err : new Error(message), node.newMessage({ topic: `modbus/${unitId}`, payload: { unit_id: unitId, error: message } }));
           }
         }
       } finally {

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { defineConnection, Secret, Type, type ConnectionInstance } from "@wattflow/runtime";
 import type { IClientOptions } from "mqtt";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
-import { acquireEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker.js";
-import { MqttSession, redactUrl } from "./session.js";
+import type { EmbeddedBroker } from "./embedded-broker.js";
+import type { MqttSession } from "./session.js";
 import { mqttHealth } from "../health/mqtt.js";
 
 export interface MqttBroker {
@@ -53,9 +54,12 @@ export default defineConnection({
     ),
   }),
   async create(handle, c): Promise<ConnectionInstance<MqttBroker>> {
+    // The MQTT client (and the broker below) load when a flow first opens a broker, not with the node catalog.
+    const { MqttSession, redactUrl } = await import("./session.js");
     let embedded: EmbeddedBroker | null = null;
     let url = c.url;
     if (url === "embedded") {
+      const { acquireEmbeddedBroker } = await import("./embedded-broker.js");
       const ws = handle.env("MQTT_WS_PORT") ?? "9001";
       embedded = await acquireEmbeddedBroker({
         host: handle.env("MQTT_HOST") ?? "127.0.0.1",
@@ -72,20 +76,24 @@ export default defineConnection({
     if (c.tls.cert) tls.cert = readFileSync(c.tls.cert);
     if (c.tls.key) tls.key = readFileSync(c.tls.key);
     tls.rejectUnauthorized = c.tls.rejectUnauthorized;
+    const ids = clientIds(c.clientId, `wattflow-${handle.flowId}-${handle.id}`, handle.env("WATTFLOW_INSTANCE"));
     const session = new MqttSession({
       url,
+      ...(ids.shared !== undefined ? { sharedClientId: ids.shared } : {}),
       maxReconnectPeriod: parseDuration(c.maxReconnectPeriod),
       log: handle.log,
       client: {
         // Stable across restarts, so a persistent session is found again; a clean one may as well be recognisable.
-        clientId: c.clientId || `wattflow-${handle.flowId}-${handle.id}`,
+        clientId: ids.plain,
         clean: c.clean,
         keepalive: c.keepalive,
         reconnectPeriod: parseDuration(c.reconnectPeriod),
         connectTimeout: 10_000,
         protocolVersion: c.protocolVersion,
         // Acks wait for the flow, so this window is how many messages a batching sink can gather at once.
-        ...(c.protocolVersion === 5 ? { properties: { receiveMaximum: c.receiveMaximum } } : {}),
+        // MQTT 5 ends a session at disconnect unless it is given an expiry: a persistent one asks for the longest,
+        // as 3.1.1 sessions have (the broker's own limit, e.g. Mosquitto's persistent_client_expiration, still applies).
+        ...(c.protocolVersion === 5 ? { properties: { receiveMaximum: c.receiveMaximum, ...(c.clean ? {} : { sessionExpiryInterval: 0xffffffff }) } } : {}),
         ...(c.username ? { username: c.username } : {}),
         ...(c.password ? { password: c.password } : {}),
         ...(c.will ? { will: { topic: c.will.topic, payload: Buffer.from(c.will.payload), qos: c.will.qos ?? 0, retain: c.will.retain } } : {}),
@@ -106,3 +114,15 @@ export default defineConnection({
     };
   },
 });
+
+/**
+ * The session's client id. A configured `clientId` is used as it is. Otherwise it is
+ * `wattflow-<flow>-<connection>`, with the runtime's instance id appended when WATTFLOW_INSTANCE is set,
+ * or (as `shared`) when the connection makes a shared subscription: runtimes in one group then keep a
+ * session each, while a lone runtime keeps the id its persistent session always had.
+ */
+export function clientIds(configured: string, base: string, instance: string | undefined): { plain: string; shared?: string } {
+  if (configured) return { plain: configured };
+  if (instance) return { plain: `${base}-${instance}` };
+  return { plain: base, shared: `${base}-${hostname()}-${process.pid}` };
+}

@@ -1,4 +1,4 @@
-import { defineNode, Type, Connection, type Completion } from "@wattflow/runtime";
+import { defineNode, Type, Connection, isMessageError, type Completion } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import type { MqttBroker } from "./connection.js";
 import { decodePayload, type PayloadFormat } from "./payload.js";
@@ -8,12 +8,23 @@ import { parseTopicPattern } from "./topic.js";
 export default defineNode({
   type: "mqtt-in",
   category: "network",
-  summary: "Subscribes to MQTT topics; named segments like heatpump/{device_id}/data land in msg.params. QoS 1 messages are acknowledged once the flow has handled them.",
+  summary: "Subscribes to MQTT topics; named segments like heatpump/{device_id}/data land in msg.params. QoS 1 messages are acknowledged once the flow has handled them; a failed one comes back (up to maxAttempts, then parked).",
   docs: readDocs(import.meta.url),
   config: Type.Object({
     broker: Connection("mqtt-broker"),
     topic: Type.String({ minLength: 1, description: "filter with +, #, {name} segments, or $share/<group>/<filter>" }),
+    group: Type.Optional(
+      Type.String({
+        pattern: "^[^/+#]*$",
+        description: "shared-subscription group: runtimes subscribing with the same group split the messages (subscribes $share/<group>/<topic>); empty: none, so flows can write ${MQTT_GROUP:-}",
+      }),
+    ),
     qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1 }),
+    maxAttempts: Type.Integer({
+      minimum: 1,
+      default: 5,
+      description: "a QoS 1 message whose handling fails is not acknowledged and comes back (persistent session); after this many failed attempts it is parked as a dead letter and acknowledged",
+    }),
     format: Type.Union([Type.Literal("auto"), Type.Literal("json"), Type.Literal("text"), Type.Literal("bytes")], {
       default: "json",
       description: "json: a payload that is not JSON goes to the error path; auto: JSON when it parses, else text",
@@ -25,8 +36,13 @@ export default defineNode({
   inputs: 0,
   outputs: ["message"],
   create(node, c) {
-    const pattern = parseTopicPattern(c.topic);
+    const group = c.group ? c.group : undefined;
+    if (group !== undefined && c.topic.startsWith("$share/")) throw new Error(`topic: give the group either as "group" or in "$share/<group>/…", not both`);
+    const pattern = parseTopicPattern(group !== undefined ? `$share/${group}/${c.topic}` : c.topic);
     const broker = node.connection<MqttBroker>(c.broker);
+    if (broker.embedded && pattern.subscription.startsWith("$share/")) {
+      throw new Error(`topic ${pattern.subscription}: the embedded broker does not support shared subscriptions (it would deliver nothing); give the runtimes an external broker (MQTT_URL, e.g. Mosquitto 2)`);
+    }
     const session = broker.session;
     let received = 0;
     let refused = 0;
@@ -73,8 +89,16 @@ export default defineNode({
       received += 1;
       if ((received & 1023) === 1) showStatus();
       const onComplete = (completion: Completion): void => {
-        // While closing, a failure may be the stop itself; the session decides whether the broker keeps the message.
-        if (completion.outcome === "nack" && !closing) node.deadLetter({ reason: `handling failed: ${completion.error.message}`, source: d.topic, payload: d.payload });
+        // While closing, a failure may be the stop itself: the broker keeps the message for the next run.
+        if (completion.outcome === "nack" && !closing) {
+          const comesBack = d.qos > 0 && session.redelivers && d.attempt < c.maxAttempts && !isMessageError(completion.error);
+          if (!comesBack) {
+            // Nothing would bring it back (QoS 0, a clean session), the message itself is the problem (it would
+            // fail the same way again), or it keeps failing: parked, then acknowledged.
+            node.deadLetter({ reason: `handling failed${d.attempt > 1 ? ` ${d.attempt} times` : ""}: ${completion.error.message}`, source: d.topic, payload: d.payload });
+            return d.handled();
+          }
+        }
         d.handled(completion);
       };
       node.send(node.newMessage({ topic: d.topic, params: d.params, payload: decoded.value, qos: d.qos, retain: d.retain }), { onComplete });

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import mqtt, { type MqttClient } from "mqtt";
-import { defineNode, Type } from "@wattflow/runtime";
+import { defineNode, MessageError, Type } from "@wattflow/runtime";
 import { startTestFlow, until, type TestFlow, type TestFlowInput } from "@wattflow/runtime/testing";
 import mqttBroker from "./connection.js";
 import mqttIn from "./mqtt-in.js";
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 /** A sink that refuses some readings, as a store that is down would: which ones, and how often, the test decides. */
-let refuse: (i: number, attempt: number) => boolean = () => false;
+let refuse: (i: number, attempt: number) => boolean | "bad message" = () => false;
 const seen = new Map<number, number>();
 const stored: number[] = [];
 const flakyStore = defineNode({
@@ -33,7 +33,9 @@ const flakyStore = defineNode({
         const i = (msg.payload as { i: number }).i;
         const attempt = (seen.get(i) ?? 0) + 1;
         seen.set(i, attempt);
-        if (refuse(i, attempt)) return done(new Error(`store unavailable for reading ${i}`));
+        const refused = refuse(i, attempt);
+        if (refused === "bad message") return done(new MessageError(`reading ${i} makes no sense`));
+        if (refused) return done(new Error(`store unavailable for reading ${i}`));
         stored.push(i);
         done();
       },
@@ -129,6 +131,20 @@ describe.skipIf(!mosquittoAvailable)("failed QoS 1 messages come back (Mosquitto
     await meter.publishAsync("meters/m1/reading", JSON.stringify({ i: 100 }), { qos: 1 });
     await until(() => stored.includes(100), 10_000, "the later reading stored");
     expect(seen.get(4)).toBe(2);
+  });
+
+  it("a reading that is itself the problem (a MessageError) is parked at once, holding nothing back", async () => {
+    broker = await startMosquitto();
+    cleanups.push(() => broker.close());
+    refuse = (i) => (i === 1 ? "bad message" : false);
+    const t = await flow(meterFlow());
+    await until(() => subscribed(t), 10_000, "subscribed");
+    const meter = await device(broker.url);
+    for (let i = 0; i < 4; i++) await meter.publishAsync("meters/m1/reading", JSON.stringify({ i }), { qos: 1 });
+    await until(async () => (await t.store.deadLetters.count()) === 1 && new Set(stored).size === 3, 10_000, "reading 1 parked, the others stored");
+    expect(seen.get(1)).toBe(1);
+    // No reconnect was needed, so nothing came twice.
+    expect(stored).toEqual([0, 2, 3]);
   });
 
   it("a failed reading is not acknowledged: after the runtime stops, the next run gets it", async () => {

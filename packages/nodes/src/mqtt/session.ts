@@ -8,6 +8,7 @@
  * queueing, and the next run (or the restarted node) gets the backlog. Only a
  * node that leaves its flow gives its subscription up.
  */
+import { createHash } from "node:crypto";
 import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { CloseReason } from "@wattflow/runtime";
@@ -28,9 +29,12 @@ export interface Delivery {
   params: Record<string, string>;
   qos: QoS;
   retain: boolean;
+  /** 1 the first time; n when the same message (topic and payload) failed n − 1 times before in this process. */
+  attempt: number;
   /**
    * Call once the flow is done with the message (any outcome); it releases the broker's ack.
-   * While the process stops, a `nack` keeps the message unacknowledged: the failure may be the stop itself.
+   * A `nack` keeps the message (QoS 1) unacknowledged: the broker hands it over again when the
+   * session resumes (see `redelivers`), or to the next run when the failure was the stop itself.
    */
   handled: (handling?: Handling) => void;
 }
@@ -54,6 +58,13 @@ export interface SessionOptions {
   log: Logger;
   /** How long a restarting node's subscription is kept for it before it is given up. */
   restartGraceMs?: number;
+  /** First wait before reconnecting to have a failed message redelivered; doubles while failures go on, up to maxReconnectPeriod. */
+  redeliveryDelayMs?: number;
+  /**
+   * The client id to connect with instead when a shared subscription (`$share/…`) is made before the
+   * connection: runtimes sharing a group each need a session of their own at the broker.
+   */
+  sharedClientId?: string;
 }
 
 /** The parts of mqtt.js's client this module drives beyond its typed surface. */
@@ -88,18 +99,27 @@ export class MqttSession {
   private up = false;
   /** Whether this outage's (or the first connection's) failure to connect was logged already. */
   private failureLogged = false;
+  /** Failed attempts so far of QoS 1 messages that failed, by topic and payload digest. */
+  private readonly failures = new Map<string, number>();
+  private redeliveryTimer: NodeJS.Timeout | null = null;
+  private redeliveryDelay: number;
   received = 0;
   published = 0;
 
   constructor(private readonly options: SessionOptions) {
     this.basePeriod = options.client.reconnectPeriod ?? 1000;
+    this.redeliveryDelay = options.redeliveryDelayMs ?? 1000;
     // mqtt.js traces every packet through `debug`; unless DEBUG asks for it, a no-op saves that per message.
     const trace = process.env.DEBUG ? {} : { log: noop };
     const client = mqtt.connect(options.url, { ...options.client, ...trace, manualConnect: true });
     this.client = client;
     const writer = client as unknown as PacketWriter;
     const write = writer._sendPacket.bind(client);
-    this.acks = new DeferredAcks((packet) => write(packet));
+    this.acks = new DeferredAcks(
+      (packet) => write(packet),
+      setImmediate,
+      () => this.scheduleRedelivery(),
+    );
     writer._sendPacket = (packet, cb, cbStorePut, noStore) => {
       if (this.acks.hold(packet)) {
         cb?.();
@@ -170,6 +190,14 @@ export class MqttSession {
     return this.acks.waiting;
   }
 
+  /**
+   * Whether a failed QoS 1 message comes back: only a persistent session keeps it across the
+   * reconnect that asks for it (a clean session would lose it and everything in flight with it).
+   */
+  get redelivers(): boolean {
+    return this.client.options.clean === false;
+  }
+
   onState(listener: (state: BrokerState, detail?: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -177,6 +205,7 @@ export class MqttSession {
 
   async subscribe(sub: Subscriber): Promise<Unsubscribe> {
     const filter = sub.pattern.subscription;
+    if (filter.startsWith("$share/")) this.useSharedClientId(filter);
     const resumed = this.parked.get(filter);
     this.subscribers.add(sub);
     if (resumed) this.unpark(resumed, sub);
@@ -204,6 +233,20 @@ export class MqttSession {
     };
   }
 
+  private useSharedClientId(filter: string): void {
+    const shared = this.options.sharedClientId;
+    if (shared === undefined || this.client.options.clientId === shared) return;
+    if (this.connectCalled) {
+      // The session is open under the plain id; renaming it now would drop what the broker keeps for it.
+      this.options.log.warn(
+        { topic: filter, clientId: this.client.options.clientId },
+        `shared subscription ${filter} added to a running connection keeps client id ${this.client.options.clientId}: set WATTFLOW_INSTANCE, or a clientId per runtime, before runtimes share this group`,
+      );
+      return;
+    }
+    this.client.options.clientId = shared;
+  }
+
   /** Resolves once the broker has the message (PUBACK/PUBCOMP for QoS 1/2; written for QoS 0). */
   async publish(topic: string, payload: Buffer | string, opts: { qos: QoS; retain: boolean }): Promise<void> {
     await this.client.publishAsync(topic, payload, opts);
@@ -212,6 +255,8 @@ export class MqttSession {
 
   async close(): Promise<void> {
     this.beginStop();
+    if (this.redeliveryTimer) clearTimeout(this.redeliveryTimer);
+    this.redeliveryTimer = null;
     // Acks of messages the flow finished during the stop go out before the goodbye.
     this.acks.sendDueNow();
     for (const p of this.parked.values()) clearTimeout(p.timer);
@@ -221,9 +266,48 @@ export class MqttSession {
   }
 
   private beginStop(): void {
-    if (this.stopping) return;
     this.stopping = true;
-    this.acks.withholdFailures();
+  }
+
+  /**
+   * MQTT has no negative acknowledgement: a failed message is redelivered only when the session
+   * resumes. So after a failure the connection is renewed (after a wait that grows while failures go
+   * on, so a store that is down is not hammered); what was in flight comes back, marked DUP.
+   */
+  private scheduleRedelivery(): void {
+    if (this.stopping || this.redeliveryTimer || !this.redelivers) return;
+    const delay = this.redeliveryDelay;
+    this.redeliveryDelay = Math.min(this.options.maxReconnectPeriod, delay * 2);
+    this.redeliveryTimer = setTimeout(() => {
+      this.redeliveryTimer = null;
+      if (this.stopping || this.current !== "connected" || !this.acks.blocked) return;
+      this.options.log.info(
+        { unacknowledged: this.acks.waiting, delayMs: delay },
+        `reconnecting so that the broker redelivers ${this.acks.waiting} unacknowledged messages (a failed one holds back those after it)`,
+      );
+      this.client.stream?.destroy();
+    }, delay);
+    this.redeliveryTimer.unref();
+  }
+
+  private digest(topic: string, payload: Buffer): string {
+    return `${topic}\0${createHash("sha1").update(payload).digest("base64")}`;
+  }
+
+  /** Wraps a tracked message's release: counts its failures so the flow can park a message that keeps failing. */
+  private release(topic: string, payload: Buffer, key: string | undefined, release: (handling?: Handling) => void): (handling?: Handling) => void {
+    return (handling) => {
+      if (handling?.outcome === "nack" && !this.stopping) {
+        const k = key ?? this.digest(topic, payload);
+        this.failures.set(k, (this.failures.get(k) ?? 0) + 1);
+        // Bounded: the oldest entries go first (a Map iterates in insertion order).
+        if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+      } else if (key !== undefined && handling?.outcome !== "nack") {
+        this.failures.delete(key);
+        this.redeliveryDelay = this.options.redeliveryDelayMs ?? 1000;
+      }
+      release(handling);
+    };
   }
 
   private isUsed(filter: string): boolean {
@@ -277,11 +361,14 @@ export class MqttSession {
     if (this.parked.size > 0) {
       for (const p of this.parked.values()) if (matchTopic(p.pattern, packet.topic)) waiting.push(p);
     }
-    const release = tracked ? this.acks.track(packet.messageId!) : noop;
+    // Only while some message is failing is each arrival's digest worth computing.
+    const key = tracked && this.failures.size > 0 ? this.digest(packet.topic, payload) : undefined;
+    const attempt = key === undefined ? 1 : 1 + (this.failures.get(key) ?? 0);
+    const release = tracked ? this.release(packet.topic, payload, key, this.acks.track(packet.messageId!)) : noop;
     const consumers = matches.length + waiting.length;
     if (consumers === 0) return release();
     // The usual case, one subscriber: its handled() is the release itself (which ignores a second call).
-    if (consumers === 1 && matches.length === 1) return matches[0]!.sub.deliver(this.delivery(packet, payload, matches[0]!.params, release));
+    if (consumers === 1 && matches.length === 1) return matches[0]!.sub.deliver(this.delivery(packet, payload, matches[0]!.params, release, attempt));
     let outstanding = consumers;
     let failed = false;
     const part = (): ((handling?: Handling) => void) => {
@@ -295,11 +382,11 @@ export class MqttSession {
       };
     };
     for (const p of waiting) p.held.push({ packet, payload, handled: part() });
-    for (const { sub, params } of matches) sub.deliver(this.delivery(packet, payload, params, part()));
+    for (const { sub, params } of matches) sub.deliver(this.delivery(packet, payload, params, part(), attempt));
   }
 
-  private delivery(packet: IPublishPacket, payload: Buffer, params: Record<string, string>, handled: (handling?: Handling) => void): Delivery {
-    return { topic: packet.topic, payload, params, qos: packet.qos, retain: packet.retain, handled };
+  private delivery(packet: IPublishPacket, payload: Buffer, params: Record<string, string>, handled: (handling?: Handling) => void, attempt = 1): Delivery {
+    return { topic: packet.topic, payload, params, qos: packet.qos, retain: packet.retain, attempt, handled };
   }
 
   private logConnected(connack: IConnackPacket): void {

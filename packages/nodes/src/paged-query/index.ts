@@ -59,8 +59,8 @@ interface Range {
   pageSize: number;
 }
 
-function fromSeries(store: Store, c: Config, prefix: string, r: Range): Slice {
-  const { total, rows } = rowsUnder(store, { prefix, from: r.from, to: r.to, ...(Object.keys(r.tags).length ? { tags: r.tags } : {}), offset: (r.page - 1) * r.pageSize, limit: r.pageSize, order: r.order });
+async function fromSeries(store: Store, c: Config, prefix: string, r: Range): Promise<Slice> {
+  const { total, rows } = await rowsUnder(store, { prefix, from: r.from, to: r.to, ...(Object.keys(r.tags).length ? { tags: r.tags } : {}), offset: (r.page - 1) * r.pageSize, limit: r.pageSize, order: r.order });
   const results = rows.map((row) => {
     const out: Record<string, unknown> = {};
     for (const t of c.tags) out[t.tag ?? t.param] = row.tags[t.tag ?? t.param] ?? null;
@@ -70,8 +70,8 @@ function fromSeries(store: Store, c: Config, prefix: string, r: Range): Slice {
   return { count: total, results };
 }
 
-function fromRecords(store: Store, c: Config, r: Range): Slice {
-  const page = store.records.query({
+async function fromRecords(store: Store, c: Config, r: Range): Promise<Slice> {
+  const page = await store.records.query({
     collection: c.collection!,
     from: r.from,
     to: r.to,
@@ -107,7 +107,7 @@ export default defineNode({
     const answer = (msg: Message, statusCode: number, payload: unknown): Message => ({ ...msg, statusCode, payload });
 
     return {
-      input(msg, send, done) {
+      async input(msg, send, done) {
         const req = msg.req as HttpRequest | undefined;
         if (!req || typeof req !== "object" || typeof req.path !== "string") {
           done(new Error("paged-query answers requests: wire it after an http-in (msg.req is missing)"));
@@ -154,11 +154,11 @@ export default defineNode({
         const range: Range = { from: start ?? to - 1 - defaultRangeMs, to, tags, fields, order: ordering === "time" ? "asc" : "desc", ...paging };
         let slice: Slice;
         try {
-          if (c.source === "records") slice = fromRecords(node.store, c, range);
+          if (c.source === "records") slice = await fromRecords(node.store, c, range);
           else {
             const prefix = c.seriesFrom ? getPath(msg, c.seriesFrom) : c.series;
             if (typeof prefix !== "string" || prefix === "") throw new Error(`no series prefix at msg.${c.seriesFrom}`);
-            slice = fromSeries(node.store, c, prefix, range);
+            slice = await fromSeries(node.store, c, prefix, range);
           }
         } catch (err) {
           node.error(err, msg);

@@ -5,13 +5,13 @@ import pagedQuery from "./index.js";
 
 let t: TestFlow | undefined;
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   store = openStore({ memory: true });
 });
 afterEach(async () => {
   await t?.stop();
   t = undefined;
-  store.close();
+  await store.close();
 });
 
 const BASE = Date.parse("2026-01-26T10:00:00Z");
@@ -37,19 +37,19 @@ async function get(path: string, query: Record<string, string>): Promise<{ statu
   return { status: msg.statusCode, body: msg.payload as Record<string, unknown> };
 }
 
-function seedSeries(): void {
+async function seedSeries(): Promise<void> {
   const points = [];
   for (let i = 0; i < 5; i++) {
     const tags = { device_id: "gp-001" };
     points.push({ series: "gp.rt.voltage", time: BASE + i * MIN, value: 230 + i, tags }, { series: "gp.rt.power", time: BASE + i * MIN, value: 1000 + i, tags });
   }
   points.push({ series: "gp.rt.voltage", time: BASE, value: 220, tags: { device_id: "gp-002" } });
-  store.writePoints(points);
+  await store.writePoints(points);
 }
 
 describe("paged-query", () => {
   it("pages series rows newest first with absolute DRF links built from the Host", async () => {
-    seedSeries();
+    await seedSeries();
     t = await start({ series: "gp.rt", tags: [{ param: "device_id" }] });
     const url = "http://api.example:8000/api/rt/";
     const first = await get("/api/rt/", { ...window, device_id: "gp-001", page_size: "2" });
@@ -91,7 +91,7 @@ describe("paged-query", () => {
   });
 
   it("pages records of a collection, filtered by tags and body fields", async () => {
-    store.records.add([
+    await store.records.add([
       { collection: "events", time: BASE, tags: { device_id: "gp-001" }, body: { event_type: "alarm", message: "grid lost" } },
       { collection: "events", time: BASE + MIN, tags: { device_id: "gp-001" }, body: { event_type: "info", message: "grid back" } },
       { collection: "events", time: BASE + 2 * MIN, tags: { device_id: "gp-002" }, body: { event_type: "alarm", message: "door open" } },

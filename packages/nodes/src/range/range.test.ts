@@ -10,6 +10,7 @@ afterEach(async () => {
 });
 
 async function map(config: Record<string, unknown>, values: unknown[]): Promise<unknown[]> {
+  await t?.stop();
   t = await startTestFlow(
     {
       nodes: [
@@ -21,8 +22,8 @@ async function map(config: Record<string, unknown>, values: unknown[]): Promise<
     },
     { nodes: [range, catchNode] },
   );
-  for (const payload of values) t.inject("r", { payload });
-  await new Promise((r) => setTimeout(r, 10));
+  // Each completion settles once the message and everything derived from it has been handled.
+  await Promise.all(values.map((payload) => t!.injectTracked("r", { payload })));
   return t.received("out").map((m) => m.payload);
 }
 

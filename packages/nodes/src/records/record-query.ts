@@ -43,10 +43,10 @@ export default defineNode({
   inputs: 1,
   outputs: ["result", "invalid request"],
   create(node, c) {
-    const run = (msg: Message): RecordPage & { page: number; pageSize: number } => {
+    const run = async (msg: Message): Promise<RecordPage & { page: number; pageSize: number }> => {
       const key = c.key !== undefined ? resolveParam(c.key, msg) : undefined;
       if (key !== undefined && key !== null && key !== "") {
-        const record = node.store.records.get(c.collection, String(key));
+        const record = await node.store.records.get(c.collection, String(key));
         return { count: record ? 1 : 0, page: 1, pageSize: 1, records: record ? [record] : [] };
       }
       const page = Math.floor(numberParam(paramName(c.page, "page"), resolveParam(c.page, msg), 1, 1_000_000));
@@ -59,7 +59,7 @@ export default defineNode({
       const cursor = c.cursor !== undefined ? resolveParam(c.cursor, msg) : undefined;
       const tags = resolved(c.tags, msg);
       const fields = resolved(c.fields, msg);
-      const result = node.store.records.query({
+      const result = await node.store.records.query({
         collection: c.collection,
         order: c.order,
         page,
@@ -73,10 +73,10 @@ export default defineNode({
       return { ...result, page, pageSize };
     };
     return {
-      input(msg, send, done) {
-        let result: ReturnType<typeof run>;
+      async input(msg, send, done) {
+        let result: Awaited<ReturnType<typeof run>>;
         try {
-          result = run(msg);
+          result = await run(msg);
         } catch (err) {
           if (err instanceof ParamError || err instanceof RecordQueryError) {
             send([null, { ...msg, statusCode: 400, payload: { error: "invalid parameter", message: err.message } }]);

@@ -21,7 +21,7 @@ export default defineNode({
     const tagPaths = Object.entries(c.tags);
     let written = 0;
     return {
-      input(msg, send, done) {
+      async input(msg, send, done) {
         const body = getPath(msg, c.property);
         if (body === undefined) {
           node.countRejected();
@@ -45,7 +45,7 @@ export default defineNode({
         }
         let record: StoredRecord | undefined;
         try {
-          [record] = node.store.records.add([
+          [record] = await node.store.records.add([
             { collection: c.collection, time: timeOf(getPath(msg, c.time)), tags, body: body as JsonValue, ...(key !== undefined ? { key } : {}) },
           ]);
         } catch (err) {

@@ -10,14 +10,14 @@ import retention from "./index.js";
 
 let t: TestFlow | undefined;
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
   store = openStore({ memory: true });
 });
 afterEach(async () => {
   await t?.stop();
   t = undefined;
-  store.close();
+  await store.close();
   vi.useRealTimers();
 });
 
@@ -43,8 +43,8 @@ describe("retention on its schedule", () => {
     // A reading every 10 minutes for four days; its value is its index, so each hour's average is known.
     const raw = [];
     for (let time = FIRST, i = 0; time < LAST; time += STEP, i++) raw.push({ series: "pv.power", time, value: i, tags: { inverter: "a" } });
-    store.writePoints(raw);
-    store.writePoints([{ series: "grid.power", time: FIRST, value: 1 }]);
+    await store.writePoints(raw);
+    await store.writePoints([{ series: "grid.power", time: FIRST, value: 1 }]);
     t = await startTestFlow(
       {
         nodes: [
@@ -73,8 +73,8 @@ describe("retention on its schedule", () => {
     await advanceTo("2025-03-29T02:30:01Z");
     expect(reports().map((r) => r.time)).toEqual(["2025-03-29T02:30:00.000Z"]);
     // Raw points go up to the last whole hour before the cut (2 days back), so nothing unrolled is removed.
-    expect(all("pv.power")[0]!.time).toBe(Date.parse("2025-03-27T02:00:00Z"));
-    expect(all("hourly.pv.power")).toHaveLength(50);
+    expect((await all("pv.power"))[0]!.time).toBe(Date.parse("2025-03-27T02:00:00Z"));
+    expect((await all("hourly.pv.power"))).toHaveLength(50);
 
     // Clocks go forward at 01:00 UTC on 30 March: 03:30 CEST is 01:30 UTC, 23 hours after the first run.
     await advanceTo("2025-03-30T01:29:59Z");
@@ -86,20 +86,20 @@ describe("retention on its schedule", () => {
     expect(second!.rules[0]).toMatchObject({ series: "pv.*", removed: 23 * 6, rolledUp: 23 });
     expect(second!.rules[1]).toMatchObject({ series: "hourly.*", removed: 0 });
 
-    expect(all("pv.power")[0]!.time).toBe(Date.parse("2025-03-28T01:00:00Z"));
-    expect(all("pv.power")).toHaveLength((LAST - Date.parse("2025-03-28T01:00:00Z")) / STEP);
+    expect((await all("pv.power"))[0]!.time).toBe(Date.parse("2025-03-28T01:00:00Z"));
+    expect((await all("pv.power"))).toHaveLength((LAST - Date.parse("2025-03-28T01:00:00Z")) / STEP);
     // Every hour pruned so far is in the tier once, its average over all six of its readings, tags kept.
-    const hourly = all("hourly.pv.power");
+    const hourly = (await all("hourly.pv.power"));
     expect(hourly.map((p) => p.time)).toEqual(Array.from({ length: 73 }, (_, h) => FIRST + h * HOUR));
     expect(hourly.map((p) => p.value)).toEqual(Array.from({ length: 73 }, (_, h) => h * 6 + 2.5));
     expect(hourly[0]!.tags).toEqual({ inverter: "a" });
     // A series no rule names is left alone.
-    expect(all("grid.power")).toHaveLength(1);
+    expect((await all("grid.power"))).toHaveLength(1);
   });
 
   it("rollup takes the aggregate asked for", async () => {
     vi.setSystemTime(new Date("2025-03-29T00:00:00Z"));
-    store.writePoints([0, 1, 2].map((i) => ({ series: "temp.c", time: FIRST + i * STEP, value: 10 + i })));
+    await store.writePoints([0, 1, 2].map((i) => ({ series: "temp.c", time: FIRST + i * STEP, value: 10 + i })));
     t = await startTestFlow(
       {
         nodes: [
@@ -111,7 +111,7 @@ describe("retention on its schedule", () => {
     );
     await advanceTo("2025-03-29T01:00:01Z");
     expect(reports()).toHaveLength(1);
-    expect(all("temp.c")).toEqual([]);
-    expect(all("max.temp.c").map((p) => [p.time, p.value])).toEqual([[FIRST, 12]]);
+    expect((await all("temp.c"))).toEqual([]);
+    expect((await all("max.temp.c")).map((p) => [p.time, p.value])).toEqual([[FIRST, 12]]);
   });
 });

@@ -41,25 +41,42 @@ export default defineNode({
         return;
       }
       running = true;
-      if (how !== "manual") node.context.set("runs", { ...record(), started: date });
       const dayStart = zonedToUtc({ ...localParts(Date.parse(`${date}T12:00:00Z`), "UTC"), hour: 0, minute: 0, second: 0 }, c.timezone);
-      const previousDay = periodKey("day", addUnits("day", dayStart, -1, c.timezone), c.timezone);
-      node.status({ fill: "blue", shape: "dot", text: `${how} run for ${date}…` });
-      node.send(
-        node.newMessage({ topic: job, payload: { job, date, previousDay, how, startedAt: new Date().toISOString() } }),
-        {
-          onComplete: (result) => {
-            running = false;
-            if (result.outcome === "ack") {
-              if (how !== "manual") node.context.set("runs", { done: date });
-              node.status({ fill: "green", shape: "dot", text: `${how} run for ${date} done; next ${new Date(nextRun()).toISOString()}` });
-            } else {
-              node.status({ fill: "red", shape: "ring", text: `${how} run for ${date} failed: ${result.error.message}` });
-            }
-          },
+      const finished = (text: string, fill: "green" | "red" | "grey"): void => {
+        running = false;
+        node.status({ fill, shape: "dot", text });
+      };
+      if (how === "manual") {
+        execute(date, dayStart, how).then(
+          () => finished(`manual run for ${date} done; next ${new Date(nextRun()).toISOString()}`, "green"),
+          (err: Error) => finished(`manual run for ${date} failed: ${err.message}`, "red"),
+        );
+        return;
+      }
+      // Once per cluster: runtimes sharing a store run the day's job once, on the holder of its lock.
+      node.jobs.run(`${node.flowId}/${node.id}`, runTimeOn(dayStart), () => execute(date, dayStart, how)).then(
+        (outcome) => {
+          if (outcome === "ran") finished(`${how} run for ${date} done; next ${new Date(nextRun()).toISOString()}`, "green");
+          else finished(`run for ${date} done by ${outcome === "elsewhere" ? "another runtime" : "an earlier run"}; next ${new Date(nextRun()).toISOString()}`, "grey");
         },
+        (err: Error) => finished(`${how} run for ${date} failed: ${err.message}`, "red"),
       );
     };
+
+    /** Sends the job's message; resolves once everything it started was handled, rejects when that failed. */
+    const execute = (date: string, dayStart: number, how: "scheduled" | "catch-up" | "manual"): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        if (how !== "manual") node.context.set("runs", { ...record(), started: date });
+        const previousDay = periodKey("day", addUnits("day", dayStart, -1, c.timezone), c.timezone);
+        node.status({ fill: "blue", shape: "dot", text: `${how} run for ${date}…` });
+        void node.send(node.newMessage({ topic: job, payload: { job, date, previousDay, how, startedAt: new Date().toISOString() } }), {
+          onComplete: (result) => {
+            if (result.outcome !== "ack") return reject(result.error);
+            if (how !== "manual") node.context.set("runs", { done: date });
+            resolve();
+          },
+        });
+      });
 
     const nextRun = (): number => {
       const today = startOf("day", Date.now(), c.timezone);

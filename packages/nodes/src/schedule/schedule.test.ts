@@ -5,14 +5,14 @@ import schedule from "./index.js";
 
 let t: TestFlow | undefined;
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
   store = openStore({ memory: true });
 });
 afterEach(async () => {
   await t?.stop();
   t = undefined;
-  store.close();
+  await store.close();
   vi.useRealTimers();
 });
 

@@ -14,9 +14,8 @@ const msg = (init: Record<string, unknown>) => ({ _msgid: "m", ...init }) as unk
 describe("JSONata expressions", () => {
   it("stops an evaluation that runs past its time limit, naming the field", async () => {
     const slow = compileExpression("$reduce([1..2000000], function($a, $b) { $a + $b })", "rules[0].value", scope, 50);
-    const started = Date.now();
+    // D1012 is the error of JSONata's own time guard: the evaluation was stopped, not merely slow to fail.
     await expect(slow.evaluate(msg({}))).rejects.toThrow(/^rules\[0\]\.value: JSONata evaluation failed: .*\[D1012\]/);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("returns plain data, sharing what it did not build", async () => {

@@ -1,5 +1,13 @@
-import jsonata from "jsonata";
-import type { Message, NodeContext } from "@wattflow/runtime";
+import { createRequire } from "node:module";
+import type jsonataLibrary from "jsonata";
+import { MessageError, type Message, type NodeContext } from "@wattflow/runtime";
+
+// Required at the first expression compiled, so flows without JSONata never load the library.
+let library: typeof jsonataLibrary | undefined;
+function jsonata(...args: Parameters<typeof jsonataLibrary>): ReturnType<typeof jsonataLibrary> {
+  library ??= createRequire(import.meta.url)("jsonata") as typeof jsonataLibrary;
+  return library(...args);
+}
 
 /** What an expression may read besides the message: `$env`, `$flowContext`, `$globalContext`. */
 export interface ExpressionScope {
@@ -39,14 +47,21 @@ export function expressionProblem(text: unknown, field: string): string | undefi
 }
 
 /**
+ * Past this an evaluation is stopped (JSONata's own guard, checked at each
+ * step): every flow shares one event loop, and an expression that loops
+ * would otherwise stall them all.
+ */
+export const EXPRESSION_TIMEOUT_MS = 5000;
+
+/**
  * Compiles at deploy (the config check has already refused syntax errors).
  * An evaluation error rejects with an Error naming the field, so the node can
  * hand it to `done` and the flow's catch nodes see it.
  */
-export function compileExpression(text: string, field: string, scope: ExpressionScope): CompiledExpression {
+export function compileExpression(text: string, field: string, scope: ExpressionScope, timeoutMs = EXPRESSION_TIMEOUT_MS): CompiledExpression {
   let expr: ReturnType<typeof jsonata>;
   try {
-    expr = jsonata(text);
+    expr = jsonata(text, { timeout: timeoutMs });
   } catch (err) {
     throw new Error(`${field}: JSONata syntax error: ${describe(err)}`);
   }
@@ -60,7 +75,8 @@ export function compileExpression(text: string, field: string, scope: Expression
       try {
         return toPlain(await expr.evaluate(msg));
       } catch (err) {
-        throw new Error(`${field}: JSONata evaluation failed: ${describe(err)}`);
+        // The same message gives the same failure again: a source parks it rather than asking for it again.
+        throw new MessageError(`${field}: JSONata evaluation failed: ${describe(err)}`);
       }
     },
   };

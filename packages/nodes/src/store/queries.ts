@@ -85,21 +85,21 @@ function alignedBucket(timeZone: string, around: number): number {
  * Points reduced per aligned bucket in SQL first, so a year of data reaches
  * JavaScript as ~9,000 rows instead of millions of readings.
  */
-function preAggregated(store: Store, o: { series: string; tags?: Tags; from: number; to: number; reducer: Reducer; timeZone: string }): { time: number; value: number }[] {
+async function preAggregated(store: Store, o: { series: string; tags?: Tags; from: number; to: number; reducer: Reducer; timeZone: string }): Promise<{ time: number; value: number }[]> {
   if (o.reducer === "avg" || o.reducer === "first" || o.reducer === "last") {
     return store.range({ series: o.series, from: o.from, to: o.to, ...(o.tags ? { tags: o.tags } : {}) });
   }
   const agg = o.reducer === "count" ? "count" : o.reducer;
-  const buckets = store.buckets({ series: o.series, from: o.from, to: o.to, every: alignedBucket(o.timeZone, Math.min(o.to, Date.now())), aggregates: [agg], ...(o.tags ? { tags: o.tags } : {}) });
+  const buckets = await store.buckets({ series: o.series, from: o.from, to: o.to, every: alignedBucket(o.timeZone, Math.min(o.to, Date.now())), aggregates: [agg], ...(o.tags ? { tags: o.tags } : {}) });
   return buckets.map((b) => ({ time: b.time, value: b.values[agg]! }));
 }
 
 /** The last `count` calendar periods up to `now`, newest first, with periods that have no data left out. */
-export function calendar(store: Store, o: { series: string; tags?: Tags; unit: CalendarUnit; count: number; reducer: Reducer; timeZone: string; now: number }): PeriodValue[] {
+export async function calendar(store: Store, o: { series: string; tags?: Tags; unit: CalendarUnit; count: number; reducer: Reducer; timeZone: string; now: number }): Promise<PeriodValue[]> {
   const currentStart = startOf(o.unit, o.now, o.timeZone);
   const from = addUnits(o.unit, currentStart, -(o.count - 1), o.timeZone);
   const to = addUnits(o.unit, currentStart, 1, o.timeZone);
-  const points = preAggregated(store, { series: o.series, from, to, reducer: o.reducer, timeZone: o.timeZone, ...(o.tags ? { tags: o.tags } : {}) });
+  const points = await preAggregated(store, { series: o.series, from, to, reducer: o.reducer, timeZone: o.timeZone, ...(o.tags ? { tags: o.tags } : {}) });
   // Per-bucket counts add up to per-period counts.
   return groupByPeriod(points, o.unit, o.reducer === "count" ? "sum" : o.reducer, o.timeZone).reverse();
 }
@@ -115,18 +115,18 @@ export interface Lifetime {
 }
 
 /** Whole-history figures of a series: total, the peak (of `peakSeries`), best day and month by total. */
-export function lifetime(store: Store, o: { series: string; peakSeries?: string; tags?: Tags; timeZone: string }): Lifetime {
-  const all = preAggregated(store, { series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, reducer: "sum", timeZone: o.timeZone, ...(o.tags ? { tags: o.tags } : {}) });
+export async function lifetime(store: Store, o: { series: string; peakSeries?: string; tags?: Tags; timeZone: string }): Promise<Lifetime> {
+  const all = await preAggregated(store, { series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, reducer: "sum", timeZone: o.timeZone, ...(o.tags ? { tags: o.tags } : {}) });
   const days = groupByPeriod(all, "day", "sum", o.timeZone);
   const months = groupByPeriod(days.map((d) => ({ time: d.start, value: d.value })), "month", "sum", o.timeZone);
   const best = (xs: PeriodValue[]): PeriodValue | null => xs.reduce<PeriodValue | null>((b, x) => (b === null || x.value > b.value ? x : b), null);
   let peak: Lifetime["peak"] = null;
   if (o.peakSeries) {
-    const p = store.extreme({ series: o.peakSeries, from: 0, to: Number.MAX_SAFE_INTEGER, ...(o.tags ? { tags: o.tags } : {}) }, "max");
+    const p = await store.extreme({ series: o.peakSeries, from: 0, to: Number.MAX_SAFE_INTEGER, ...(o.tags ? { tags: o.tags } : {}) }, "max");
     if (p) peak = { value: p.value, at: p.time };
   }
-  const first = store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1, ...(o.tags ? { tags: o.tags } : {}) })[0];
-  const last = store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1, order: "desc", ...(o.tags ? { tags: o.tags } : {}) })[0];
+  const first = (await store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1, ...(o.tags ? { tags: o.tags } : {}) }))[0];
+  const last = (await store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1, order: "desc", ...(o.tags ? { tags: o.tags } : {}) }))[0];
   return {
     total: all.reduce((a, p) => a + p.value, 0),
     peak,
@@ -139,12 +139,12 @@ export function lifetime(store: Store, o: { series: string; peakSeries?: string;
 }
 
 /** Latest value (of any type) of every series under a prefix: `{ time, fields: { "pv_array.power": 90.9, "mode": "float" } }`. */
-export function latestUnder(store: Store, prefix: string, tags?: Tags): { time: number | null; fields: Record<string, PointValue> } {
+export async function latestUnder(store: Store, prefix: string, tags?: Tags): Promise<{ time: number | null; fields: Record<string, PointValue> }> {
   const fields: Record<string, PointValue> = {};
   let time: number | null = null;
   const dotted = prefix.endsWith(".") ? prefix : `${prefix}.`;
-  for (const name of new Set(store.seriesNames(dotted).map((s) => s.series))) {
-    const p = store.latestValue(name, tags);
+  for (const name of new Set((await store.seriesNames(dotted)).map((s) => s.series))) {
+    const p = await store.latestValue(name, tags);
     if (!p) continue;
     fields[name.slice(dotted.length)] = p.value;
     if (time === null || p.time > time) time = p.time;
@@ -153,11 +153,11 @@ export function latestUnder(store: Store, prefix: string, tags?: Tags): { time: 
 }
 
 /** Averages of every series under a prefix per time bucket: `[{ time, fields }]`, oldest first. */
-export function bucketsUnder(store: Store, o: { prefix: string; from: number; to: number; every: number; reducer: "avg" | "max" | "min" | "sum" | "last"; tags?: Tags }): { time: number; fields: Record<string, number> }[] {
+export async function bucketsUnder(store: Store, o: { prefix: string; from: number; to: number; every: number; reducer: "avg" | "max" | "min" | "sum" | "last"; tags?: Tags }): Promise<{ time: number; fields: Record<string, number> }[]> {
   const dotted = o.prefix.endsWith(".") ? o.prefix : `${o.prefix}.`;
   const rows = new Map<number, Record<string, number>>();
-  for (const name of new Set(store.seriesNames(dotted).map((s) => s.series))) {
-    for (const b of store.buckets({ series: name, from: o.from, to: o.to, every: o.every, aggregates: [o.reducer], ...(o.tags ? { tags: o.tags } : {}) })) {
+  for (const name of new Set((await store.seriesNames(dotted)).map((s) => s.series))) {
+    for (const b of await store.buckets({ series: name, from: o.from, to: o.to, every: o.every, aggregates: [o.reducer], ...(o.tags ? { tags: o.tags } : {}) })) {
       let row = rows.get(b.time);
       if (!row) rows.set(b.time, (row = {}));
       row[name.slice(dotted.length)] = b.values[o.reducer]!;
@@ -177,14 +177,14 @@ export interface Row {
  * and tag set (one row per stored reading), newest first unless `order` is
  * asc; `total` counts all rows, `rows` is the page asked for.
  */
-export function rowsUnder(
+export async function rowsUnder(
   store: Store,
   o: { prefix: string; from: number; to: number; tags?: Tags; offset: number; limit: number; order: "asc" | "desc" },
-): { total: number; rows: Row[] } {
+): Promise<{ total: number; rows: Row[] }> {
   const dotted = o.prefix.endsWith(".") ? o.prefix : `${o.prefix}.`;
   const rows = new Map<string, Row>();
-  for (const name of new Set(store.seriesNames(dotted).map((s) => s.series))) {
-    for (const p of store.rangeValues({ series: name, from: o.from, to: o.to, ...(o.tags ? { tags: o.tags } : {}) })) {
+  for (const name of new Set((await store.seriesNames(dotted)).map((s) => s.series))) {
+    for (const p of await store.rangeValues({ series: name, from: o.from, to: o.to, ...(o.tags ? { tags: o.tags } : {}) })) {
       const tags = p.tags ?? {};
       const key = `${p.time}\u0000${JSON.stringify(tags)}`;
       let row = rows.get(key);

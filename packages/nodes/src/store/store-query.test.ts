@@ -34,7 +34,7 @@ describe("store-query rows", () => {
       }
     }
     points.push({ series: "rt.voltage", time: T0 + 3_600_000 * 13, value: 1, tags: { device_id: "a" } });
-    t.store.writePoints(points);
+    await t.store.writePoints(points);
     const query = (q: Record<string, string>) => t!.injectTracked("q", { req: { query: q } });
 
     await query({ start_time: "2026-01-26T00:00:00Z", end_time: "2026-01-26T12:00:00Z", device_id: "a" });

@@ -47,7 +47,7 @@ export default defineNode({
   outputs: ["result", "invalid request"],
   create(node, c) {
     if (!isTimeZone(c.timezone)) throw new Error(`unknown time zone "${c.timezone}"`);
-    const run = (msg: Message): Record<string, unknown> => {
+    const run = async (msg: Message): Promise<Record<string, unknown>> => {
       const now = Date.now();
       const out: Record<string, unknown> = {};
       for (const q of c.queries) {
@@ -56,14 +56,14 @@ export default defineNode({
         const tags = resolved.length > 0 ? Object.fromEntries(resolved.map(([k, v]) => [k, String(v)])) : undefined;
         switch (q.mode) {
           case "latest":
-            out[q.as] = latestUnder(node.store, q.series, tags);
+            out[q.as] = await latestUnder(node.store, q.series, tags);
             break;
           case "range":
           case "buckets": {
             const hours = numberParam(paramName(q.hours, "hours"), resolveParam(q.hours ?? 24, msg), 0.01, 24 * 3660);
             const from = now - hours * 3_600_000;
             if (q.mode === "range") {
-              out[q.as] = node.store.rangeValues({ series: q.series, from, to: now + 1, ...(tags ? { tags } : {}) });
+              out[q.as] = await node.store.rangeValues({ series: q.series, from, to: now + 1, ...(tags ? { tags } : {}) });
             } else {
               const everyText = String(resolveParam(q.every ?? "5m", msg));
               let every: number;
@@ -73,7 +73,7 @@ export default defineNode({
                 throw new ParamError(`${paramName(q.every, "interval")}: ${err instanceof Error ? err.message : String(err)}`);
               }
               if ((hours * 3_600_000) / every > 10_000) throw new ParamError(`interval ${everyText} is too fine for ${hours} hours (over 10,000 points)`);
-              out[q.as] = bucketsUnder(node.store, { prefix: q.series, from, to: now + 1, every, reducer: (q.reducer ?? "avg") as "avg", ...(tags ? { tags } : {}) });
+              out[q.as] = await bucketsUnder(node.store, { prefix: q.series, from, to: now + 1, every, reducer: (q.reducer ?? "avg") as "avg", ...(tags ? { tags } : {}) });
             }
             break;
           }
@@ -84,26 +84,26 @@ export default defineNode({
             if (from >= to) throw new ParamError(`${paramName(q.from, "from")} must be before ${paramName(q.to, "to")}`);
             const page = Math.floor(numberParam(paramName(q.page, "page"), resolveParam(q.page ?? 1, msg), 1, 1_000_000));
             const pageSize = Math.floor(numberParam(paramName(q.pageSize, "page_size"), resolveParam(q.pageSize ?? 100, msg), 1, q.maxPageSize ?? 1000));
-            out[q.as] = { page, pageSize, ...rowsUnder(node.store, { prefix: q.series, from, to, offset: (page - 1) * pageSize, limit: pageSize, order: q.order ?? "desc", ...(tags ? { tags } : {}) }) };
+            out[q.as] = { page, pageSize, ...(await rowsUnder(node.store, { prefix: q.series, from, to, offset: (page - 1) * pageSize, limit: pageSize, order: q.order ?? "desc", ...(tags ? { tags } : {}) })) };
             break;
           }
           case "calendar": {
             const count = Math.floor(numberParam(paramName(q.count, "count"), resolveParam(q.count ?? 30, msg), 1, q.maxCount ?? 3660));
-            out[q.as] = calendar(node.store, { series: q.series, unit: q.unit ?? "day", count, reducer: (q.reducer ?? "sum") as Reducer, timeZone: c.timezone, now, ...(tags ? { tags } : {}) });
+            out[q.as] = await calendar(node.store, { series: q.series, unit: q.unit ?? "day", count, reducer: (q.reducer ?? "sum") as Reducer, timeZone: c.timezone, now, ...(tags ? { tags } : {}) });
             break;
           }
           case "lifetime":
-            out[q.as] = lifetime(node.store, { series: q.series, ...(q.peakSeries ? { peakSeries: q.peakSeries } : {}), timeZone: c.timezone, ...(tags ? { tags } : {}) });
+            out[q.as] = await lifetime(node.store, { series: q.series, ...(q.peakSeries ? { peakSeries: q.peakSeries } : {}), timeZone: c.timezone, ...(tags ? { tags } : {}) });
             break;
         }
       }
       return out;
     };
     return {
-      input(msg, send, done) {
+      async input(msg, send, done) {
         let result: Record<string, unknown>;
         try {
-          result = run(msg);
+          result = await run(msg);
         } catch (err) {
           if (err instanceof ParamError) {
             send([null, { ...msg, statusCode: 400, payload: { error: "invalid parameter", message: err.message } }]);

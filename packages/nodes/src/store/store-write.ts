@@ -31,7 +31,7 @@ export default defineNode({
   inputs: 1,
   outputs: ["written"],
   concurrency: 100_000,
-  create(node, c) {
+  async create(node, c) {
     for (const tag of Object.keys(c.tags)) {
       if (tag.length > STORE_LIMITS.tagName) throw new Error(`tags: tag name "${tag.slice(0, 40)}…" is longer than ${STORE_LIMITS.tagName} characters`);
     }
@@ -45,7 +45,7 @@ export default defineNode({
       only === null
         ? new SeriesBudget(
             c.maxNewSeriesPerMinute,
-            node.store.seriesNames(prefix).map((s) => ({ field: s.series.slice(prefix.length), tags: s.tags })),
+            (await node.store.seriesNames(prefix)).map((s) => ({ field: s.series.slice(prefix.length), tags: s.tags })),
           )
         : null;
     let refused = 0;
@@ -80,6 +80,8 @@ export default defineNode({
     };
 
     // The messages of a batch are done only once their points are committed: an ack means stored.
+    // Batches are written one after another, so forwarded messages keep their order whatever the backend.
+    let writing: Promise<void> = Promise.resolve();
     const flush = (): void => {
       timer?.cancel();
       timer = null;
@@ -88,18 +90,22 @@ export default defineNode({
       const handlers = waiting;
       points = [];
       waiting = [];
-      try {
-        node.store.writePoints(batch);
+      const write = async (): Promise<void> => {
+        try {
+          await node.store.writePoints(batch);
+        } catch (err) {
+          node.status({ fill: "red", shape: "ring", text: `write failed: ${err instanceof Error ? err.message : String(err)}` });
+          for (const h of handlers) h.done(err);
+          return;
+        }
         written += batch.length;
         showStatus();
         for (const h of handlers) {
           h.forward();
           h.done();
         }
-      } catch (err) {
-        node.status({ fill: "red", shape: "ring", text: `write failed: ${err instanceof Error ? err.message : String(err)}` });
-        for (const h of handlers) h.done(err);
-      }
+      };
+      writing = writing.then(write);
     };
 
     return {
@@ -172,8 +178,9 @@ export default defineNode({
         if (points.length >= c.batchSize) flush();
         else if (!timer) timer = node.timers.setTimeout(flush, parseDuration(c.flushInterval));
       },
-      close() {
+      async close() {
         flush();
+        await writing;
       },
     };
   },

@@ -64,20 +64,20 @@ describe("typed values through store-write and store-query", () => {
     );
     const ok = await t.injectTracked("w", { payload: { sensor_id: "pir1", timestamp: new Date(T0).toISOString(), value: true, room: "hall" } });
     expect(ok.outcome).toBe("ack");
-    expect(t.store.seriesNames("pir.").map((s) => s.series)).toEqual(["pir.room", "pir.value"]);
-    expect(t.store.latestValue("pir.value", { sensor: "pir1" })).toMatchObject({ time: T0, value: true });
-    expect(t.store.latestValue("pir.room")?.value).toBe("hall");
+    expect((await t.store.seriesNames("pir.")).map((s) => s.series)).toEqual(["pir.room", "pir.value"]);
+    expect(await t.store.latestValue("pir.value", { sensor: "pir1" })).toMatchObject({ time: T0, value: true });
+    expect((await t.store.latestValue("pir.room"))?.value).toBe("hall");
     // A third new series is over the budget of 2 a minute; what is known is still written.
     const over = await t.injectTracked("w", { payload: { sensor_id: "pir1", timestamp: T0 + 1000, value: false, battery: "low" } });
     expect(over.outcome).toBe("ack");
-    expect(t.store.latestValue("pir.value")?.value).toBe(false);
-    expect(t.store.seriesNames("pir.battery")).toEqual([]);
+    expect((await t.store.latestValue("pir.value"))?.value).toBe(false);
+    expect(await t.store.seriesNames("pir.battery")).toEqual([]);
   });
 
   it("values: numbers keeps the old behaviour (booleans as 1/0, strings left out)", async () => {
     t = await startTestFlow({ nodes: [{ id: "w", type: "store-write", config: { series: "x", values: "numbers" } }] }, { nodes: [storeWrite] });
     await t.injectTracked("w", { payload: { on: true, name: "a", v: 2 } });
-    expect(t.store.seriesNames("x.").map((s) => s.series)).toEqual(["x.on", "x.v"]);
-    expect(t.store.latestValue("x.on")?.value).toBe(1);
+    expect((await t.store.seriesNames("x.")).map((s) => s.series)).toEqual(["x.on", "x.v"]);
+    expect((await t.store.latestValue("x.on"))?.value).toBe(1);
   });
 });

@@ -17,9 +17,9 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -64,8 +64,8 @@ describe("tcp-in under hostile lines", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(out[1]!.payload).toEqual({ v: 2, seen: true });
 
-    await until(() => t!.store.deadLetters.count("hostile") === 5, "five dead letters");
-    const letters = t.store.deadLetters.list({ flowId: "hostile" }).reverse();
+    await until(async () => (await t!.store.deadLetters.count("hostile")) === 5, "five dead letters");
+    const letters = (await t.store.deadLetters.list({ flowId: "hostile" })).reverse();
     const client = `127.0.0.1:${s.localPort}`;
     expect(letters.map((l) => [l.source, l.reason])).toEqual([
       [`${client} line 1`, "nests deeper than 32 levels"],

@@ -66,9 +66,11 @@ describe("tcp-out", () => {
     const port = first.port;
     for (const s of sockets.splice(0)) s.destroy();
     await new Promise((r) => first.srv.close(r));
-    await until(() => f.events.some((e) => e.type === "status" && e.nodeId === "n" && /disconnected/.test(e.status.text ?? "")), "disconnected status");
+    const failedAttempts = () => f.events.filter((e) => e.type === "status" && e.nodeId === "n" && /disconnected/.test(e.status.text ?? "")).length;
+    await until(() => failedAttempts() > 0, "disconnected status");
     const held = f.injectTracked("n", { payload: "b" });
-    await new Promise((r) => setTimeout(r, 100));
+    const before = failedAttempts();
+    await until(() => failedAttempts() > before, "another failed attempt while the message is held");
     const again = await server(undefined, port);
     await held;
     await until(() => again.text() === "b\n", "reconnected server to receive the held message");

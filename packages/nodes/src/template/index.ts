@@ -1,5 +1,4 @@
 import mustache from "mustache";
-import { parse as parseYaml } from "yaml";
 import { defineNode, getPath, RAW_KEYWORD, parsePath, parseUntrustedJson, setPath, Type, type Message, type NodeContext } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 
@@ -72,7 +71,9 @@ export default defineNode({
   },
   inputs: 1,
   outputs: ["rendered"],
-  create(node, c) {
+  async create(node, c) {
+    // The parser library loads when a flow first uses this node, not with the node catalog.
+    const { parse: parseYaml } = await import("yaml");
     const path = parsePath(c.property);
     const scopes: Scopes = { flow: node.flowContext, global: node.globalContext, env: (name) => node.env(name) };
 

@@ -9,7 +9,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function render(config: Record<string, unknown>, inputs: Record<string, unknown>[], setup?: (t: TestFlow) => void) {
+async function render(config: Record<string, unknown>, inputs: Record<string, unknown>[], setup?: (t: TestFlow) => void | Promise<void>) {
   t = await startTestFlow(
     {
       id: "tpl",
@@ -23,7 +23,7 @@ async function render(config: Record<string, unknown>, inputs: Record<string, un
     },
     { nodes: [template, catchNode], flowId: "tpl" },
   );
-  setup?.(t);
+  await setup?.(t);
   for (const m of inputs) t.inject("t", m);
   return t;
 }
@@ -33,9 +33,9 @@ describe("template", () => {
     const tf = await render(
       { template: "{{env.SITE}}: {{payload.name}} {{{payload.name}}} {{#payload.rows}}[{{kw}}/{{flow.limit.max}}]{{/payload.rows}}{{^payload.none}} none{{/payload.none}} {{global.unit}}" },
       [],
-      (tf) => {
-        tf.store.context.set("flow:tpl", "limit", { max: 5 });
-        tf.store.context.set("global", "unit", "kW");
+      async (tf) => {
+        await tf.store.context.set("flow:tpl", "limit", { max: 5 });
+        await tf.store.context.set("global", "unit", "kW");
       },
     );
     tf.inject("t", { payload: { name: "a<b", rows: [{ kw: 1 }, { kw: 2 }] } });
@@ -54,7 +54,7 @@ describe("template", () => {
     tf = await render({ template: "kw: {{payload}}\nunits: [W, kW]", output: "yaml", target: "flow", property: "last" }, [{ payload: 3 }]);
     const [passed] = await tf.waitFor("out", 1);
     expect(passed!.payload).toBe(3);
-    expect(tf.store.context.get("flow:tpl", "last")).toEqual({ kw: 3, units: ["W", "kW"] });
+    expect(await tf.store.context.get("flow:tpl", "last")).toEqual({ kw: 3, units: ["W", "kW"] });
   });
 
   it("refuses a template mustache cannot read at deploy, naming the field", async () => {

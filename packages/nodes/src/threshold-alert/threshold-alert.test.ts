@@ -5,13 +5,13 @@ import thresholdAlert from "./index.js";
 
 let t: TestFlow | undefined;
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   store = openStore({ memory: true });
 });
 afterEach(async () => {
   await t?.stop();
   t = undefined;
-  store.close();
+  await store.close();
 });
 
 const T0 = Date.parse("2025-06-01T12:00:00Z");

@@ -1,6 +1,6 @@
 import { realpath } from "node:fs/promises";
 import { relative, sep } from "node:path";
-import { watch, type FSWatcher } from "chokidar";
+import type { FSWatcher } from "chokidar";
 import { defineNode, Type, type TimerHandle } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { fileRoot, nodeLabel, resolveUnderRoot } from "../shared/file-root.js";
@@ -45,6 +45,8 @@ export default defineNode({
         realRoot = await realpath(root).catch(() => root);
         for (const p of c.paths) targets.push(await resolveUnderRoot(root, p, who));
         // Symlinks are not followed: one could lead out of the root.
+        // The watcher library loads when a flow first starts a watch node, not with the node catalog.
+        const { watch } = await import("chokidar");
         watcher = watch(targets, { ignoreInitial: true, followSymlinks: false, ...(c.recursive ? {} : { depth: 0 }) });
         for (const event of ["add", "change", "unlink", "addDir", "unlinkDir"] as const) watcher.on(event, (path: string) => heard(event, path));
         watcher.on("error", (err: unknown) => node.error(new Error(`${who}: watching failed: ${err instanceof Error ? err.message : String(err)}`)));

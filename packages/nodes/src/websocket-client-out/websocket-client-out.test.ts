@@ -54,7 +54,9 @@ describe("websocket-client-out", () => {
     servers.splice(0);
     const f = await flow([{ id: "o", type: "websocket-client-out", config: { url: `ws://127.0.0.1:${port}`, reconnectMinMs: 20, reconnectMaxMs: 50 } }]);
     const held = f.injectTracked("o", { payload: "first" });
-    await new Promise((r) => setTimeout(r, 60));
+    // The message waits through failed attempts (each one shows in the status) until the server is up.
+    const failedAttempts = () => f.events.filter((e) => e.type === "status" && e.nodeId === "o" && /retry in/.test(e.status.text ?? "")).length;
+    await until(() => failedAttempts() >= 2, "two failed attempts while the message is held");
     const s = await server(port);
     await held;
     await f.injectTracked("o", { payload: { kw: 3 } });

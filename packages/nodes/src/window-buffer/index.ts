@@ -41,7 +41,7 @@ export default defineNode({
     const buffers = new KeyedBuffers<unknown>(c.size, c.maxKeys);
     let unkeyed = 0;
     let statusTimer: TimerHandle | null = null;
-    const persistence = c.persist ? new BufferPersistence(node.store, node.context, buffers, JSON.stringify({ key: c.key, property: c.property })) : null;
+    const persistence = c.persist ? new BufferPersistence(node.context, buffers, JSON.stringify({ key: c.key, property: c.property })) : null;
     const persistEvery = parseDuration(c.persistInterval);
     let persistTimer: TimerHandle | null = null;
     const save = (): void => {

@@ -1,4 +1,4 @@
-import type { NodeContext, Store } from "@wattflow/runtime";
+import type { NodeContext } from "@wattflow/runtime";
 import type { KeyedBuffers } from "./buffers.js";
 
 /** What is kept per key in the node's context: its field values, its readings oldest first, and when it was last written. */
@@ -16,13 +16,13 @@ const SHAPE = "shape";
  * Keeps a node's buffers in its context: only the keys that changed are
  * written, together, at most once per interval (write-behind) and on close.
  * One row per key, so a busy key costs one small write a second, not a
- * rewrite of every buffer per reading.
+ * rewrite of every buffer per reading. Context writes made in one go reach
+ * the store in one transaction, so a flush lands whole or not at all.
  */
 export class BufferPersistence<T> {
   private readonly dirty = new Set<string>();
 
   constructor(
-    private readonly store: Store,
     private readonly context: NodeContext,
     private readonly buffers: KeyedBuffers<T>,
     /** Key fields and what is kept: saved buffers of another shape are dropped, not mixed in. */
@@ -36,10 +36,8 @@ export class BufferPersistence<T> {
   /** Loads saved buffers (newest `maxKeys` keys, newest `size` readings each); returns how many keys. */
   restore(maxKeys: number): number {
     if (this.context.get<string>(SHAPE) !== this.shape) {
-      this.store.transaction(() => {
-        for (const k of this.context.keys()) this.context.delete(k);
-        this.context.set(SHAPE, this.shape);
-      });
+      for (const k of this.context.keys()) this.context.delete(k);
+      this.context.set(SHAPE, this.shape);
       return 0;
     }
     const saved: { key: string; value: SavedKey }[] = [];
@@ -58,21 +56,19 @@ export class BufferPersistence<T> {
     this.dirty.add(key);
   }
 
-  /** Writes the changed keys in one transaction. */
+  /** Writes the changed keys (one transaction in the store). */
   flush(): void {
     if (this.dirty.size === 0) return;
     const now = Date.now();
     let i = 0;
-    this.store.transaction(() => {
-      // In update order, so a restore rebuilds the same least-recently-updated order.
-      for (const key of this.buffers.keys()) {
-        if (!this.dirty.delete(key)) continue;
-        const value: SavedKey = { parts: [...(this.buffers.partsOf(key) ?? [])], items: this.buffers.get(key) ?? [], at: [now, i++] };
-        this.context.set(KEY_PREFIX + key, value);
-      }
-      // What is left was evicted.
-      for (const key of this.dirty) this.context.delete(KEY_PREFIX + key);
-    });
+    // In update order, so a restore rebuilds the same least-recently-updated order.
+    for (const key of this.buffers.keys()) {
+      if (!this.dirty.delete(key)) continue;
+      const value: SavedKey = { parts: [...(this.buffers.partsOf(key) ?? [])], items: this.buffers.get(key) ?? [], at: [now, i++] };
+      this.context.set(KEY_PREFIX + key, value);
+    }
+    // What is left was evicted.
+    for (const key of this.dirty) this.context.delete(KEY_PREFIX + key);
     this.dirty.clear();
   }
 }

@@ -32,7 +32,7 @@ async function startOn(file: string, overrides: Record<string, unknown> = {}): P
 async function stop(): Promise<void> {
   await t!.stop();
   t = undefined;
-  store!.close();
+  await store!.close();
   store = undefined;
 }
 
@@ -55,16 +55,16 @@ describe("window-buffer across a restart", () => {
     for (let i = 0; i < 2; i++) flow.inject("buf", reading("pir", "p1", 100 + i));
     await flow.waitFor("out", 7);
     // Write-behind: saved within the interval, without a stop.
-    const saved = (): string[] => {
+    const saved = async (): Promise<string[]> => {
       const peek = openStore({ file });
       try {
-        return peek.context.keys("test/buf").filter((k) => k.startsWith("k:")).sort();
+        return (await peek.context.keys("test/buf")).filter((k) => k.startsWith("k:")).sort();
       } finally {
-        peek.close();
+        await peek.close();
       }
     };
-    for (const end = Date.now() + 5_000; saved().length < 2 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 25));
-    expect(saved()).toEqual(["k:ldr/a", "k:pir/p1"]);
+    for (const end = Date.now() + 5_000; (await saved()).length < 2 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 25));
+    expect(await saved()).toEqual(["k:ldr/a", "k:pir/p1"]);
     // A third key evicts the least recently updated (ldr/a); then a reading just before the stop is saved on close.
     flow.inject("buf", reading("temp", "t1", 20));
     flow.inject("buf", reading("pir", "p1", 102));

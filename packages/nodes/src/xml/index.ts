@@ -1,4 +1,3 @@
-import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
 import { DEFAULT_MAX_JSON_DEPTH, defineNode, Type } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { MaxBytes, textConverter } from "../shared/parser-text.js";
@@ -24,7 +23,9 @@ export default defineNode({
   }),
   inputs: 1,
   outputs: ["converted"],
-  create(node, c) {
+  async create(node, c) {
+    // The parser library loads when a flow first uses this node, not with the node catalog.
+    const { XMLBuilder, XMLParser, XMLValidator } = await import("fast-xml-parser");
     const shape = { ignoreAttributes: false, attributesGroupName: c.attributesKey, attributeNamePrefix: "", textNodeName: c.textKey };
     const parser = new XMLParser({
       ...shape,

@@ -1,4 +1,3 @@
-import { parse, stringify } from "yaml";
 import { DEFAULT_MAX_JSON_DEPTH, defineNode, Type } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { ConvertAction, FormatRefusal, MaxBytes, messageOf, textConverter } from "../shared/parser-text.js";
@@ -31,7 +30,9 @@ export default defineNode({
   }),
   inputs: 1,
   outputs: ["converted"],
-  create(node, c) {
+  async create(node, c) {
+    // The parser library loads when a flow first uses this node, not with the node catalog.
+    const { parse, stringify } = await import("yaml");
     return {
       input: textConverter(node, { property: c.property, maxBytes: c.maxBytes, parse: c.action !== "stringify", write: c.action !== "parse" }, {
         name: "YAML",

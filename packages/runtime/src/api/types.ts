@@ -165,6 +165,18 @@ export interface Health {
   flows: { id: string; state: "running" | "failed" }[];
   /** Event-loop delay and stalls (the loop blocked for a second or more, with the node that held it). */
   eventLoop?: EventLoopDelay;
+  /** The store backend ("sqlite", or "postgresql" when runtimes share one database). */
+  backend?: "sqlite" | "postgresql";
+  /** With a PostgreSQL store: this runtime, its live peers and who holds each once-per-cluster job. */
+  cluster?: HealthCluster;
+}
+
+export interface HealthCluster {
+  instance: string;
+  peers: { instance: string; lastSeenSecondsAgo: number }[];
+  locks: { job: string; holder: string | null; lastRun: string | null; runs: number }[];
+  /** Set when the database could not be asked (the runtime is then degraded). */
+  error?: string;
 }
 
 export type RuntimeEvent =

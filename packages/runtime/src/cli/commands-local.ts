@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
 import { formatIssue, loadFlowFile, writeFlowFileAtomic } from "../flow/index.js";
-import { convertNodeRed } from "../flow/node-red/convert.js";
+import type { convertNodeRed } from "../flow/node-red/convert.js";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Registry } from "../registry/registry.js";
@@ -65,9 +65,11 @@ export function registerLocalCommands(program: Command, io: CliIo): void {
       } catch (err) {
         throw new UserError(`${file} is not JSON: ${(err as Error).message}`);
       }
+      // Loaded by this command only: `wattflow start` never needs the converter.
+      const { convertNodeRed: convert } = await import("../flow/node-red/convert.js");
       let result: ReturnType<typeof convertNodeRed>;
       try {
-        result = convertNodeRed(parsed);
+        result = convert(parsed);
       } catch (err) {
         throw new UserError(`${file}: ${(err as Error).message}`);
       }

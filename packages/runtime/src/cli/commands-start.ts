@@ -30,7 +30,12 @@ export function registerStartCommand(program: Command, io: CliIo): void {
     .option("--http-port <port>", "port of the flows' HTTP and WebSocket endpoints (env WATTFLOW_HTTP_PORT)", intOption, Number(process.env.WATTFLOW_HTTP_PORT ?? 8000))
     .option("--allowed-hosts <names>", "comma-separated host names the admin API answers to besides loopback and --host, e.g. wattflow.lan,192.168.1.5 (env WATTFLOW_ALLOWED_HOSTS)", process.env.WATTFLOW_ALLOWED_HOSTS)
     .option("--http-host <host>", "address of the flows' endpoints; 0.0.0.0 for devices on the network (env WATTFLOW_HTTP_HOST)", process.env.WATTFLOW_HTTP_HOST ?? "127.0.0.1")
-    .option("--data <dir>", "data folder: the store lives here (env WATTFLOW_DATA)", process.env.WATTFLOW_DATA ?? ".wattflow")
+    .option("--data <dir>", "data folder: the SQLite store lives here unless --store says otherwise (env WATTFLOW_DATA)", process.env.WATTFLOW_DATA ?? ".wattflow")
+    .option(
+      "--store <location>",
+      "the store: a postgres://user:password@host:5432/db URL (PostgreSQL; runtimes sharing one form a cluster), or a file path or sqlite:<path> (SQLite); default: the SQLite file in --data (env WATTFLOW_STORE)",
+      process.env.WATTFLOW_STORE,
+    )
     .option("--flows <dir>", "folder of flow files (env WATTFLOW_FLOWS)", process.env.WATTFLOW_FLOWS ?? "flows")
     .option("--nodes <dir>", "folder of extra node plugins (env WATTFLOW_NODES)", process.env.WATTFLOW_NODES)
     .option("--token <token>", "admin API token (env WATTFLOW_TOKEN)", process.env.WATTFLOW_TOKEN)
@@ -38,7 +43,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
     .option("--no-watch", "do not redeploy when flow files change on disk")
     .option("--watch-nodes", "for node authors: restart the runtime when a plugin in --nodes or the checkout's plugins/ is rebuilt")
     .action(
-      async (o: { port: number; host: string; allowedHosts?: string; httpPort: number; httpHost: string; data: string; flows: string; nodes?: string; token?: string; logLevel: string; watch: boolean; watchNodes?: boolean }) => {
+      async (o: { port: number; host: string; allowedHosts?: string; httpPort: number; httpHost: string; data: string; store?: string; flows: string; nodes?: string; token?: string; logLevel: string; watch: boolean; watchNodes?: boolean }) => {
         if (o.watchNodes && !process.env[SUPERVISED_ENV]) {
           // Every option has an environment variable: the child gets them there, the token included, off the command line.
           const env: Record<string, string> = {};
@@ -53,6 +58,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           set("WATTFLOW_HTTP_PORT", o.httpPort);
           set("WATTFLOW_HTTP_HOST", o.httpHost);
           set("WATTFLOW_DATA", o.data);
+          set("WATTFLOW_STORE", o.store);
           set("WATTFLOW_FLOWS", o.flows);
           set("WATTFLOW_NODES", o.nodes);
           set("WATTFLOW_TOKEN", o.token);
@@ -73,6 +79,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           httpPort: o.httpPort,
           httpHost: o.httpHost,
           dataDir: o.data,
+          ...(o.store ? { store: o.store } : {}),
           flowsDir: o.flows,
           nodesDir: o.nodes,
           token: o.token,

@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import type { Command } from "commander";
-import { findFlowTests, formatFlowTestReport, runFlowTestFile, type FlowTestFileResult } from "../testing/flow-tests.js";
+import type { FlowTestFileResult } from "../testing/flow-tests.js";
 import { localRegistry } from "./commands-local.js";
 import { UserError, type CliIo } from "./io.js";
 
@@ -10,6 +10,8 @@ export function registerTestCommand(program: Command, io: CliIo): void {
     .description("run the declarative flow tests (<flow>.test.json) in files and folders (default: flows); exit 1 on a failure")
     .option("--nodes <dir>", "extra plugin folder (env WATTFLOW_NODES)", process.env.WATTFLOW_NODES)
     .action(async (paths: string[], o: { nodes?: string }) => {
+      // Loaded by this command only: `wattflow start` never needs the test runner.
+      const { findFlowTests, formatFlowTestReport, runFlowTestFile } = await import("../testing/flow-tests.js");
       let files: string[];
       try {
         files = await findFlowTests(paths.length > 0 ? paths : ["flows"]);

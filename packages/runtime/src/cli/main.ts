@@ -11,7 +11,13 @@ export function buildProgram(io: CliIo): Command {
     .version("0.1.0")
     .exitOverride()
     .configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: (t) => io.err(t.trimEnd()) })
-    .showHelpAfterError("(run wattflow --help for the commands)");
+    .showHelpAfterError("(run wattflow --help for the commands)")
+    .addHelpText(
+      "after",
+      "\nStore: SQLite in the data folder by default (wattflow start --data DIR); PostgreSQL with\n" +
+        "  wattflow start --store postgres://user:password@host:5432/db   (or WATTFLOW_STORE; ?schema=name for a schema of its own)\n" +
+        "  a file path or sqlite:PATH names another SQLite file. See wattflow start --help.",
+    );
   registerStartCommand(program, io);
   registerLocalCommands(program, io);
   registerTestCommand(program, io);

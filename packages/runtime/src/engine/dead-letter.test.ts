@@ -31,7 +31,7 @@ describe("node.deadLetter", () => {
   it("stores the letter with its flow, node, source and preview, and counts it in the node's stats", async () => {
     t = await startTestFlow({ id: "dl", nodes: [{ id: "park", type: "test-parker" }] }, { nodes: [parker] });
     t.inject("park", { topic: "dev/1", payload: { v: [1, 2] } });
-    expect(t.store.deadLetters.list()).toEqual([
+    expect(await t.store.deadLetters.list()).toEqual([
       { id: 1, time: expect.any(Number), flowId: "dl", nodeId: "park", source: "dev/1", reason: "refused for the test", size: 11, preview: '{"v":[1,2]}', previewEncoding: "text" },
     ]);
     expect(t.engine.stats().find((s) => s.nodeId === "park")?.deadLetters).toBe(1);
@@ -43,7 +43,7 @@ describe("node.deadLetter", () => {
     const parked = () => t!.engine.stats().find((s) => s.nodeId === "park")?.deadLetters ?? 0;
     for (const end = Date.now() + 5_000; parked() < 1000 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
     expect(parked()).toBe(1000);
-    expect(t.store.deadLetters.count()).toBe(200);
-    expect(t.store.deadLetters.list({ limit: 1 })[0]!.source).toBe("dev/199");
+    expect(await t.store.deadLetters.count()).toBe(200);
+    expect((await t.store.deadLetters.list({ limit: 1 }))[0]!.source).toBe("dev/199");
   });
 });

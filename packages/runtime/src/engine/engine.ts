@@ -8,7 +8,8 @@ import { deepFreeze, freezeByDefault, type Message } from "./message.js";
 import { Tracker, type CompletionCallback } from "./completion.js";
 import type { RuntimeNode, NodeCounters } from "./runtime-node.js";
 import { Scheduler } from "./scheduler.js";
-import type { HttpRouter, WsHub } from "./types.js";
+import type { HttpRouter, JobGate, WsHub } from "./types.js";
+import { createLocalJobs } from "./local-jobs.js";
 import type { ConnectionHealth } from "../registry/define.js";
 import { describeStall, onStall, type Stall } from "./stall-monitor.js";
 
@@ -17,6 +18,8 @@ export interface EngineOptions {
   log: Logger;
   http: HttpRouter;
   ws: WsHub;
+  /** Once-per-cluster jobs (default: this runtime runs every job itself). */
+  jobs?: JobGate;
   /** Receives every runtime event (debug, status, deploy, errors). */
   onEvent?: (event: RuntimeEvent) => void;
   /** Freeze messages so mutation fails loudly (default: on unless NODE_ENV=production). */
@@ -65,6 +68,7 @@ export class Engine {
       log: options.log,
       http: options.http,
       ws: options.ws,
+      jobs: options.jobs ?? createLocalJobs(),
       closeTimeoutMs: options.closeTimeoutMs ?? 5000,
       timezone: options.timezone,
       emit: (event) => engine.emit(event),

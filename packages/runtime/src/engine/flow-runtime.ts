@@ -11,15 +11,18 @@ import { OwnedResources } from "./resources.js";
 import { chainBefore, describeChain, LoopReports, MAX_CHAIN } from "./loop-guard.js";
 import { messageBeingHandledBy } from "./running-handler.js";
 import type { Scheduler } from "./scheduler.js";
-import type { CloseReason, DeadLetterInit, HttpRouter, NodeContext, NodeHandle, NodeStatus, WsHub } from "./types.js";
+import type { CloseReason, DeadLetterInit, HttpRouter, JobGate, NodeContext, NodeHandle, NodeStatus, WsHub } from "./types.js";
 
-function contextOf(store: Store, scope: string): NodeContext {
-  return {
-    get: (key) => store.context.get(scope, key),
-    set: (key, value) => store.context.set(scope, key, value),
-    delete: (key) => store.context.delete(scope, key),
-    keys: () => store.context.keys(scope),
-  };
+/** A node's three context scopes, read from the store before it is created so its code can use them synchronously. */
+interface NodeContexts {
+  node: NodeContext;
+  flow: NodeContext;
+  global: NodeContext;
+}
+
+async function openContexts(store: Store, nodeScope: string, flowId: string): Promise<NodeContexts> {
+  const [node, flow, global] = await Promise.all([store.openContext(nodeScope), store.openContext(`flow:${flowId}`), store.openContext("global")]);
+  return { node, flow, global };
 }
 
 /** A node's queue reports (full, drops) are logged at most this often. */
@@ -49,6 +52,7 @@ export interface FlowHost {
   readonly log: Logger;
   readonly http: HttpRouter;
   readonly ws: WsHub;
+  readonly jobs: JobGate;
   readonly closeTimeoutMs: number;
   readonly timezone: string | undefined;
   emit(event: RuntimeEvent): void;
@@ -312,22 +316,27 @@ export class FlowRuntime implements NodeHost {
       return;
     }
     window.stored += 1;
-    try {
-      const { size, preview, previewEncoding } = deadLetterPreview(letter.payload);
-      this.host.store.deadLetters.add({
-        time: now,
-        flowId: this.id,
-        nodeId: node.id,
-        source: letter.source ?? "",
-        reason: letter.reason,
-        size: letter.size ?? size,
-        preview,
-        previewEncoding,
-      });
-    } catch (err) {
+    const failed = (err: unknown): void => {
       if (now - this.lastDeadLetterFailure < 60_000) return;
       this.lastDeadLetterFailure = now;
       this.log.error({ node: node.id, err: err instanceof Error ? err.message : String(err) }, `${this.id}/${node.id}: could not store a dead letter`);
+    };
+    try {
+      const { size, preview, previewEncoding } = deadLetterPreview(letter.payload);
+      this.host.store.deadLetters
+        .add({
+          time: now,
+          flowId: this.id,
+          nodeId: node.id,
+          source: letter.source ?? "",
+          reason: letter.reason,
+          size: letter.size ?? size,
+          preview,
+          previewEncoding,
+        })
+        .catch(failed);
+    } catch (err) {
+      failed(err);
     }
   }
 
@@ -477,12 +486,11 @@ export class FlowRuntime implements NodeHost {
     await this.withTimeout(Promise.resolve().then(() => live.instance!.close!()), `connection ${id}`);
   }
 
-  private makeHandle(node: RuntimeNode, resources: OwnedResources): NodeHandle {
+  private makeHandle(node: RuntimeNode, resources: OwnedResources, contexts: NodeContexts): NodeHandle {
     const flow = this;
     const host = this.host;
     const c = node.compiled;
     const log = this.log.child({ node: c.id, type: c.type });
-    const scope = node.key;
     return {
       id: c.id,
       flowId: this.id,
@@ -500,10 +508,11 @@ export class FlowRuntime implements NodeHost {
       isHeld: () => node.held > 0,
       whenSent: () => node.whenSent(),
       timers: resources.timers(host.timezone),
+      jobs: resources.jobs(host.jobs),
       store: host.store,
-      context: contextOf(host.store, scope),
-      flowContext: contextOf(host.store, `flow:${this.id}`),
-      globalContext: contextOf(host.store, "global"),
+      context: contexts.node,
+      flowContext: contexts.flow,
+      globalContext: contexts.global,
       connection: <T>(id: string): T => {
         const live = flow.connections.get(id);
         if (!live) throw new Error(`connection "${id}" is not defined in flow ${flow.id}`);
@@ -554,7 +563,8 @@ export class FlowRuntime implements NodeHost {
     const resources = new OwnedResources((err) => node.fail(err, undefined, null));
     this.resources.set(node.id, resources);
     try {
-      node.behaviour = await c.definition.create(this.makeHandle(node, resources), c.config);
+      const contexts = await openContexts(this.host.store, node.key, this.id);
+      node.behaviour = await c.definition.create(this.makeHandle(node, resources, contexts), c.config);
     } catch (err) {
       node.behaviour = null;
       resources.releaseAll();

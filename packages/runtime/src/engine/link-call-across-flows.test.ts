@@ -42,9 +42,11 @@ describe("link-call across flows", () => {
       expect(msg).toMatchObject({ payload: "peak", price: 0.31 });
       expect(msg!._linkSource).toBeUndefined();
       await expect(done).resolves.toEqual({ outcome: "ack" });
-      // The call itself went only to the other flow: nothing reached out before the answer, and nothing after it.
-      await new Promise((r) => setTimeout(r, 50));
-      expect(t.received("out")).toHaveLength(1);
+      // The call itself went only to the other flow: nothing reached out before the answer, and nothing after it
+      // (a stray copy of the first call would arrive before the second call's answer, which marks the end).
+      await expect(t.injectTracked("call", { payload: "off-peak" })).resolves.toEqual({ outcome: "ack" });
+      await t.waitFor("out", 2);
+      expect(t.received("out").map((m) => m.payload)).toEqual(["peak", "off-peak"]);
     } finally {
       await t.stop();
     }

@@ -129,3 +129,127 @@ describe("queue policies", () => {
     expect(seen).toContain(499);
   });
 });
+
+/**
+ * A source that honours the pause signal: before each send it checks `isBlocked()` and, when a `block` queue
+ * downstream is full, waits on `whenUnblocked()`. Every message is tracked to its completion.
+ */
+const politeLog = { pauses: 0, resumes: 0, sent: 0, outcomes: new Map<number, string>() };
+let politeDone: Promise<void> = Promise.resolve();
+const polite = defineNode({
+  type: "polite",
+  category: "test",
+  summary: "a source that pauses while downstream is full",
+  config: Type.Object({ count: Type.Integer() }),
+  inputs: 0,
+  outputs: ["out"],
+  create(node, c) {
+    const loop = async (): Promise<void> => {
+      for (let i = 0; i < c.count; i++) {
+        if (node.isBlocked()) {
+          politeLog.pauses += 1;
+          await node.whenUnblocked();
+          politeLog.resumes += 1;
+        }
+        politeLog.sent += 1;
+        // Not awaited: the pause signal, not the send's promise, is what paces this source.
+        void node.send(node.newMessage({ payload: i }), { onComplete: (done) => politeLog.outcomes.set(i, done.outcome) });
+      }
+    };
+    return {
+      trigger() {
+        politeDone = loop();
+      },
+    };
+  },
+});
+
+/** Takes one message at a time and holds it until the test lets it go. */
+let held: (() => void)[] = [];
+let got: number[] = [];
+const gate = defineNode({
+  type: "gate",
+  category: "test",
+  summary: "sink finished by the test",
+  config: Type.Object({}),
+  concurrency: 1,
+  inputs: 1,
+  outputs: [],
+  create() {
+    return {
+      input(msg, _send, done) {
+        got.push(msg.payload as number);
+        held.push(() => done());
+      },
+    };
+  },
+});
+
+describe("a source that honours the pause signal", () => {
+  const SIZE = 10;
+  const COUNT = 100;
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  it("pauses while the block queue is full, resumes once it has drained to half, and loses nothing", async () => {
+    Object.assign(politeLog, { pauses: 0, resumes: 0, sent: 0, outcomes: new Map() });
+    held = [];
+    got = [];
+    const registry = new Registry();
+    for (const d of [polite, gate] as AnyNodeDefinition[]) registry.registerNode(d);
+    const compiled = compileFlow(
+      {
+        format: FLOW_FORMAT,
+        id: "p",
+        nodes: [
+          { id: "src", type: "polite", config: { count: COUNT }, wires: [["sink"]] },
+          { id: "sink", type: "gate", queue: { size: SIZE, policy: "block" } },
+        ],
+      },
+      { registry, env: {} },
+    );
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+    engine = new Engine({ store: openStore({ memory: true }), log: pino({ level: "silent" }), http: new RouteTable(), ws: new MemoryWsHub(), freeze: true });
+    await engine.deploy(compiled.flow, diffFlows(undefined, compiled.flow));
+    const stat = (id: string) => engine!.stats().find((s) => s.nodeId === id)!;
+    await engine.trigger("p", "src");
+    await turn();
+
+    // One message in the sink, the queue full, and the one that found it full waits in the source's outbox:
+    // the source saw the signal and stopped there.
+    expect(got).toEqual([0]);
+    expect(stat("sink").queued).toBe(SIZE);
+    expect(stat("src").held).toBe(1);
+    expect(politeLog).toMatchObject({ sent: SIZE + 2, pauses: 1, resumes: 0 });
+
+    // Finishing messages makes room; the held one moves in, and the source stays paused until the queue is
+    // down to half its size.
+    let maxHeld = 0;
+    let maxQueued = 0;
+    while (got.length < SIZE / 2 + 1) {
+      held.shift()!();
+      await turn();
+      maxHeld = Math.max(maxHeld, stat("src").held ?? 0);
+      maxQueued = Math.max(maxQueued, stat("sink").queued);
+      if (stat("sink").queued > SIZE / 2) expect(politeLog.resumes).toBe(0);
+    }
+
+    // Then it runs to the end, pausing and resuming as the queue fills and drains.
+    for (const end = Date.now() + 5_000; politeLog.outcomes.size < COUNT && Date.now() < end; ) {
+      held.shift()?.();
+      await turn();
+      maxHeld = Math.max(maxHeld, stat("src").held ?? 0);
+      maxQueued = Math.max(maxQueued, stat("sink").queued);
+    }
+    await politeDone;
+    expect(got).toEqual(Array.from({ length: COUNT }, (_, i) => i));
+    expect([...politeLog.outcomes.values()].every((o) => o === "ack")).toBe(true);
+    expect(politeLog.outcomes.size).toBe(COUNT);
+    expect(politeLog.sent).toBe(COUNT);
+    expect(politeLog.pauses).toBeGreaterThan(1);
+    expect(politeLog.resumes).toBe(politeLog.pauses);
+    // What waited was never more than one message, and the queue never grew past its size.
+    expect(maxHeld).toBeLessThanOrEqual(1);
+    expect(maxQueued).toBeLessThanOrEqual(SIZE);
+    expect(stat("sink").dropped).toBe(0);
+  });
+});

@@ -1,5 +1,5 @@
 import { Cron } from "croner";
-import type { HttpRouter, NodeTimers, TimerHandle, WsEndpoint, WsHub } from "./types.js";
+import type { HttpRouter, JobGate, NodeTimers, TimerHandle, WsEndpoint, WsHub } from "./types.js";
 
 /**
  * Everything a node instance opened through its handle (timers, routes,
@@ -21,6 +21,13 @@ export class OwnedResources {
     return () => {
       if (this.releases.delete(release)) release();
     };
+  }
+
+  /** The job gate for this owner: its waits end when the owner closes. */
+  jobs(gate: JobGate): JobGate {
+    const closing = new AbortController();
+    this.own(() => closing.abort());
+    return { run: (job, slot, work, options) => gate.run(job, slot, work, { signal: options?.signal ?? closing.signal }) };
   }
 
   releaseAll(): void {

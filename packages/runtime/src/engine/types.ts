@@ -146,6 +146,29 @@ export interface DeadLetterInit {
   size?: number;
 }
 
+/** How a gated job went: run here, already done by some runtime for this slot, or left to the runtime holding it. */
+export type JobOutcome = "ran" | "already-done" | "elsewhere";
+
+/** What a job's work learns: the slot it runs for and the last slot the cluster completed (null: never). */
+export interface JobRun {
+  slot: number;
+  lastRun: number | null;
+}
+
+/**
+ * Once-per-cluster jobs. Alone, a runtime runs every job itself; several runtimes over one
+ * PostgreSQL store run each slot of a job once, on the runtime holding the job's lock, and a
+ * runtime takes over (and runs the slot its holder left unfinished) when the holder dies.
+ */
+export interface JobGate {
+  /**
+   * Runs `work` for `slot` (a schedule time, ms) unless the job is done for it; the slot counts as done once
+   * `work` resolves. A runtime that does not hold the job waits until the slot is done, a newer slot is asked
+   * for, or `signal` aborts (a node's gate aborts when the node closes).
+   */
+  run(job: string, slot: number, work: (run: JobRun) => Promise<void>, options?: { signal?: AbortSignal }): Promise<JobOutcome>;
+}
+
 /** The handle a node gets from the runtime: everything it may touch. */
 export interface NodeHandle {
   readonly id: string;
@@ -178,6 +201,8 @@ export interface NodeHandle {
   /** Resolves when everything this node sent (from a source or its input handler) was accepted downstream. */
   whenSent(): Promise<void>;
   readonly timers: NodeTimers;
+  /** Scheduled work that must run once per cluster (nightly jobs, retention): see JobGate. */
+  readonly jobs: JobGate;
   readonly store: Store;
   /** Context kept in the store, scoped to this node; survives restarts. */
   readonly context: NodeContext;

@@ -6,6 +6,7 @@ export { migrateFlow, MIGRATIONS, LEGACY_FORMAT, type Migration, type MigrationR
 export { interpolateString, interpolateDeep, envReferences, lookupEnv, escapePointer, type InterpolationContext, type EnvReference } from "./interpolate.js";
 export { validateDocumentShape, validateConfig, connectionFields, type ConnectionField, type Problem } from "./validate.js";
 export { compileFlow, formatIssue, type CompileOptions, type CompileResult } from "./compile.js";
+export { crossFlowProblems, type FlowNodesLookup } from "./cross-flow.js";
 export { diffFlows, diffDocuments } from "./diff.js";
 export { redactSecrets, restoreRedactedSecrets, literalSecretWarnings, secretFields, REDACTED } from "./secrets.js";
 export { parseFlowText, loadFlowFile, writeFlowFileAtomic, type ParseResult } from "./load.js";

@@ -3,6 +3,7 @@ import addFormatsModule from "ajv-formats";
 import type { TObject } from "@sinclair/typebox";
 import { CONNECTION_KEYWORD } from "../registry/define.js";
 import { describeAjvErrors } from "./ajv-issues.js";
+import { ValidatorCache } from "./validator-cache.js";
 import { escapePointer } from "./interpolate.js";
 import { FlowDocumentSchema } from "./schema.js";
 
@@ -17,25 +18,40 @@ type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
 
 // `verbose` keeps the failing schema on each error, which the messages use to list a union's allowed values.
-const documentAjv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const documentValidator = documentAjv.compile(FlowDocumentSchema);
+// Validators here run at deploy, not per message: ajv's optimising pass would triple the compile time (start-up) for no gain.
+// Both kinds of validator come from a ValidatorCache: compiled once, then read from disk at later starts.
+const DOCUMENT_OPTIONS = { allErrors: true, strict: false, verbose: true } as const;
+let documentValidator: ValidateFunction | undefined;
 
 /** The document's own shape (format 1 schema), every violation at once. Node configs are checked separately. */
 export function validateDocumentShape(doc: unknown): Problem[] {
+  documentValidator ??= new ValidatorCache(
+    () => new Ajv({ ...DOCUMENT_OPTIONS, code: { optimize: false, source: true } }),
+    JSON.stringify({ ...DOCUMENT_OPTIONS, optimize: false }),
+  ).validator(FlowDocumentSchema);
   return documentValidator(doc) ? [] : describeAjvErrors(documentValidator.errors ?? [], doc);
 }
 
 // Configs get their schema defaults filled in (useDefaults), and `${ENV}` strings
 // become the declared number or boolean (coerceTypes): env values are always strings.
-const configAjv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: true, verbose: true });
-addFormats(configAjv);
-// Keyed by the schema object, so a definition is compiled once and dropped with its registry.
+const CONFIG_OPTIONS = { allErrors: true, strict: false, useDefaults: true, coerceTypes: true, verbose: true } as const;
+// The cache and its ajv are made on first use: a start whose validators are all cached never compiles.
+let configCache: ValidatorCache | undefined;
+function cache(): ValidatorCache {
+  configCache ??= new ValidatorCache(() => {
+    const ajv = new Ajv({ ...CONFIG_OPTIONS, code: { optimize: false, source: true } });
+    addFormats(ajv);
+    return ajv;
+  }, JSON.stringify({ ...CONFIG_OPTIONS, formats: "ajv-formats", optimize: false }));
+  return configCache;
+}
+// Keyed by the schema object, so a definition is compiled once and dropped with its registry; across starts the cache keeps the code.
 const validators = new WeakMap<TObject, ValidateFunction>();
 
 function validatorFor(schema: TObject): ValidateFunction {
   let v = validators.get(schema);
   if (!v) {
-    v = configAjv.compile(schema);
+    v = cache().validator(schema);
     validators.set(schema, v);
   }
   return v;

@@ -1,14 +1,15 @@
 import { readFile, readdir, unlink, mkdir } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { watch, type FSWatcher } from "chokidar";
 import type { Engine } from "../engine/engine.js";
 import type { Registry } from "../registry/registry.js";
-import type { Store } from "../store/types.js";
+import { RevisionConflictError, type Store } from "../store/types.js";
 import type { FlowDetail, FlowSummary, RevisionDetail, RevisionDiff, RevisionSummary, RuntimeEvent, ValidateResult } from "../api/types.js";
 import type { CompiledFlow } from "../flow/compiled.js";
 import type { FlowDocument, FlowIssue } from "../flow/types.js";
-import { compileFlow, diffDocuments, diffFlows, formatIssue, parseFlowText, redactSecrets, restoreRedactedSecrets, writeFlowFileAtomic } from "../flow/index.js";
+import { compileFlow, crossFlowProblems, diffDocuments, diffFlows, formatIssue, parseFlowText, redactSecrets, restoreRedactedSecrets, writeFlowFileAtomic } from "../flow/index.js";
 import type { DeployInput, DeployOutcome, FlowManagerApi } from "./types.js";
 
 export interface FlowManagerOptions {
@@ -35,6 +36,8 @@ interface ManagedFlow {
 export class FlowManager implements FlowManagerApi {
   private readonly flows = new Map<string, ManagedFlow>();
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Flows found on disk at startup that have not started yet: id → node ids. */
+  private readonly pending = new Map<string, ReadonlyMap<string, { takesInput: boolean }>>();
   private watcher: FSWatcher | null = null;
   private readonly flowsDir: string;
 
@@ -49,7 +52,10 @@ export class FlowManager implements FlowManagerApi {
   async loadAll(): Promise<void> {
     await mkdir(this.flowsDir, { recursive: true });
     const files = (await readdir(this.flowsDir)).filter(isFlowFileName).sort();
+    // Flows start one by one: a link into a flow that starts later is checked against its file.
+    for (const f of files) await this.notePending(join(this.flowsDir, f));
     for (const f of files) await this.loadFile(join(this.flowsDir, f), "startup");
+    this.pending.clear();
   }
 
   list(): FlowSummary[] {
@@ -98,15 +104,14 @@ export class FlowManager implements FlowManagerApi {
     });
   }
 
-  revisions(flowId: string): RevisionSummary[] {
-    return this.options.store.revisions
-      .list(flowId)
+  async revisions(flowId: string): Promise<RevisionSummary[]> {
+    return (await this.options.store.revisions.list(flowId))
       .map((r) => ({ flowId: r.flowId, revision: r.revision, hash: r.hash, time: new Date(r.time).toISOString(), author: r.author, message: r.message }))
       .sort((a, b) => b.revision - a.revision);
   }
 
-  revision(flowId: string, revision: number): RevisionDetail | undefined {
-    const r = this.options.store.revisions.get(flowId, revision);
+  async revision(flowId: string, revision: number): Promise<RevisionDetail | undefined> {
+    const r = await this.options.store.revisions.get(flowId, revision);
     if (!r) return undefined;
     return {
       flowId,
@@ -119,18 +124,17 @@ export class FlowManager implements FlowManagerApi {
     };
   }
 
-  diff(flowId: string, from: number, to?: number): RevisionDiff | undefined {
+  async diff(flowId: string, from: number, to?: number): Promise<RevisionDiff | undefined> {
     const target = to ?? this.flows.get(flowId)?.revision;
     if (target === undefined) return undefined;
-    const a = this.options.store.revisions.get(flowId, from);
-    const b = this.options.store.revisions.get(flowId, target);
+    const [a, b] = await Promise.all([this.options.store.revisions.get(flowId, from), this.options.store.revisions.get(flowId, target)]);
     if (!a || !b) return undefined;
     return { from, to: target, diff: diffDocuments(a.document as FlowDocument, b.document as FlowDocument) };
   }
 
-  rollback(flowId: string, revision: number, options: { expectedRevision?: number; author?: string } = {}): Promise<DeployOutcome> {
-    const r = this.options.store.revisions.get(flowId, revision);
-    if (!r) return Promise.resolve({ ok: false, kind: "not-found" });
+  async rollback(flowId: string, revision: number, options: { expectedRevision?: number; author?: string } = {}): Promise<DeployOutcome> {
+    const r = await this.options.store.revisions.get(flowId, revision);
+    if (!r) return { ok: false, kind: "not-found" };
     return this.deploy({
       flowId,
       flow: r.document,
@@ -218,7 +222,7 @@ export class FlowManager implements FlowManagerApi {
 
   /** At startup an invalid file leaves the last accepted revision running, if the store has one. */
   private async runLastGoodRevision(managed: ManagedFlow): Promise<void> {
-    const last = this.options.store.revisions.latest(managed.id);
+    const last = await this.options.store.revisions.latest(managed.id);
     if (!last) return;
     const result = this.compile(managed.id, last.document, managed.file);
     if (!result.ok) return;
@@ -262,19 +266,29 @@ export class FlowManager implements FlowManagerApi {
     managed.file = target;
     this.flows.set(next.id, managed);
 
-    const latest = this.options.store.revisions.latest(next.id);
+    const latest = await this.options.store.revisions.latest(next.id);
     if (latest && latest.hash === next.hash) {
       managed.revision = latest.revision;
     } else {
-      const record = this.options.store.revisions.add({
-        flowId: next.id,
-        hash: next.hash,
-        time: Date.now(),
-        author: input.author ?? (source === "api" ? "api" : source),
-        message: input.message ?? "",
-        document: next.document,
-      });
-      managed.revision = record.revision;
+      const wanted = (latest?.revision ?? 0) + 1;
+      try {
+        const record = await this.options.store.revisions.add({
+          flowId: next.id,
+          revision: wanted,
+          hash: next.hash,
+          time: Date.now(),
+          author: input.author ?? (source === "api" ? "api" : source),
+          message: input.message ?? "",
+          document: next.document,
+        });
+        managed.revision = record.revision;
+      } catch (err) {
+        // Another runtime on the same database recorded this number first: its deploy won the race.
+        if (!(err instanceof RevisionConflictError)) throw err;
+        const current = (await this.options.store.revisions.latest(next.id))?.revision ?? wanted;
+        this.options.log.warn({ flow: next.id, revision: wanted }, `${next.id}: ${err.message}`);
+        return { ok: false, kind: "conflict", currentRevision: current };
+      }
     }
     // API deploys write the file (the source of truth); the watcher then sees an unchanged hash.
     if (source === "api") await writeFlowFileAtomic(target, next.document);
@@ -301,7 +315,46 @@ export class FlowManager implements FlowManagerApi {
     if (result.ok && result.flow.id !== flowId) {
       return { ok: false, errors: [{ file, flowId, pointer: "/id", message: `must be "${flowId}" (the flow being deployed), got "${result.flow.id}"` }] };
     }
+    if (result.ok) {
+      const links = crossFlowProblems(result.flow, (id) => this.nodesOf(id));
+      if (links.length > 0) return { ok: false, errors: links };
+    }
     return result;
+  }
+
+  /**
+   * Node ids of a flow a link points into: a running flow, one whose file is
+   * about to start, or one whose file (`<id>.json`) is in the flows folder but
+   * not running (two new files that link to each other, each loaded first).
+   */
+  private nodesOf(flowId: string): ReadonlyMap<string, { takesInput: boolean }> | undefined {
+    const running = this.flows.get(flowId)?.running;
+    if (running) return new Map(running.nodes.map((n) => [n.id, { takesInput: n.definition.inputs > 0 }]));
+    const pending = this.pending.get(flowId);
+    if (pending) return pending;
+    const file = join(this.flowsDir, `${flowId}.json`);
+    if (!/^[\w.-]+$/.test(flowId) || !existsSync(file)) return undefined;
+    const onDisk = this.fileNodes(readFileSync(file, "utf8"), file);
+    return onDisk?.id === flowId ? onDisk.nodes : undefined;
+  }
+
+  /** A flow file's id and node ids (and whether each takes input), or undefined when it does not parse. */
+  private fileNodes(text: string, path: string): { id: string; nodes: Map<string, { takesInput: boolean }> } | undefined {
+    const parsed = parseFlowText(text, path);
+    if (!parsed.ok) return undefined;
+    const doc = parsed.value as { id?: unknown; nodes?: { id?: unknown; type?: unknown }[] };
+    const id = typeof doc.id === "string" && doc.id ? doc.id : basename(path, ".json");
+    const nodes = new Map<string, { takesInput: boolean }>();
+    for (const n of Array.isArray(doc.nodes) ? doc.nodes : []) {
+      if (typeof n.id === "string") nodes.set(n.id, { takesInput: typeof n.type !== "string" || (this.options.registry.node(n.type)?.inputs ?? 1) > 0 });
+    }
+    return { id, nodes };
+  }
+
+  /** Reads a flow file's id and node ids ahead of startup (a file that can't be read is reported when it loads). */
+  private async notePending(path: string): Promise<void> {
+    const found = this.fileNodes(await readFile(path, "utf8").catch(() => ""), path);
+    if (found) this.pending.set(found.id, found.nodes);
   }
 
   private redact(doc: FlowDocument): FlowDocument {

@@ -36,9 +36,9 @@ export interface FlowManagerApi {
   deploy(input: DeployInput): Promise<DeployOutcome>;
   validate(flowId: string, flow: unknown): ValidateResult;
   remove(flowId: string, expectedRevision?: number): Promise<{ ok: true } | { ok: false; kind: "conflict"; currentRevision: number } | { ok: false; kind: "not-found" }>;
-  revisions(flowId: string): RevisionSummary[];
-  revision(flowId: string, revision: number): RevisionDetail | undefined;
-  diff(flowId: string, from: number, to?: number): RevisionDiff | undefined;
+  revisions(flowId: string): Promise<RevisionSummary[]>;
+  revision(flowId: string, revision: number): Promise<RevisionDetail | undefined>;
+  diff(flowId: string, from: number, to?: number): Promise<RevisionDiff | undefined>;
   rollback(flowId: string, revision: number, options?: { expectedRevision?: number; author?: string }): Promise<DeployOutcome>;
   /** Starts watching the flows folder; edits on disk deploy like API deploys (or are refused and logged). */
   watch(): Promise<void>;

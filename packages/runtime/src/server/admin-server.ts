@@ -8,7 +8,8 @@ import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.js";
 import type { Registry } from "../registry/registry.js";
 import type { FlowManagerApi, DeployOutcome } from "../manager/types.js";
-import type { Health } from "../api/types.js";
+import type { Health, HealthCluster } from "../api/types.js";
+import type { ClusterView } from "../cluster/types.js";
 import { flowFileJsonSchema } from "../flow/index.js";
 import type { AdminAuth } from "./auth.js";
 import { bearerFromProtocols, type EventHub } from "./events.js";
@@ -17,6 +18,8 @@ import type { RuntimeMetrics } from "./metrics.js";
 import { eventLoopDelay } from "../engine/stall-monitor.js";
 import { openApiDocument, type RouteDoc } from "./openapi.js";
 import { editorAssets } from "./editor-assets.js";
+import { contextRoutes } from "./context-api.js";
+import { flowFileRoutes } from "./flow-files-api.js";
 
 export interface AdminServerOptions {
   host: string;
@@ -34,6 +37,9 @@ export interface AdminServerOptions {
   editorDir?: string;
   version?: string;
   isReady(): boolean;
+  /** The store backend, and with PostgreSQL the cluster this runtime belongs to (for /api/health). */
+  backend?: "sqlite" | "postgresql";
+  cluster?: { instance: string; view(): Promise<ClusterView> };
 }
 
 export interface AdminServer {
@@ -43,6 +49,21 @@ export interface AdminServer {
 }
 
 type Handler = (req: Request, res: Response) => void | Promise<void>;
+
+/** The cluster part of /api/health: peers and lock holders by instance id (hosts and pids are for /metrics, behind the token). */
+async function clusterHealth(cluster: AdminServerOptions["cluster"]): Promise<HealthCluster | undefined> {
+  if (!cluster) return undefined;
+  try {
+    const v = await cluster.view();
+    return {
+      instance: v.instance,
+      peers: v.peers.map((p) => ({ instance: p.instance, lastSeenSecondsAgo: p.ageSeconds })),
+      locks: v.locks.map((l) => ({ job: l.job, holder: l.holder, lastRun: l.lastRun, runs: l.runs })),
+    };
+  } catch (err) {
+    return { instance: cluster.instance, peers: [], locks: [], error: `the cluster's database did not answer: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
 
 /** The token of `Authorization: Bearer …` only: a token in the URL ends up in logs and browser history. */
 function bearer(req: IncomingMessage): string | undefined {
@@ -94,13 +115,22 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
     }
   };
 
-  const health = (): Health => {
+  const health = async (): Promise<Health> => {
     const flows = o.manager.list().map((f) => ({ id: f.id, state: f.state }));
-    return { status: flows.some((f) => f.state === "failed") ? "degraded" : "ok", uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), flows, eventLoop: eventLoopDelay() };
+    const cluster = await clusterHealth(o.cluster);
+    const degraded = flows.some((f) => f.state === "failed") || cluster?.error !== undefined;
+    return {
+      status: degraded ? "degraded" : "ok",
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      flows,
+      eventLoop: eventLoopDelay(),
+      ...(o.backend ? { backend: o.backend } : {}),
+      ...(cluster ? { cluster } : {}),
+    };
   };
 
   const routes: (RouteDoc & { handler: Handler })[] = [
-    { method: "get", path: "/api/health", summary: "Liveness and flow states", responses: { 200: "Health" }, open: true, handler: (_q, r) => void r.json(health()) },
+    { method: "get", path: "/api/health", summary: "Liveness and flow states", responses: { 200: "Health" }, open: true, handler: async (_q, r) => void r.json(await health()) },
     {
       method: "get",
       path: "/api/ready",
@@ -176,15 +206,15 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       path: "/api/flows/:id/revisions",
       summary: "Revisions of a flow, newest first",
       responses: { 200: "RevisionSummary[]" },
-      handler: (q, r) => void r.json(o.manager.revisions(String(q.params.id))),
+      handler: async (q, r) => void r.json(await o.manager.revisions(String(q.params.id))),
     },
     {
       method: "get",
       path: "/api/flows/:id/revisions/:rev",
       summary: "One revision with its document",
       responses: { 200: "RevisionDetail", 404: "no such revision" },
-      handler: (q, r) => {
-        const detail = o.manager.revision(String(q.params.id), Number(q.params.rev));
+      handler: async (q, r) => {
+        const detail = await o.manager.revision(String(q.params.id), Number(q.params.rev));
         if (!detail) return void r.status(404).json({ error: "not found", message: `no revision ${String(q.params.rev)} of ${String(q.params.id)}` });
         r.json(detail);
       },
@@ -195,11 +225,11 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       summary: "Diff two revisions (to defaults to the running one)",
       query: ["from", "to"],
       responses: { 200: "RevisionDiff", 400: "bad parameters", 404: "no such revision" },
-      handler: (q, r) => {
+      handler: async (q, r) => {
         const from = revisionParam(q.query.from);
         const to = revisionParam(q.query.to);
         if (from === undefined || Number.isNaN(from) || Number.isNaN(to)) return void r.status(400).json({ error: "bad request", message: "from (and optional to) must be revision numbers" });
-        const diff = o.manager.diff(String(q.params.id), from, to);
+        const diff = await o.manager.diff(String(q.params.id), from, to);
         if (!diff) return void r.status(404).json({ error: "not found", message: "no such revision" });
         r.json(diff);
       },
@@ -237,12 +267,13 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       summary: "Messages refused at ingress or whose handling failed, newest first",
       query: ["flow", "limit"],
       responses: { 200: "{ total, deadLetters: DeadLetter[] }", 400: "bad limit" },
-      handler: (q, r) => {
+      handler: async (q, r) => {
         const flowId = typeof q.query.flow === "string" && q.query.flow !== "" ? q.query.flow : undefined;
         const limit = q.query.limit === undefined ? 100 : Number(q.query.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return void r.status(400).json({ error: "bad request", message: "limit must be a whole number from 1 to 10000" });
         const letters = o.engine.store.deadLetters;
-        r.json({ total: letters.count(flowId), deadLetters: letters.list({ flowId, limit }) });
+        const [total, deadLetters] = await Promise.all([letters.count(flowId), letters.list({ flowId, limit })]);
+        r.json({ total, deadLetters });
       },
     },
     {
@@ -251,11 +282,13 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       summary: "Delete dead letters (of one flow with ?flow=)",
       query: ["flow"],
       responses: { 200: "{ deleted }" },
-      handler: (q, r) => {
+      handler: async (q, r) => {
         const flowId = typeof q.query.flow === "string" && q.query.flow !== "" ? q.query.flow : undefined;
-        r.json({ deleted: o.engine.store.deadLetters.clear(flowId) });
+        r.json({ deleted: await o.engine.store.deadLetters.clear(flowId) });
       },
     },
+    ...contextRoutes(() => o.engine.store),
+    ...flowFileRoutes(() => o.engine),
     { method: "get", path: "/api/schema/flow.json", summary: "JSON Schema of flow files", responses: { 200: "JSON Schema" }, open: true, handler: (_q, r) => void r.json(flowFileJsonSchema()) },
     {
       method: "post",

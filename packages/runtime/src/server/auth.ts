@@ -22,6 +22,14 @@ export function hashPassword(password: string): string {
   return `scrypt$${N}$${R}$${P}$${salt.toString("base64")}$${hash.toString("base64")}`;
 }
 
+/**
+ * A hash in `hashPassword`'s format that no password matches (its hash is random bytes): checking a
+ * password against it costs what a real check costs, without spending a scrypt run to make it.
+ */
+export function unmatchableHash(): string {
+  return `scrypt$${N}$${R}$${P}$${randomBytes(16).toString("base64")}$${randomBytes(32).toString("base64")}`;
+}
+
 export function verifyPassword(password: string, stored: string): boolean {
   const parts = stored.split("$");
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
@@ -93,4 +101,4 @@ export class AdminAuth {
   }
 }
 
-const DUMMY_HASH = hashPassword(randomBytes(8).toString("hex"));
+const DUMMY_HASH = unmatchableHash();

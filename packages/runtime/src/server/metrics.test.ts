@@ -5,7 +5,7 @@ import type { ConnectionStats, NodeStats } from "../engine/engine.js";
 import { createMetrics } from "./metrics.js";
 
 let store: Store | undefined;
-afterEach(() => store?.close());
+afterEach(async () => store?.close());
 
 const node = (nodeId: string, counts: Partial<NodeStats>): NodeStats => ({
   flowId: "hp",
@@ -30,8 +30,8 @@ describe("metrics", () => {
       { flowId: "hp", connectionId: "broker", type: "mqtt-broker", health: { status: "down", detail: "reconnecting", reconnects: 7 } },
       { flowId: "hp", connectionId: "influx", type: "influxdb", health: { status: "up", detail: "answers" } },
     ];
-    const metrics = createMetrics(() => stats, { outboxes: () => store!.outbox.summary(), connections: async () => connections });
-    store.outbox.push("influx:hp/w", ["a", "b", "c"]);
+    const metrics = createMetrics(() => stats, { outboxes: async () => await store!.outbox.summary(), connections: async () => connections });
+    await store.outbox.push("influx:hp/w", ["a", "b", "c"]);
 
     const text = await metrics.registry.metrics();
     expect(text).toContain('wattflow_node_rejected_total{flow="hp",node="in",type="t"} 2');
@@ -47,7 +47,7 @@ describe("metrics", () => {
     expect(text).not.toContain('wattflow_connection_reconnects_total{flow="hp",connection="influx"');
 
     // Emptied outboxes and recovered connections leave no stale samples behind.
-    store.outbox.ack("influx:hp/w", store.outbox.peek("influx:hp/w", 10).at(-1)!.id);
+    await store.outbox.ack("influx:hp/w", (await store.outbox.peek("influx:hp/w", 10)).at(-1)!.id);
     connections = [{ ...connections[0]!, health: { status: "up", detail: "connected", reconnects: 8 } }];
     // Samples are refreshed on their own interval: poll, with a deadline, until the stale one is gone.
     let after = await metrics.registry.metrics();

@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { ConnectionStats, NodeStats } from "../engine/engine.js";
 import type { OutboxSummary } from "../store/types.js";
 import { eventLoopMetrics } from "./event-loop-metrics.js";
+import type { ClusterView } from "../cluster/types.js";
 
 export interface RuntimeMetrics {
   registry: Registry;
@@ -11,9 +12,13 @@ export interface RuntimeMetrics {
 /** What a scrape reads besides the node counters; each is asked once per scrape. */
 export interface MetricsSources {
   /** The store's outboxes (depth and oldest item). */
-  outboxes?: () => OutboxSummary[];
+  outboxes?: () => Promise<OutboxSummary[]>;
   /** Health of the flows' shared connections. */
   connections?: () => Promise<ConnectionStats[]>;
+  /** The store backend, shown as `wattflow_store_backend{backend}`. */
+  backend?: "sqlite" | "postgresql";
+  /** With a PostgreSQL store: live peers and lock holders. */
+  cluster?: () => Promise<ClusterView>;
 }
 
 /** Prometheus metrics read from the engine's counters at scrape time, so the hot path pays nothing. */
@@ -71,15 +76,22 @@ export function createMetrics(stats: () => NodeStats[], sources: MetricsSources 
   eventLoopMetrics(registry);
   if (sources.outboxes) outboxMetrics(registry, sources.outboxes);
   if (sources.connections) connectionMetrics(registry, sources.connections);
+  if (sources.backend) {
+    new Gauge({ name: "wattflow_store_backend", help: "1 for the store backend this runtime uses", labelNames: ["backend"] as const, registers: [registry] }).set(
+      { backend: sources.backend },
+      1,
+    );
+  }
+  if (sources.cluster) clusterMetrics(registry, sources.cluster);
   const deploys = new Counter({ name: "wattflow_deploys_total", help: "Flow deploys by outcome", labelNames: ["flow", "outcome"] as const, registers: [registry] });
   return { registry, deploys };
 }
 
 /** Depth and age of every outbox; both gauges share one read of the store per scrape. */
-function outboxMetrics(registry: Registry, outboxes: () => OutboxSummary[]): void {
-  let read: { at: number; rows: OutboxSummary[] } | null = null;
+function outboxMetrics(registry: Registry, outboxes: () => Promise<OutboxSummary[]>): void {
+  let read: { at: number; rows: Promise<OutboxSummary[]> } | null = null;
   // Both gauges are collected within one scrape: read the store once for them.
-  const rows = (): OutboxSummary[] => {
+  const rows = (): Promise<OutboxSummary[]> => {
     const now = Date.now();
     if (!read || now - read.at > 100) read = { at: now, rows: outboxes() };
     return read.rows;
@@ -89,9 +101,10 @@ function outboxMetrics(registry: Registry, outboxes: () => OutboxSummary[]): voi
     help: "Items waiting in a store outbox (points for an InfluxDB writer whose server is away)",
     labelNames: ["outbox"] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const all = await rows();
       this.reset();
-      for (const o of rows()) this.set({ outbox: o.name }, o.size);
+      for (const o of all) this.set({ outbox: o.name }, o.size);
     },
   });
   new Gauge({
@@ -99,10 +112,63 @@ function outboxMetrics(registry: Registry, outboxes: () => OutboxSummary[]): voi
     help: "Age of the oldest item in a store outbox",
     labelNames: ["outbox"] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const all = await rows();
       this.reset();
       const now = Date.now();
-      for (const o of rows()) this.set({ outbox: o.name }, Math.max(0, (now - o.oldest) / 1000));
+      for (const o of all) this.set({ outbox: o.name }, Math.max(0, (now - o.oldest) / 1000));
+    },
+  });
+}
+
+function clusterMetrics(registry: Registry, view: () => Promise<ClusterView>): void {
+  let asked: { at: number; view: Promise<ClusterView> } | null = null;
+  // The gauges of one scrape share one look at the database.
+  const current = (): Promise<ClusterView> => {
+    const now = Date.now();
+    // A database that does not answer leaves the cluster gauges empty rather than failing the whole scrape.
+    if (!asked || now - asked.at > 100) asked = { at: now, view: view().catch(() => ({ backend: "postgresql" as const, instance: "", peers: [], locks: [] })) };
+    return asked.view;
+  };
+  new Gauge({
+    name: "wattflow_cluster_peer_last_seen_seconds",
+    help: "Seconds since each live runtime of the cluster (this one included) wrote its heartbeat",
+    labelNames: ["instance", "host", "pid"] as const,
+    registers: [registry],
+    async collect() {
+      const v = await current();
+      this.reset();
+      for (const p of v.peers) this.set({ instance: p.instance, host: p.host, pid: String(p.pid) }, p.ageSeconds);
+    },
+  });
+  new Gauge({
+    name: "wattflow_cluster_peers",
+    help: "Live runtimes in the cluster (heartbeat within 3 periods)",
+    registers: [registry],
+    async collect() {
+      this.set((await current()).peers.length);
+    },
+  });
+  new Gauge({
+    name: "wattflow_cluster_job_holder",
+    help: "1 for the runtime holding a once-per-cluster job's lock (holder=\"\" while none does)",
+    labelNames: ["job", "holder"] as const,
+    registers: [registry],
+    async collect() {
+      const v = await current();
+      this.reset();
+      for (const l of v.locks) this.set({ job: l.job, holder: l.holder ?? "" }, 1);
+    },
+  });
+  new Gauge({
+    name: "wattflow_cluster_job_runs",
+    help: "Slots of a once-per-cluster job the cluster completed, on any runtime",
+    labelNames: ["job"] as const,
+    registers: [registry],
+    async collect() {
+      const v = await current();
+      this.reset();
+      for (const l of v.locks) this.set({ job: l.job }, l.runs);
     },
   });
 }

@@ -25,6 +25,10 @@ let clientCounter = 0;
  */
 export class SocketHub implements WsHub {
   private readonly endpoints = new Map<string, Endpoint>();
+  /** Sends each broadcast to the other runtimes too (set when runtimes share a cluster). */
+  private relay: ((path: string, text: string) => void) | null = null;
+  /** Each endpoint's broadcast to this runtime's clients only, for what peers relay here. */
+  private readonly localBroadcasts = new Map<string, (text: string) => number>();
 
   constructor(
     server: Server,
@@ -46,9 +50,29 @@ export class SocketHub implements WsHub {
 
   endpoint(path: string, options: { heartbeatMs?: number; maxBufferedBytes?: number } = {}): Endpoint {
     if (this.endpoints.has(path)) throw new Error(`WebSocket path ${path} is already served by another node`);
-    const endpoint = createEndpoint(path, options.heartbeatMs ?? 30_000, options.maxBufferedBytes ?? 1_000_000, this.log, () => this.endpoints.delete(path));
+    const endpoint = createEndpoint(path, options.heartbeatMs ?? 30_000, options.maxBufferedBytes ?? 1_000_000, this.log, () => {
+      this.endpoints.delete(path);
+      this.localBroadcasts.delete(path);
+    });
+    const local = endpoint.broadcast.bind(endpoint);
+    this.localBroadcasts.set(path, (text) => local(text));
+    endpoint.broadcast = (data) => {
+      const text = typeof data === "string" ? data : JSON.stringify(data);
+      this.relay?.(path, text);
+      return local(text);
+    };
     this.endpoints.set(path, endpoint);
     return endpoint;
+  }
+
+  /** Relays every broadcast to the runtime's peers (cluster fan-out). */
+  setRelay(relay: (path: string, text: string) => void): void {
+    this.relay = relay;
+  }
+
+  /** A broadcast a peer relayed: to this runtime's clients of the path, if it serves it. */
+  deliverRelayed(path: string, text: string): number {
+    return this.localBroadcasts.get(path)?.(text) ?? 0;
   }
 
   stats(): EndpointStats[] {

@@ -56,11 +56,11 @@ export function sqliteDeadLetters(db: Database.Database, capacity: number = DEFA
   });
 
   return {
-    add: (letter) => addOne(letter),
-    list: (query: DeadLetterQuery = {}) =>
+    add: async (letter) => addOne(letter),
+    list: async (query: DeadLetterQuery = {}) =>
       ((query.flowId !== undefined ? listFlow.all(query.flowId, limitOf(query.limit)) : listAll.all(limitOf(query.limit))) as DeadLetterRow[]).map(toLetter),
-    count: (flowId) => ((flowId !== undefined ? countFlow.get(flowId) : countAll.get()) as { n: number }).n,
-    clear: (flowId) => (flowId !== undefined ? clearFlow.run(flowId) : clearAll.run()).changes,
+    count: async (flowId) => ((flowId !== undefined ? countFlow.get(flowId) : countAll.get()) as { n: number }).n,
+    clear: async (flowId) => (flowId !== undefined ? clearFlow.run(flowId) : clearAll.run()).changes,
   };
 }
 

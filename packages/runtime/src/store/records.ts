@@ -13,9 +13,9 @@ export const RECORDS_MIGRATION = `CREATE TABLE records (id INTEGER PRIMARY KEY A
    CREATE TABLE record_tags (name TEXT NOT NULL, value TEXT NOT NULL, record_id INTEGER NOT NULL, PRIMARY KEY(name, value, record_id)) WITHOUT ROWID;
    CREATE INDEX record_tags_record ON record_tags(record_id);`;
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 10_000;
-const FIELD_PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 10_000;
+export const FIELD_PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
 
 interface RecordRow {
   id: number;
@@ -36,14 +36,14 @@ const toRecord = (r: RecordRow): StoredRecord => ({
 });
 
 /** Canonical tag JSON (sorted keys), as series tags are kept. */
-function tagJson(tags: Tags | undefined): string {
+export function tagJson(tags: Tags | undefined): string {
   if (!tags) return "{}";
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(tags).sort()) sorted[k] = String(tags[k]);
   return JSON.stringify(sorted);
 }
 
-function checkRecord(r: NewRecord): string {
+export function checkRecord(r: NewRecord): string {
   const where = `collection "${String(r.collection).slice(0, 60)}"`;
   if (typeof r.collection !== "string" || r.collection.length === 0) throw new Error("a record needs a collection name");
   if (r.collection.length > STORE_LIMITS.collectionName) throw new Error(`${where}: the name is longer than ${STORE_LIMITS.collectionName} characters`);
@@ -61,11 +61,11 @@ function checkRecord(r: NewRecord): string {
 }
 
 /** `time:id` of the last record of a page, opaque to callers. */
-function encodeCursor(r: StoredRecord): string {
+export function encodeCursor(r: StoredRecord): string {
   return Buffer.from(`${r.time}:${r.id}`).toString("base64url");
 }
 
-function decodeCursor(cursor: string): { time: number; id: number } {
+export function decodeCursor(cursor: string): { time: number; id: number } {
   const m = /^(-?\d+):(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
   if (!m) throw new RecordQueryError(`cursor "${cursor.slice(0, 60)}" is not one this store gave out`);
   return { time: Number(m[1]), id: Number(m[2]) };
@@ -156,20 +156,20 @@ export function sqliteRecords(db: Database.Database): RecordStore {
   };
 
   return {
-    add: (records) => (records.length === 0 ? [] : addAll(records)),
-    get: (collection, key) => {
+    add: async (records) => (records.length === 0 ? [] : addAll(records)),
+    get: async (collection, key) => {
       const row = byKey.get(collection, key) as RecordRow | undefined;
       return row ? toRecord(row) : undefined;
     },
-    query,
-    remove: (collection, key) =>
+    query: async (q) => query(q),
+    remove: async (collection, key) =>
       db.transaction(() => {
         const row = byKey.get(collection, key) as RecordRow | undefined;
         if (!row) return false;
         removeById(row.id);
         return true;
       })(),
-    deleteOlderThan: (collection, before) =>
+    deleteOlderThan: async (collection, before) =>
       db.transaction(() => {
         const prefix = collection.endsWith("*");
         const match = prefix ? "substr(collection, 1, ?) = ?" : "collection = ?";

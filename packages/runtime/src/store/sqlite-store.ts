@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ContextViews } from "./context-views.js";
 import { DEAD_LETTERS_MIGRATION, sqliteDeadLetters } from "./dead-letters.js";
 import { RECORDS_MIGRATION, sqliteRecords } from "./records.js";
 import {
@@ -8,12 +9,15 @@ import {
   type Aggregate,
   type Bucket,
   type BucketQuery,
+  type ContextView,
   type OutboxItem,
   type OutboxSummary,
   type Point,
   type PointValue,
   type RangeQuery,
   type RevisionRecord,
+  RevisionConflictError,
+  type RollupSpec,
   type SeriesInfo,
   type Store,
   type Tags,
@@ -31,6 +35,8 @@ export interface StoreOptions {
   memory?: boolean;
   /** Dead letters kept (newest first); default 10,000. */
   deadLetterCapacity?: number;
+  /** A context write made through a view failed (default: a process warning). */
+  onContextError?: (err: Error) => void;
 }
 
 /** Schema steps by `user_version`; a new step is appended, never edited. */
@@ -56,7 +62,7 @@ interface SeriesRow {
 }
 
 /** Tag sets as canonical JSON (sorted keys), so the same tags always name the same series. */
-function tagKey(tags: Tags | undefined): string {
+export function tagKey(tags: Tags | undefined): string {
   if (!tags) return "{}";
   const keys = Object.keys(tags);
   if (keys.length === 0) return "{}";
@@ -67,12 +73,12 @@ function tagKey(tags: Tags | undefined): string {
 }
 
 /** A name fit for an error message: long ones are cut, with their length said. */
-function shown(text: string): string {
+export function shown(text: string): string {
   return text.length <= 80 ? `"${text}"` : `"${text.slice(0, 60)}…" (${text.length} characters)`;
 }
 
 /** Refuses names no one should have to page through: they come from untrusted keys, not from a flow author. */
-function checkSeriesLimits(name: string, tags: Tags | undefined): void {
+export function checkSeriesLimits(name: string, tags: Tags | undefined): void {
   if (name.length === 0) throw new Error("a series name cannot be empty");
   if (name.length > STORE_LIMITS.seriesName) throw new Error(`series ${shown(name)}: the name is longer than ${STORE_LIMITS.seriesName} characters`);
   for (const k in tags) {
@@ -113,9 +119,14 @@ export function openStore(options: StoreOptions = {}): Store {
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   migrate(db);
-  return new SqliteStore(db, options.deadLetterCapacity);
+  return new SqliteStore(db, options.memory ? ":memory:" : path, options);
 }
 
+/**
+ * The embedded store. better-sqlite3 is synchronous: each method does its
+ * work before it returns and hands back a settled promise, so the async
+ * interface costs the hot path one promise per call, not a thread hop.
+ */
 class SqliteStore implements Store {
   /** name → tagKey → series */
   private readonly seriesByName = new Map<string, Map<string, SeriesRow>>();
@@ -126,12 +137,17 @@ class SqliteStore implements Store {
   private readonly stmts;
   readonly deadLetters: Store["deadLetters"];
   readonly records: Store["records"];
+  readonly backend = "sqlite" as const;
+  private readonly views: ContextViews;
 
   constructor(
     private readonly db: Db,
-    deadLetterCapacity?: number,
+    readonly location: string,
+    options: StoreOptions,
   ) {
-    this.deadLetters = sqliteDeadLetters(db, deadLetterCapacity);
+    this.views = new ContextViews(this.rawContext, options.onContextError);
+    this.context = this.views.context;
+    this.deadLetters = sqliteDeadLetters(db, options.deadLetterCapacity);
     this.records = sqliteRecords(db);
     this.stmts = {
       insertSeries: db.prepare("INSERT INTO series(name, tags) VALUES (?, ?)"),
@@ -142,7 +158,7 @@ class SqliteStore implements Store {
       latest: db.prepare("SELECT time, value FROM points WHERE series_id = ? ORDER BY time DESC LIMIT 1"),
       latestValue: db.prepare("SELECT time, value FROM point_values WHERE series_id = ? ORDER BY time DESC LIMIT 1"),
       revisionAdd: db.prepare(
-        "INSERT INTO revisions(flow_id, revision, hash, time, author, message, document) VALUES (?, (SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE flow_id = ?), ?, ?, ?, ?, ?) RETURNING revision",
+        "INSERT INTO revisions(flow_id, revision, hash, time, author, message, document) VALUES (?, COALESCE(?, (SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE flow_id = ?)), ?, ?, ?, ?, ?) RETURNING revision",
       ),
       revisionList: db.prepare("SELECT flow_id, revision, hash, time, author, message FROM revisions WHERE flow_id = ? ORDER BY revision"),
       revisionGet: db.prepare("SELECT * FROM revisions WHERE flow_id = ? AND revision = ?"),
@@ -151,6 +167,7 @@ class SqliteStore implements Store {
       ctxSet: db.prepare("INSERT OR REPLACE INTO context(scope, key, value) VALUES (?, ?, ?)"),
       ctxDelete: db.prepare("DELETE FROM context WHERE scope = ? AND key = ?"),
       ctxKeys: db.prepare("SELECT key FROM context WHERE scope = ? ORDER BY key"),
+      ctxEntries: db.prepare("SELECT key, value FROM context WHERE scope = ? ORDER BY key").raw(true),
       ctxClear: db.prepare("DELETE FROM context WHERE scope = ?"),
       outPush: db.prepare("INSERT INTO outbox(name, time, item) VALUES (?, ?, ?)"),
       outPeek: db.prepare("SELECT id, time, item FROM outbox WHERE name = ? ORDER BY id LIMIT ?"),
@@ -255,12 +272,12 @@ class SqliteStore implements Store {
     this.typedSeries.add(id);
   }
 
-  writePoints(points: readonly TypedPoint[]): void {
+  async writePoints(points: readonly TypedPoint[]): Promise<void> {
     if (points.length === 0) return;
     this.rolledBack(() => this.db.transaction(this.writeBatch)(points));
   }
 
-  latest(series: string, tags?: Tags): Point | undefined {
+  async latest(series: string, tags?: Tags): Promise<Point | undefined> {
     let best: Point | undefined;
     for (const s of this.matchingSeries(series, tags)) {
       const row = this.stmts.latest.get(s.id) as { time: number; value: number } | undefined;
@@ -269,7 +286,7 @@ class SqliteStore implements Store {
     return best;
   }
 
-  latestPerTagSet(series: string): Point[] {
+  async latestPerTagSet(series: string): Promise<Point[]> {
     const out: Point[] = [];
     for (const s of this.matchingSeries(series, undefined)) {
       const row = this.stmts.latest.get(s.id) as { time: number; value: number } | undefined;
@@ -278,7 +295,7 @@ class SqliteStore implements Store {
     return out;
   }
 
-  latestValue(series: string, tags?: Tags): TypedPoint | undefined {
+  async latestValue(series: string, tags?: Tags): Promise<TypedPoint | undefined> {
     let best: TypedPoint | undefined;
     for (const s of this.matchingSeries(series, tags)) {
       const num = this.stmts.latest.get(s.id) as { time: number; value: number } | undefined;
@@ -290,11 +307,11 @@ class SqliteStore implements Store {
     return best;
   }
 
-  rangeValues(query: RangeQuery): TypedPoint[] {
+  async rangeValues(query: RangeQuery): Promise<TypedPoint[]> {
     const series = this.matchingSeries(query.series, query.tags);
     if (series.length === 0) return [];
     const typed = series.filter((s) => this.typedSeries.has(s.id));
-    if (typed.length === 0) return this.range(query);
+    if (typed.length === 0) return this.numericRange(query);
     const byId = new Map(series.map((s) => [s.id, s]));
     const order = query.order === "desc" ? "DESC" : "ASC";
     const limit = query.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(query.limit))}` : "";
@@ -319,7 +336,11 @@ class SqliteStore implements Store {
     }));
   }
 
-  range(query: RangeQuery): Point[] {
+  async range(query: RangeQuery): Promise<Point[]> {
+    return this.numericRange(query);
+  }
+
+  private numericRange(query: RangeQuery): Point[] {
     const series = this.matchingSeries(query.series, query.tags);
     if (series.length === 0) return [];
     const byId = new Map(series.map((s) => [s.id, s]));
@@ -333,7 +354,7 @@ class SqliteStore implements Store {
     return rows.map((r) => ({ series: query.series, time: r.time, value: r.value, tags: byId.get(r.series_id)!.tags }));
   }
 
-  extreme(query: RangeQuery, which: "max" | "min"): Point | undefined {
+  async extreme(query: RangeQuery, which: "max" | "min"): Promise<Point | undefined> {
     let best: Point | undefined;
     const fn = which === "max" ? "MAX" : "MIN";
     for (const s of this.matchingSeries(query.series, query.tags)) {
@@ -347,7 +368,11 @@ class SqliteStore implements Store {
     return best;
   }
 
-  buckets(query: BucketQuery): Bucket[] {
+  async buckets(query: BucketQuery): Promise<Bucket[]> {
+    return this.bucketsNow(query);
+  }
+
+  private bucketsNow(query: BucketQuery): Bucket[] {
     const series = this.matchingSeries(query.series, query.tags);
     if (series.length === 0 || query.every <= 0) return [];
     const every = Math.floor(query.every);
@@ -381,7 +406,7 @@ class SqliteStore implements Store {
     return out.map(({ id: _id, ...b }) => b);
   }
 
-  seriesNames(prefix?: string): { series: string; tags: Tags }[] {
+  async seriesNames(prefix?: string): Promise<{ series: string; tags: Tags }[]> {
     const out: { series: string; tags: Tags }[] = [];
     for (const [name, byTags] of this.seriesByName) {
       if (prefix && !name.startsWith(prefix)) continue;
@@ -390,7 +415,7 @@ class SqliteStore implements Store {
     return out.sort((a, b) => a.series.localeCompare(b.series));
   }
 
-  listSeries(prefix?: string): SeriesInfo[] {
+  async listSeries(prefix?: string): Promise<SeriesInfo[]> {
     const like = prefix ? [prefix.replace(/[\\%_]/g, (c) => "\\" + c) + "%"] : [];
     // One grouped pass per table (each walks its own primary key), merged here: a UNION under the join would be materialised whole.
     const count = (table: "points" | "point_values") =>
@@ -414,7 +439,7 @@ class SqliteStore implements Store {
       .map((r) => ({ series: r.name, tags: JSON.parse(r.tags) as Tags, points: r.n, first: r.first, last: r.last }));
   }
 
-  deleteOlderThan(series: string, before: number): number {
+  async deleteOlderThan(series: string, before: number): Promise<number> {
     const ids: number[] = [];
     if (series.endsWith("*")) {
       const prefix = series.slice(0, -1);
@@ -428,20 +453,43 @@ class SqliteStore implements Store {
     return this.db.prepare(`DELETE FROM points WHERE ${where}`).run(...ids, before).changes + typed;
   }
 
+  async rollup(spec: RollupSpec): Promise<number> {
+    if (spec.every <= 0) return 0;
+    const agg = spec.aggregate;
+    return this.rolledBack(() =>
+      this.db.transaction(() => {
+        let written = 0;
+        for (const name of spec.series) {
+          const buckets = this.bucketsNow({ series: name, from: 0, to: spec.to, every: spec.every, aggregates: [agg] });
+          this.writeBatch(buckets.map((b) => ({ series: `${spec.prefix}.${name}`, time: b.time, value: b.values[agg]!, tags: b.tags })));
+          written += buckets.length;
+        }
+        return written;
+      })(),
+    );
+  }
+
   readonly revisions: Store["revisions"] = {
-    add: (record) => {
-      const row = this.stmts.revisionAdd.get(
-        record.flowId,
-        record.flowId,
-        record.hash,
-        record.time,
-        record.author,
-        record.message,
-        JSON.stringify(record.document),
-      ) as { revision: number };
-      return { ...record, revision: row.revision };
+    add: async (record) => {
+      const { revision: wanted, ...rest } = record;
+      try {
+        const row = this.stmts.revisionAdd.get(
+          rest.flowId,
+          wanted ?? null,
+          rest.flowId,
+          rest.hash,
+          rest.time,
+          rest.author,
+          rest.message,
+          JSON.stringify(rest.document),
+        ) as { revision: number };
+        return { ...rest, revision: row.revision };
+      } catch (err) {
+        if (wanted !== undefined && (err as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") throw new RevisionConflictError(rest.flowId, wanted);
+        throw err;
+      }
     },
-    list: (flowId) =>
+    list: async (flowId) =>
       (this.stmts.revisionList.all(flowId) as RevisionRow[]).map((r) => ({
         flowId: r.flow_id,
         revision: r.revision,
@@ -450,60 +498,76 @@ class SqliteStore implements Store {
         author: r.author,
         message: r.message,
       })),
-    get: (flowId, revision) => toRevision(this.stmts.revisionGet.get(flowId, revision) as RevisionRow | undefined),
-    latest: (flowId) => toRevision(this.stmts.revisionLatest.get(flowId) as RevisionRow | undefined),
+    get: async (flowId, revision) => toRevision(this.stmts.revisionGet.get(flowId, revision) as RevisionRow | undefined),
+    latest: async (flowId) => toRevision(this.stmts.revisionLatest.get(flowId) as RevisionRow | undefined),
   };
 
-  readonly context: Store["context"] = {
-    get: <T>(scope: string, key: string): T | undefined => {
+  private readonly applyContext = (changes: readonly { scope: string; key: string; json: string | undefined }[]): void => {
+    for (const c of changes) {
+      if (c.json === undefined) this.stmts.ctxDelete.run(c.scope, c.key);
+      else this.stmts.ctxSet.run(c.scope, c.key, c.json);
+    }
+  };
+
+  readonly context: Store["context"];
+
+  private readonly rawContext: Store["context"] = {
+    get: async <T>(scope: string, key: string): Promise<T | undefined> => {
       const row = this.stmts.ctxGet.get(scope, key) as { value: string } | undefined;
       return row ? (JSON.parse(row.value) as T) : undefined;
     },
-    set: (scope, key, value) => {
+    set: async (scope, key, value) => {
       if (value === undefined) this.stmts.ctxDelete.run(scope, key);
       else this.stmts.ctxSet.run(scope, key, JSON.stringify(value));
     },
-    delete: (scope, key) => {
+    delete: async (scope, key) => {
       this.stmts.ctxDelete.run(scope, key);
     },
-    keys: (scope) => (this.stmts.ctxKeys.all(scope) as { key: string }[]).map((r) => r.key),
-    clear: (scope) => {
+    keys: async (scope) => (this.stmts.ctxKeys.all(scope) as { key: string }[]).map((r) => r.key),
+    clear: async (scope) => {
       this.stmts.ctxClear.run(scope);
+    },
+    entries: async (scope) => this.stmts.ctxEntries.all(scope) as [string, string][],
+    apply: async (changes) => {
+      if (changes.length === 1) this.applyContext(changes);
+      else if (changes.length > 1) this.db.transaction(this.applyContext)(changes);
     },
   };
 
+  openContext(scope: string): Promise<ContextView> {
+    return this.views.open(scope);
+  }
+
   readonly outbox: Store["outbox"] = {
-    push: (name, items) => {
+    push: async (name, items) => {
       const now = Date.now();
       this.db.transaction(() => {
         for (const item of items) this.stmts.outPush.run(name, now, JSON.stringify(item));
       })();
     },
-    peek: <T>(name: string, limit: number): OutboxItem<T>[] =>
+    peek: async <T>(name: string, limit: number): Promise<OutboxItem<T>[]> =>
       (this.stmts.outPeek.all(name, limit) as { id: number; time: number; item: string }[]).map((r) => ({
         id: r.id,
         time: r.time,
         item: JSON.parse(r.item) as T,
       })),
-    ack: (name, lastId) => {
+    ack: async (name, lastId) => {
       this.stmts.outAck.run(name, lastId);
     },
-    size: (name) => (this.stmts.outSize.get(name) as { n: number }).n,
-    dropOldest: (name, count) => this.stmts.outDrop.run(name, count).changes,
-    summary: () => this.stmts.outSummary.all() as OutboxSummary[],
+    size: async (name) => (this.stmts.outSize.get(name) as { n: number }).n,
+    dropOldest: async (name, count) => this.stmts.outDrop.run(name, count).changes,
+    summary: async () => this.stmts.outSummary.all() as OutboxSummary[],
   };
 
-  transaction<T>(fn: () => T): T {
-    return this.rolledBack(() => this.db.transaction(fn)());
-  }
-
-  close(): void {
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    await this.views.written();
     if (this.db.open) this.db.close();
   }
 }
 
 /** A non-numeric value as stored (JSON text); undefined for null and undefined, which are not readings. */
-function encodeValue(series: string, value: PointValue): string | undefined {
+export function encodeValue(series: string, value: PointValue): string | undefined {
   if (value === null || value === undefined) return undefined;
   const text = JSON.stringify(value);
   if (text === undefined) throw new Error(`series ${shown(series)}: a ${typeof value} cannot be stored`);

@@ -1,4 +1,4 @@
-/** The embedded store's public contract. Nodes reach it through `node.store`. */
+/** The store's public contract (SQLite embedded, or PostgreSQL). Nodes reach it through `node.store`. */
 
 export type Tags = Readonly<Record<string, string>>;
 
@@ -180,48 +180,116 @@ export interface RecordPage {
 
 export interface RecordStore {
   /** Adds records in one transaction and returns them with their ids. */
-  add(records: readonly NewRecord[]): StoredRecord[];
+  add(records: readonly NewRecord[]): Promise<StoredRecord[]>;
   /** The record of a collection with this key. */
-  get(collection: string, key: string): StoredRecord | undefined;
-  query(query: RecordQuery): RecordPage;
+  get(collection: string, key: string): Promise<StoredRecord | undefined>;
+  query(query: RecordQuery): Promise<RecordPage>;
   /** Removes the record with this key; true when there was one. */
-  remove(collection: string, key: string): boolean;
+  remove(collection: string, key: string): Promise<boolean>;
   /** Deletes records older than `before` (ms epoch) in a collection (exact, or a prefix ending in `*`). Returns how many. */
-  deleteOlderThan(collection: string, before: number): number;
+  deleteOlderThan(collection: string, before: number): Promise<number>;
 }
 
+/** Rolls the points of whole buckets up into a coarser tier (see `Store.rollup`). */
+export interface RollupSpec {
+  /** Exact series names to roll up. */
+  series: readonly string[];
+  /** Bucket width in ms (buckets aligned to multiples of it since the epoch). */
+  every: number;
+  /** Exclusive end of what is rolled up, ms epoch; a multiple of `every`, so only whole buckets are written. */
+  to: number;
+  aggregate: "avg" | "min" | "max" | "sum" | "last";
+  /** The tier's series are `<prefix>.<series>`, with the tags of the source. */
+  prefix: string;
+}
+
+/** One change of a context key: `json` is the value's JSON text, or undefined to delete the key. */
+export interface ContextChange {
+  scope: string;
+  key: string;
+  json: string | undefined;
+}
+
+/**
+ * A scope's context with synchronous reads and writes (what nodes and
+ * function code get as `context`, `flow` and `global`).
+ */
+export interface ContextView {
+  get<T = unknown>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+  keys(): string[];
+}
+
+/** A new revision was refused because another deploy took its number first (a race between deploys). */
+export class RevisionConflictError extends Error {
+  override name = "RevisionConflictError";
+  constructor(
+    readonly flowId: string,
+    /** The revision that was asked for and is taken. */
+    readonly revision: number,
+  ) {
+    super(`flow ${flowId}: revision ${revision} was recorded by another deploy first`);
+  }
+}
+
+/** Which implementation a store is, for health and metrics. */
+export type StoreBackend = "sqlite" | "postgres";
+
+/**
+ * The store's contract. Every operation is asynchronous, so one interface
+ * fits an embedded database (SQLite, which answers at once) and a server
+ * (PostgreSQL). Operations that must be atomic are named for what they do
+ * (`rollup`, `context.apply`, `records.add`) rather than a generic
+ * transaction callback, which a database across a socket cannot run.
+ */
 export interface Store {
+  readonly backend: StoreBackend;
+  /** Where the data is, for a person: a file path, or a server URL without its password. */
+  readonly location: string;
   /**
    * Writes all points in one transaction. A point at an existing (series,
    * tags, time) replaces it, whatever the types. Numbers are what
    * aggregations read; booleans, strings and JSON values are kept as sent.
    */
-  writePoints(points: readonly TypedPoint[]): void;
+  writePoints(points: readonly TypedPoint[]): Promise<void>;
   /** Latest numeric point of a series; with `tags`, of the series matching them. */
-  latest(series: string, tags?: Tags): Point | undefined;
+  latest(series: string, tags?: Tags): Promise<Point | undefined>;
   /** Latest numeric point of every tag set of a series. */
-  latestPerTagSet(series: string): Point[];
+  latestPerTagSet(series: string): Promise<Point[]>;
   /** Numeric points of a range (values of other types are left out). */
-  range(query: RangeQuery): Point[];
+  range(query: RangeQuery): Promise<Point[]>;
   /** Latest point of a series of any type, with its type. */
-  latestValue(series: string, tags?: Tags): TypedPoint | undefined;
+  latestValue(series: string, tags?: Tags): Promise<TypedPoint | undefined>;
   /** Points of a range of any type, with their types. */
-  rangeValues(query: RangeQuery): TypedPoint[];
+  rangeValues(query: RangeQuery): Promise<TypedPoint[]>;
   /** The highest (or lowest) point of a range, with its time; one pass in SQL. */
-  extreme(query: RangeQuery, which: "max" | "min"): Point | undefined;
-  buckets(query: BucketQuery): Bucket[];
-  /** Series names and tag sets known to the store (from memory: cheap), optionally by name prefix. */
-  seriesNames(prefix?: string): { series: string; tags: Tags }[];
+  extreme(query: RangeQuery, which: "max" | "min"): Promise<Point | undefined>;
+  buckets(query: BucketQuery): Promise<Bucket[]>;
+  /** Series names and tag sets known to the store, optionally by name prefix. */
+  seriesNames(prefix?: string): Promise<{ series: string; tags: Tags }[]>;
   /** Series names (and their tag sets) with point counts, optionally by name prefix (scans the points). */
-  listSeries(prefix?: string): SeriesInfo[];
+  listSeries(prefix?: string): Promise<SeriesInfo[]>;
   /** Deletes points older than `before` (ms epoch) in series matching `series` (exact, or a prefix ending in `*`). Returns how many. */
-  deleteOlderThan(series: string, before: number): number;
+  deleteOlderThan(series: string, before: number): Promise<number>;
+  /**
+   * In one transaction: for each series, its buckets before `to` aggregated
+   * and written to `<prefix>.<series>` (replacing earlier rollups of those
+   * buckets). Returns how many buckets were written.
+   */
+  rollup(spec: RollupSpec): Promise<number>;
 
   readonly revisions: {
-    add(record: Omit<RevisionRecord, "revision">): RevisionRecord;
-    list(flowId: string): Omit<RevisionRecord, "document">[];
-    get(flowId: string, revision: number): RevisionRecord | undefined;
-    latest(flowId: string): RevisionRecord | undefined;
+    /**
+     * Records a deploy. With `revision` it must be the next number: when
+     * another deploy recorded it first, this fails with a
+     * `RevisionConflictError` (the database decides who wins a race).
+     * Without it the next free number is taken.
+     */
+    add(record: Omit<RevisionRecord, "revision"> & { revision?: number }): Promise<RevisionRecord>;
+    list(flowId: string): Promise<Omit<RevisionRecord, "document">[]>;
+    get(flowId: string, revision: number): Promise<RevisionRecord | undefined>;
+    latest(flowId: string): Promise<RevisionRecord | undefined>;
   };
 
   /** Documents by collection, time and tags. */
@@ -229,36 +297,46 @@ export interface Store {
 
   /** Per-scope key/value context (a scope is a node id like `solar/poll`, a flow id, or `global`). JSON values. */
   readonly context: {
-    get<T = unknown>(scope: string, key: string): T | undefined;
-    set(scope: string, key: string, value: unknown): void;
-    delete(scope: string, key: string): void;
-    keys(scope: string): string[];
-    clear(scope: string): void;
+    get<T = unknown>(scope: string, key: string): Promise<T | undefined>;
+    set(scope: string, key: string, value: unknown): Promise<void>;
+    delete(scope: string, key: string): Promise<void>;
+    keys(scope: string): Promise<string[]>;
+    clear(scope: string): Promise<void>;
+    /** Every key of a scope with its value's JSON text. */
+    entries(scope: string): Promise<[string, string][]>;
+    /** Applies changes, in order, in one transaction. */
+    apply(changes: readonly ContextChange[]): Promise<void>;
   };
+
+  /**
+   * A scope's context held in memory for synchronous use, loaded from the
+   * store once per scope and process; writes go through to the store in the
+   * order they were made (see `ContextViews`).
+   */
+  openContext(scope: string): Promise<ContextView>;
 
   /** Durable FIFO queues for sinks whose peer is away (e.g. `influx:heatpump/write`). */
   readonly outbox: {
-    push<T>(name: string, items: readonly T[]): void;
-    peek<T>(name: string, limit: number): OutboxItem<T>[];
+    push<T>(name: string, items: readonly T[]): Promise<void>;
+    peek<T>(name: string, limit: number): Promise<OutboxItem<T>[]>;
     /** Removes items up to and including `lastId`. */
-    ack(name: string, lastId: number): void;
-    size(name: string): number;
+    ack(name: string, lastId: number): Promise<void>;
+    size(name: string): Promise<number>;
     /** Drops the oldest `count` items; returns how many were dropped. */
-    dropOldest(name: string, count: number): number;
+    dropOldest(name: string, count: number): Promise<number>;
     /** Every non-empty outbox with its size and oldest item's time (one indexed query; for metrics and health). */
-    summary(): OutboxSummary[];
+    summary(): Promise<OutboxSummary[]>;
   };
 
   /** Parked messages, newest first; the store keeps only the newest few thousand (older ones are pruned on insert). */
   readonly deadLetters: {
-    add(letter: Omit<DeadLetter, "id">): void;
-    list(query?: DeadLetterQuery): DeadLetter[];
-    count(flowId?: string): number;
+    add(letter: Omit<DeadLetter, "id">): Promise<void>;
+    list(query?: DeadLetterQuery): Promise<DeadLetter[]>;
+    count(flowId?: string): Promise<number>;
     /** Deletes every letter (of one flow, when given); returns how many. */
-    clear(flowId?: string): number;
+    clear(flowId?: string): Promise<number>;
   };
 
-  /** Runs `fn` in one transaction. */
-  transaction<T>(fn: () => T): T;
-  close(): void;
+  /** Waits for context writes made through views, then closes. */
+  close(): Promise<void>;
 }

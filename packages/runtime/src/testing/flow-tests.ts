@@ -122,9 +122,16 @@ export interface FlowTestFileResult {
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-addFormats(ajv);
-const validateTestFile: ValidateFunction = ajv.compile(FlowTestFileSchema);
+// Built on first use: the runtime loads this module with the CLI, and most commands never check a test file.
+let testAjv: { ajv: Ajv; validateTestFile: ValidateFunction } | undefined;
+function testSchemas(): { ajv: Ajv; validateTestFile: ValidateFunction } {
+  if (!testAjv) {
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+    addFormats(ajv);
+    testAjv = { ajv, validateTestFile: ajv.compile(FlowTestFileSchema) };
+  }
+  return testAjv;
+}
 
 const TEST_SUFFIX = ".test.json";
 
@@ -163,6 +170,7 @@ export async function runFlowTestFile(file: string, registry: Registry): Promise
   }
   const parsedTests = parseFlowText(text, file);
   if (!parsedTests.ok) return { ...result, error: parsedTests.errors.map(formatIssue).join("; ") };
+  const { validateTestFile } = testSchemas();
   if (!validateTestFile(parsedTests.value)) {
     const problems = describeAjvErrors(validateTestFile.errors ?? [], parsedTests.value).map((p) => `${p.pointer || "/"}: ${p.message}`);
     return { ...result, error: `not a flow test file: ${problems.join("; ")}` };
@@ -305,7 +313,7 @@ function checkValue(subject: Record<string, unknown>, c: CheckSpec): string | un
   if (c.schema !== undefined) {
     let validate: ValidateFunction;
     try {
-      validate = ajv.compile(c.schema);
+      validate = testSchemas().ajv.compile(c.schema);
     } catch (err) {
       return `its schema is not valid: ${err instanceof Error ? err.message : String(err)}`;
     }

@@ -207,7 +207,7 @@ export async function startTestFlow(flow: TestFlowInput, options: TestFlowOption
     },
     async stop() {
       await engine.stop();
-      if (!options.store) store.close();
+      if (!options.store) await store.close();
     },
   };
 }
