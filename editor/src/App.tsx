@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
+  ControlButton,
   Controls,
   MiniMap,
   ReactFlow,
@@ -13,14 +14,16 @@ import {
   type NodeChange,
   type NodePositionChange,
   type EdgeChange,
+  type FitViewOptions,
 } from "@xyflow/react";
+import { flushSync } from "react-dom";
 import { codeProblems } from "./code/js-syntax.js";
 import { api, subscribe, setToken, Unauthorized, type DeployResult, type FlowDetail, type FlowSummary, type NodeCatalog, type RevisionSummary, type RuntimeEvent, type ValidateResult, type ValidationFailure } from "./api.js";
 import { FlowNodeView, MissingNodeView, type FlowNodeData } from "./components/FlowNode.js";
 import { Palette } from "./components/Palette.js";
-import { NodeForm } from "./components/NodeForm.js";
 import { DebugPanel } from "./components/DebugPanel.js";
 import { DeadLetterPanel } from "./components/DeadLetterPanel.js";
+import { ContextPanel } from "./components/ContextPanel.js";
 import { FlowTabs } from "./components/FlowTabs.js";
 import { useSidePanel } from "./components/side-panel.js";
 import { useTheme } from "./components/theme.js";
@@ -28,10 +31,10 @@ import { SearchDialog } from "./components/SearchDialog.js";
 import { DeployMenu } from "./components/DeployMenu.js";
 import { FlowForm, withSettings } from "./components/FlowForm.js";
 import type { NodeMatch, SearchableFlow } from "./state/search.js";
+import { linkTargets } from "./state/links.js";
 import { arrange, estimateSize, tidy } from "./layout/auto-layout.js";
 import * as S from "./state/flow-state.js";
 import { subflowEntries } from "./state/subflows.js";
-import { convertNodeRed } from "../../packages/runtime/src/flow/node-red/convert.js";
 import type { FlowDocument, FlowNode } from "./state/flow-state.js";
 import type { FlowDiff } from "../../packages/runtime/src/flow/types.js";
 import type { NodeStatus } from "../../packages/runtime/src/engine/types.js";
@@ -51,7 +54,17 @@ interface Draft {
 
 const sameDoc = (a: FlowDocument | null, b: FlowDocument): boolean => a !== null && (a === b || JSON.stringify(a) === JSON.stringify(b));
 /** Stable object: a new one each render makes the canvas fit the view again. */
-const FIT_VIEW = { maxZoom: 1, minZoom: 0.02, padding: 0.05 };
+// Room in screen pixels around the nodes: an inject's ▶ sits 30 px left of its node, a debug switch 34 px right of it.
+const FIT_VIEW: FitViewOptions = { maxZoom: 1, minZoom: 0.02, padding: { top: "24px", bottom: "24px", left: "44px", right: "48px" } };
+const MINIMAP_KEY = "wattflow-minimap";
+// The property form (its form library and JSON Schema validator) and the Node-RED converter are their own chunks:
+// the first flow is drawn without them, and the form's chunk is fetched while the browser is idle right after.
+const loadNodeForm = () => import("./components/NodeForm.js");
+const NodeForm = lazy(() => loadNodeForm().then((m) => ({ default: m.NodeForm })));
+// Drawn again only when their own props change, not on every frame of a drag on the canvas.
+const PaletteView = memo(Palette);
+const DebugPanelView = memo(DebugPanel);
+const loadNodeRedConverter = () => import("../../packages/runtime/src/flow/node-red/convert.js");
 /** Far enough out for any flow to fit the view (the default stops at 0.5). */
 const MIN_ZOOM = 0.02;
 
@@ -95,7 +108,7 @@ function Editor() {
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [debug, setDebug] = useState<DebugEvent[]>([]);
   const [paused, setPaused] = useState(false);
-  const [panel, setPanel] = useState<"node" | "flow" | "debug" | "history" | "parked">("debug");
+  const [panel, setPanel] = useState<"node" | "flow" | "debug" | "history" | "parked" | "context">("debug");
   const [dialog, setDialog] = useState<null | { kind: "deploy"; lines: string[]; problems: string[] } | { kind: "deploy-all"; flows: { id: string; lines: string[]; problems: string[] }[] } | { kind: "conflict"; current: number; lines: string[] } | { kind: "import" } | { kind: "message"; text: string }>(null);
   const [revisions, setRevisions] = useState<RevisionSummary[]>([]);
   const [diffText, setDiffText] = useState<string[]>([]);
@@ -117,6 +130,15 @@ function Editor() {
   const [paletteOpen, setPaletteOpen] = useState(false);
   const side = useSidePanel();
   const theme = useTheme();
+  // The minimap would lie over nodes of a flow fitted in the view, and redraws every node on each frame of a drag:
+  // it is off until shown from the zoom controls, remembered.
+  const [minimap, setMinimap] = useState(() => localStorage.getItem(MINIMAP_KEY) === "shown");
+  const toggleMinimap = useCallback(() => {
+    setMinimap((shown) => {
+      localStorage.setItem(MINIMAP_KEY, shown ? "hidden" : "shown");
+      return !shown;
+    });
+  }, []);
   // While dragging, positions live here; the document changes once, when the drag ends.
   const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({});
   const [dragPos, setDragPos] = useState<Record<string, { x: number; y: number }>>({});
@@ -166,11 +188,15 @@ function Editor() {
   }, []);
 
   /** Shows a flow: its unsaved draft when there is one, else what the server runs (always that when `fresh`). */
+  /** Flow details requested ahead of being opened (the first flow, at startup), by flow id. */
+  const prefetched = useRef(new Map<string, Promise<{ status: number; body: FlowDetail }>>());
   const loadFlow = useCallback(
     async (id: string, how: { fresh?: boolean; dropShown?: boolean } = {}) => {
       if (!how.dropShown && live.current.history.doc.id !== id) stash();
       const draft = how.fresh ? undefined : drafts.current.get(id);
-      const res = draft ? undefined : await guard(() => api<FlowDetail>("GET", `/api/flows/${encodeURIComponent(id)}`));
+      const early = how.fresh ? undefined : prefetched.current.get(id);
+      prefetched.current.delete(id);
+      const res = draft ? undefined : await guard(() => early ?? api<FlowDetail>("GET", `/api/flows/${encodeURIComponent(id)}`));
       if (!draft && (!res || res.status !== 200)) return;
       drafts.current.delete(id);
       setDraftCount(drafts.current.size);
@@ -194,12 +220,19 @@ function Editor() {
 
   /** Revisions of the flows in the list, to tell a new deploy from one the list already shows. */
   const knownRevisions = useRef(new Map<string, number>());
-  const refresh = useCallback(async () => {
-    const [cat, list, st] = await Promise.all([api<NodeCatalog>("GET", "/api/nodes"), api<FlowSummary[]>("GET", "/api/flows"), api<{ flowId: string; nodeId: string; status: NodeStatus }[]>("GET", "/api/status")]);
+  const refresh = useCallback(async (first?: { prefetch: true }) => {
+    const listing = api<FlowSummary[]>("GET", "/api/flows");
+    // At startup the first flow is fetched as soon as the list names it, alongside the catalog, not after it.
+    if (first) void listing.then((l) => l.body[0] && prefetched.current.set(l.body[0].id, api<FlowDetail>("GET", `/api/flows/${encodeURIComponent(l.body[0].id)}`)), () => undefined);
+    // Statuses are only badges: the flow is drawn without waiting for them.
+    void api<{ flowId: string; nodeId: string; status: NodeStatus }[]>("GET", "/api/status").then(
+      (st) => setStatuses(Object.fromEntries(st.body.map((s) => [`${s.flowId}/${s.nodeId}`, s.status]))),
+      () => undefined,
+    );
+    const [cat, list] = await Promise.all([api<NodeCatalog>("GET", "/api/nodes"), listing]);
     setCatalog(cat.body);
     setFlows(list.body);
     knownRevisions.current = new Map(list.body.map((f) => [f.id, f.revision]));
-    setStatuses(Object.fromEntries(st.body.map((s) => [`${s.flowId}/${s.nodeId}`, s.status])));
     return list.body;
   }, []);
 
@@ -237,8 +270,10 @@ function Editor() {
     };
     void guard(async () => {
       try {
-        const list = await refresh();
+        const list = await refresh({ prefetch: true });
         if (list[0]) await loadFlow(list[0].id);
+        // The form is wanted as soon as a node is clicked: fetch its chunk once the first flow is on screen.
+        (window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 200)))(() => void loadNodeForm());
       } finally {
         // Subscribed once the flow list is known, so the replayed deploys are recognised.
         if (!stopped) unsubscribe = subscribe(onEvent);
@@ -261,6 +296,9 @@ function Editor() {
     [doc.id, guard],
   );
 
+  // A link node's target opens with a click; showMatch is defined further down, so the canvas reaches it through a ref.
+  const openNode = useRef<(flowId: string, nodeId: string) => void>(() => undefined);
+
   // Canvas projection of the document.
   const rfNodes: RfNode<FlowNodeData>[] = useMemo(
     () =>
@@ -282,20 +320,23 @@ function Editor() {
           ...(current !== null && n.type === "inject" ? { onTrigger: () => void trigger(n.id) } : {}),
           // A debug node's output to the debug panel, switched on the canvas (an edit of toEvents, deployed like any other).
           ...(n.type === "debug" ? { debugOn: n.config?.toEvents !== false, onToggleDebug: () => edit(S.updateNode(n.id, { config: { ...n.config, toEvents: n.config?.toEvents === false } })) } : {}),
+          ...(n.type === "link-out" || n.type === "link-call" ? { links: linkTargets(n, doc.id).map((t) => ({ text: t.text, open: () => openNode.current(t.flowId, t.nodeId) })) } : {}),
         },
       })),
     [doc, selected, entries, statuses, errors, shownPositions, current, trigger, edit],
   );
   // React Flow measures nodes and expects the sizes back on the nodes it is given; without them it keeps nodes hidden.
+  const measuredNodes = useMemo(() => rfNodes.map((n): RfNode => (sizes[n.id] ? { ...n, measured: sizes[n.id] } : n)), [rfNodes, sizes]);
   const shownNodes = useMemo(() => {
-    const nodes: RfNode[] = rfNodes.map((n) => ({ ...n, ...(dragPos[n.id] ? { position: dragPos[n.id]! } : {}), ...(sizes[n.id] ? { measured: sizes[n.id] } : {}) }));
+    // Only the nodes being dragged are new objects on each frame of a drag: the canvas redraws just those.
+    const nodes: RfNode[] = measuredNodes.map((n) => (dragPos[n.id] ? { ...n, position: dragPos[n.id]! } : n));
     // A wire to a node that does not exist ends at a red stand-in right of its source, so it can be seen and deleted.
     for (const target of new Set(dangling.map((e) => e.target))) {
       const id = missingId(target);
       nodes.push({ id, type: "missing", ariaLabel: `missing node ${target}`, position: shownPositions[id] ?? { x: 0, y: 0 }, data: { target }, selectable: false, draggable: false, deletable: false, ...(sizes[id] ? { measured: sizes[id] } : {}) });
     }
     return nodes;
-  }, [rfNodes, dragPos, sizes, dangling, shownPositions]);
+  }, [measuredNodes, dragPos, sizes, dangling, shownPositions]);
   const rfEdges: RfEdge[] = useMemo(() => {
     const missing = new Set(dangling.map((e) => e.id));
     return S.edgesOf(doc).map((e) => {
@@ -328,7 +369,9 @@ function Editor() {
       const moves = changes.filter((c): c is NodePositionChange => c.type === "position" && c.position !== undefined);
       if (moves.length) {
         const ended = moves.every((c) => !c.dragging);
-        if (!ended) setDragPos((p) => ({ ...p, ...Object.fromEntries(moves.map((c) => [c.id, c.position!])) }));
+        // Drawn before the frame that follows the pointer event, as the canvas draws its own state: a drag
+        // update left to React's scheduler would land a frame late, and under load every other frame.
+        if (!ended) flushSync(() => setDragPos((p) => ({ ...p, ...Object.fromEntries(moves.map((c) => [c.id, c.position!])) })));
         else {
           // Pin the laid-out nodes too, so moving one does not make the others jump.
           edit(S.moveNodes({ ...autoPositions, ...Object.fromEntries(moves.map((c) => [c.id, c.position!])) }));
@@ -374,9 +417,9 @@ function Editor() {
       const type = e.dataTransfer.getData("application/wattflow-type");
       if (!type) return;
       const position = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      edit(S.addNode(type, { x: Math.round(position.x), y: Math.round(position.y) }));
+      edit(S.addNode(type, { x: Math.round(position.x), y: Math.round(position.y) }, {}, entries.get(type)?.version));
     },
-    [edit, rf],
+    [edit, rf, entries],
   );
 
   /** Adds a node in the middle of the view (the palette's keyboard way) and selects it. */
@@ -388,13 +431,22 @@ function Editor() {
       const id = S.freshId(live.current.history.doc, type);
       // Centred by its estimated size: the node is not drawn yet.
       const size = estimateSize({ id, type }, 1);
-      edit(S.addNode(type, { x: Math.round(centre.x - size.width / 2), y: Math.round(centre.y - size.height / 2) }));
+      edit(S.addNode(type, { x: Math.round(centre.x - size.width / 2), y: Math.round(centre.y - size.height / 2) }, {}, entries.get(type)?.version));
       setSelected([id]);
       setSelectedEdges([]);
       setPanel("node");
     },
-    [edit, rf],
+    [edit, rf, entries],
   );
+
+  const addFromPalette = useCallback(
+    (type: string) => {
+      addAtCentre(type);
+      setPaletteOpen(false);
+    },
+    [addAtCentre],
+  );
+  const clearDebug = useCallback(() => setDebug([]), []);
 
   /** Every flow as the editor has it: the shown one and unsaved drafts as edited, the others as deployed. */
   const searchableFlows = useCallback(async (): Promise<SearchableFlow[]> => {
@@ -445,6 +497,7 @@ function Editor() {
     },
     [loadFlow, rf],
   );
+  openNode.current = (flowId, nodeId) => void showMatch({ flowId, flowLabel: flowId, nodeId, type: "" });
 
   // Keyboard shortcuts.
   useEffect(() => {
@@ -624,7 +677,7 @@ function Editor() {
       let report = "";
       if (Array.isArray(raw)) {
         // A Node-RED export: the same conversion as `wattflow import node-red`, every tab a flow.
-        const r = convertNodeRed(raw);
+        const r = (await loadNodeRedConverter()).convertNodeRed(raw);
         if (r.flows.length === 0) throw new Error("the Node-RED export has no nodes Wattflow can convert");
         docs = r.flows;
         const nodes = docs.reduce((n, f) => n + f.nodes.length, 0);
@@ -744,7 +797,7 @@ function Editor() {
           </button>
         </div>
       </header>
-      <Palette nodes={catalog.nodes} open={paletteOpen} onAdd={(type) => (addAtCentre(type), setPaletteOpen(false))} />
+      <PaletteView nodes={catalog.nodes} open={paletteOpen} onAdd={addFromPalette} />
       <main onDrop={onDrop} onDragOver={(e) => (e.preventDefault(), (e.dataTransfer.dropEffect = "copy"))} data-testid="canvas">
         {serverChange && (
           <div className="notice-bar" role="alert" data-testid="server-change">
@@ -784,14 +837,18 @@ function Editor() {
           colorMode={theme.theme}
         >
           <Background />
-          <Controls />
-          <MiniMap pannable zoomable />
+          <Controls>
+            <ControlButton onClick={toggleMinimap} title={minimap ? "hide the minimap" : "show the minimap"} aria-label={minimap ? "hide the minimap" : "show the minimap"} aria-pressed={minimap} data-testid="minimap-toggle">
+              ▦
+            </ControlButton>
+          </Controls>
+          {minimap && <MiniMap pannable zoomable />}
         </ReactFlow>
       </main>
       <aside className="side" hidden={!side.open} data-testid="side-panel">
         <div className="side-resizer" role="separator" aria-orientation="vertical" aria-label="resize the side panel" onPointerDown={side.startResize} />
         <nav className="side-tabs">
-          {(["node", "flow", "debug", "history", "parked"] as const).map((p) => (
+          {(["node", "flow", "debug", "history", "parked", "context"] as const).map((p) => (
             <button key={p} aria-selected={panel === p} onClick={() => setPanel(p)}>
               {p}
             </button>
@@ -799,26 +856,29 @@ function Editor() {
         </nav>
         {panel === "node" &&
           (selectedNode ? (
-            <NodeForm
-              node={selectedNode}
-              entry={entries.get(selectedNode.type)}
-              doc={doc}
-              connections={catalog.connections}
-              errors={errors[selectedNode.id] ?? []}
-              onChange={(patch) => edit(S.updateNode(selectedNode.id, patch))}
-              onCreateConnection={(type) => {
-                const id = S.freshConnectionId(doc, type);
-                edit(S.addConnection(id, type));
-                return id;
-              }}
-              onConnectionChange={(id, config) => edit(S.updateConnection(id, config))}
-            />
+            <Suspense fallback={<p className="muted">Loading the form…</p>}>
+              <NodeForm
+                node={selectedNode}
+                entry={entries.get(selectedNode.type)}
+                doc={doc}
+                connections={catalog.connections}
+                errors={errors[selectedNode.id] ?? []}
+                onChange={(patch) => edit(S.updateNode(selectedNode.id, patch))}
+                onCreateConnection={(type) => {
+                  const id = S.freshConnectionId(doc, type);
+                  edit(S.addConnection(id, type));
+                  return id;
+                }}
+                onConnectionChange={(id, config) => edit(S.updateConnection(id, config))}
+              />
+            </Suspense>
           ) : (
             <p className="muted">Select one node to edit it.</p>
           ))}
         {panel === "flow" && <FlowForm doc={doc} onChange={(settings) => edit((d) => withSettings(d, settings))} />}
-        {panel === "debug" && <DebugPanel messages={debug} onClear={() => setDebug([])} paused={paused} onPause={setPaused} />}
+        {panel === "debug" && <DebugPanelView messages={debug} onClear={clearDebug} paused={paused} onPause={setPaused} />}
         {panel === "parked" && <DeadLetterPanel flowId={doc.id} />}
+        {panel === "context" && <ContextPanel doc={doc} node={selectedNode} />}
         {panel === "history" && (
           <div className="history" data-testid="history">
             {revisions.map((r, i) => (

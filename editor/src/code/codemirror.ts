@@ -2,6 +2,7 @@
 import { basicSetup, EditorView } from "codemirror";
 import { javascript } from "@codemirror/lang-javascript";
 import { json } from "@codemirror/lang-json";
+import { themedHighlighting } from "./highlight.js";
 
 export type CodeLanguage = "javascript" | "json";
 
@@ -68,6 +69,7 @@ export function createCodeEditor(options: CodeEditorOptions): CodeEditorHandle {
     extensions: [
       basicSetup,
       options.language === "javascript" ? javascript() : json(),
+      themedHighlighting,
       tabIndents(),
       EditorView.editable.of(!options.readOnly),
       EditorView.contentAttributes.of({ "aria-label": options.label, "aria-multiline": "true", spellcheck: "false" }),

@@ -15,11 +15,16 @@ export interface FlowNodeData extends Record<string, unknown> {
   /** Debug nodes: whether they send to the debug panel, and the switch. */
   debugOn?: boolean;
   onToggleDebug?: () => void;
+  /** Link nodes: where they send (`flow/node` across flows), each opened with a click. */
+  links?: { text: string; open: () => void }[];
 }
 
 const FILL: Record<string, string> = { red: "#d64545", green: "#2f9e44", yellow: "#e8a317", blue: "#2f80ed", grey: "#8a96a3" };
 
 /** A node on the canvas: its ports, its live status badge, and its validation errors. */
+/** A node is drawn from its data and selection only: its position (new on every frame of a drag) is the wrapper's business. */
+const sameLook = (a: NodeProps<Node<FlowNodeData>>, b: NodeProps<Node<FlowNodeData>>): boolean => a.data === b.data && a.selected === b.selected && a.id === b.id;
+
 export const FlowNodeView = memo(function FlowNodeView({ data, selected }: NodeProps<Node<FlowNodeData>>) {
   const hasErrors = (data.errors?.length ?? 0) > 0;
   return (
@@ -61,6 +66,21 @@ export const FlowNodeView = memo(function FlowNodeView({ data, selected }: NodeP
       )}
       <div className="wf-node-type">{data.type}{data.disabled ? " (disabled)" : ""}</div>
       <div className="wf-node-label">{data.label}</div>
+      {data.links?.map((l) => (
+        <button
+          key={l.text}
+          type="button"
+          className="wf-node-link nodrag"
+          title={`open ${l.text}`}
+          data-testid="node-link"
+          onClick={(e) => {
+            e.stopPropagation();
+            l.open();
+          }}
+        >
+          → {l.text}
+        </button>
+      ))}
       {hasErrors && <div className="wf-node-error" data-testid="node-error">{data.errors![0]}</div>}
       {data.status?.text && (
         <div className="wf-node-status" data-testid="node-status">
@@ -73,7 +93,7 @@ export const FlowNodeView = memo(function FlowNodeView({ data, selected }: NodeP
       ))}
     </div>
   );
-});
+}, sameLook);
 
 /** The stand-in for a node a wire points at but the flow does not have: the wire stays visible (red) and deletable. */
 export const MissingNodeView = memo(function MissingNodeView({ data }: NodeProps<Node<{ target: string }>>) {

@@ -4,6 +4,7 @@ import validator from "@rjsf/validator-ajv8";
 import { createSchemaUtils, type WidgetProps } from "@rjsf/utils";
 import { formSchemas } from "../forms/schema-ui.js";
 import { Markdown } from "./Markdown.js";
+import { NodeFiles } from "./NodeFiles.js";
 import { buttonTemplates, CodeWidget, JsonField, ScalarField } from "../forms/widgets.js";
 import type { ConnectionCatalogEntry, NodeCatalogEntry } from "../api.js";
 import type { FlowDocument, FlowNode } from "../state/flow-state.js";
@@ -131,6 +132,7 @@ export function NodeForm(props: {
         widgets={{ connection: connectionWidget(props.doc, props.onCreateConnection) }}
         onChange={(config) => props.onChange({ config })}
       />
+      <NodeFiles flowId={props.doc.id} node={node} configSchema={entry.configSchema} />
       <ConnectionsEditor doc={props.doc} catalog={props.connections} onChange={props.onConnectionChange} />
       {entry.docs && (
         <details className="docs" open data-testid="node-help">

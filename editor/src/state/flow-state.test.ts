@@ -21,6 +21,16 @@ describe("editor flow state", () => {
     expect(h.doc.nodes[0]!.wires).toEqual([[]]);
   });
 
+  it("records typeVersion on a new node only when its type is above version 1", () => {
+    let h = start(emptyFlow("v"));
+    h = apply(h, addNode("meter", { x: 0, y: 0 }, {}, 3));
+    h = apply(h, addNode("debug", { x: 0, y: 90 }, {}, 1));
+    expect(h.doc.nodes.map((n) => [n.id, n.typeVersion])).toEqual([
+      ["meter1", 3],
+      ["debug1", undefined],
+    ]);
+  });
+
   it("an edit that changes nothing leaves no undo step", () => {
     let h = start(emptyFlow("x"));
     h = apply(h, addNode("debug", { x: 0, y: 0 }));

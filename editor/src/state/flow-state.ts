@@ -43,8 +43,9 @@ export function freshId(doc: FlowDocument, type: string, taken: Set<string> = ne
   for (let i = 1; ; i++) if (!used.has(`${base}${i}`)) return `${base}${i}`;
 }
 
-export function addNode(type: string, position: { x: number; y: number }, config: Record<string, unknown> = {}) {
-  return (doc: FlowDocument): FlowDocument => ({ ...doc, nodes: [...doc.nodes, { id: freshId(doc, type), type, config, wires: [], position }] });
+/** A new node; `version` is its type's config version, recorded as `typeVersion` when above 1 (as the runtime expects of nodes written now). */
+export function addNode(type: string, position: { x: number; y: number }, config: Record<string, unknown> = {}, version = 1) {
+  return (doc: FlowDocument): FlowDocument => ({ ...doc, nodes: [...doc.nodes, { id: freshId(doc, type), type, ...(version > 1 ? { typeVersion: version } : {}), config, wires: [], position }] });
 }
 
 export function moveNodes(moves: Record<string, { x: number; y: number }>) {

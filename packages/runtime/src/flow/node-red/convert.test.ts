@@ -48,3 +48,25 @@ describe("Node-RED import", () => {
     expect(() => convertNodeRed({ nodes: [] })).toThrow("a Node-RED export is a JSON array of nodes");
   });
 });
+
+describe("Node-RED subflows", () => {
+  it("gives the connection a subflow's node uses to every flow that uses the subflow, and reports what cannot be carried over", () => {
+    const r = convertNodeRed([
+      { id: "sf", type: "subflow", name: "Publish", in: [{ wires: [{ id: "p1" }] }], out: [], env: [{ name: "TOPIC", type: "str", value: "site/x" }, { name: "bad-name", type: "str", value: "" }] },
+      { id: "p1", type: "mqtt out", z: "sf", topic: "${TOPIC}", broker: "mb", wires: [] },
+      { id: "mb", type: "mqtt-broker", broker: "localhost", port: "1883" },
+      { id: "a", type: "tab", label: "A" },
+      { id: "b", type: "tab", label: "B" },
+      { id: "ia", type: "subflow:sf", z: "a", env: [{ name: "TOPIC", type: "str", value: "site/a" }, { name: "OTHER", type: "str", value: "?" }], wires: [] },
+      { id: "ib", type: "subflow:sf", z: "b", wires: [] },
+    ]);
+    for (const id of ["a", "b"]) {
+      const f = r.flows.find((x) => x.id === id)!;
+      expect(f.connections?.map((c) => [c.id, c.type])).toEqual([["mb", "mqtt-broker"]]);
+      expect(f.subflows?.[0]).toMatchObject({ id: "sf", label: "Publish", params: { TOPIC: { type: "string", default: "site/x" } }, input: ["p1"], outputs: [] });
+      expect(f.subflows?.[0]!.nodes[0]).toMatchObject({ type: "mqtt-out", config: { topic: "${TOPIC}", broker: "mb" } });
+    }
+    expect(r.flows.find((x) => x.id === "a")!.nodes[0]).toMatchObject({ type: "subflow:sf", config: { TOPIC: "site/a" } });
+    expect(r.warnings).toEqual(expect.arrayContaining([expect.stringContaining('property "bad-name" is not a valid parameter name'), expect.stringContaining('ia: subflow instance sets "OTHER"')]));
+  });
+});

@@ -9,6 +9,7 @@ import { CONNECTION_CONFIG_TYPES, connectionsByFlow } from "./config-nodes.js";
 import { IO_CONFIG_TYPES, ioConverters, type ConfigNodes } from "./convert-io.js";
 import { parserConverters } from "./convert-parsers.js";
 import { changeNodeCanDo, changeRulesCode, type ChangeRule } from "./function-code.js";
+import { nodeRedSubflows } from "./subflows.js";
 
 export type NodeRedNode = { id: string; type: string; z?: string; name?: string; x?: number; y?: number; wires?: string[][]; [key: string]: unknown };
 
@@ -392,13 +393,21 @@ export function convertNodeRed(input: unknown): NodeRedImport {
   const where = new Map(all.map((n) => [n.id, flowOf(n)]));
 
   const byId: ConfigNodes = new Map(all.map((n) => [n.id, n]));
+  const subflows = nodeRedSubflows(
+    all,
+    (n) => (converters[n.type] ? converters[n.type]!(n, warn, byId) : undefined),
+    (n, place) => void result.unsupported.push({ id: n.id, type: n.type, name: String(n.name ?? ""), flow: place }),
+    warn,
+  );
+  const convertible = (type: string): boolean => converters[type] !== undefined || subflows.isInstance(type);
   for (const n of all) {
-    if (n.type === "tab" || IO_CONFIG_TYPES.has(n.type)) continue;
+    if (n.type === "tab" || IO_CONFIG_TYPES.has(n.type) || subflows.isInner(n)) continue;
     if (CONFIG_TYPES.has(n.type)) {
-      if (!CONNECTION_CONFIG_TYPES.has(n.type) && n.type !== "group") result.unsupported.push({ id: n.id, type: n.type, name: String(n.name ?? ""), flow: flowOf(n) });
+      if (!CONNECTION_CONFIG_TYPES.has(n.type) && n.type !== "group" && n.type !== "subflow") result.unsupported.push({ id: n.id, type: n.type, name: String(n.name ?? ""), flow: flowOf(n) });
       continue;
     }
-    const convert = converters[n.type];
+    const instance = subflows.isInstance(n.type) ? subflows.instance(n) : undefined;
+    const convert = instance ? () => instance : converters[n.type];
     if (!convert) {
       result.unsupported.push({ id: n.id, type: n.type, name: String(n.name ?? ""), flow: flowOf(n) });
       continue;
@@ -413,17 +422,23 @@ export function convertNodeRed(input: unknown): NodeRedImport {
       type,
       ...(str(n.name) ? { name: n.name as string } : {}),
       config,
-      wires: (n.wires ?? []).map((port) => port.filter((t) => where.has(t) && converters[all.find((m) => m.id === t)!.type]).map(targetOf)),
+      wires: (n.wires ?? []).filter((_, k) => !instance?.droppedPorts.has(k)).map((port) => port.filter((t) => where.has(t) && convertible(byId.get(t)!.type)).map(targetOf)),
       position: { x: Math.round(Number(n.x ?? 0)), y: Math.round(Number(n.y ?? 0)) },
       ...(n.d === true ? { disabled: true } : {}),
     };
     byFlow.set(flow, [...(byFlow.get(flow) ?? []), node]);
   }
-  const connections = connectionsByFlow(all, flowOf, warn);
+  // Connections used inside a subflow are collected under the subflow, then given to every flow that uses it.
+  // (a flow id is a slug, so it never holds the ":" of these keys)
+  const inSubflow = (defId: string): string => `subflow:${safeId(defId)}`;
+  const connections = connectionsByFlow(all, (n) => (subflows.isInner(n) ? inSubflow(n.z!) : flowOf(n)), warn);
   for (const [id, nodes] of byFlow) {
     const tab = tabs.find((t) => tabIds.get(t.id) === id);
-    const used = connections.get(id);
-    result.flows.push({ format: "wattflow/flow@1", id, label: String(tab?.label ?? id), description: "Imported from Node-RED", ...(used ? { connections: used } : {}), nodes });
+    const defined = subflows.definitionsFor(nodes);
+    const own = connections.get(id) ?? [];
+    const inner = defined.flatMap((d) => connections.get(inSubflow(d.id)) ?? []);
+    const used = [...new Set([...own, ...inner])];
+    result.flows.push({ format: "wattflow/flow@1", id, label: String(tab?.label ?? id), description: "Imported from Node-RED", ...(used.length ? { connections: used } : {}), ...(defined.length ? { subflows: defined } : {}), nodes });
   }
   for (const u of result.unsupported) warn(`${u.id}: ${u.type}${u.name ? ` "${u.name}"` : ""} has no Wattflow counterpart and was not imported`);
   const dashboard = result.unsupported.filter((u) => u.type.startsWith("ui_"));

@@ -29,14 +29,14 @@ const flow = (r: NodeRedImport, id: string): FlowDocument => {
 const node = (f: FlowDocument, id: string) => f.nodes.find((n) => n.id === id)!;
 
 /** Runs one imported flow; `go` fires its inject nodes; resolves with the debug events of the node `debugId`. */
-async function run(doc: FlowDocument, go: (t: TestFlow) => Promise<void>, debugId: string, after?: (t: TestFlow) => void): Promise<unknown[]> {
+async function run(doc: FlowDocument, go: (t: TestFlow) => Promise<void>, debugId: string, after?: (t: TestFlow) => void | Promise<void>): Promise<unknown[]> {
   const t = await startTestFlow(doc, { nodes, connections, flowId: doc.id });
   try {
     await go(t);
     const seen = () => t.events.filter((e) => e.type === "debug" && e.nodeId === debugId);
     const until = Date.now() + 3000;
     while (seen().length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-    after?.(t);
+    await after?.(t);
     return seen().map((e) => (e.type === "debug" ? e.msg : undefined));
   } finally {
     await t.stop();
@@ -44,8 +44,8 @@ async function run(doc: FlowDocument, go: (t: TestFlow) => Promise<void>, debugI
 }
 
 describe("Node-RED export corpus", () => {
-  it("has the exports the import is tested on", () => {
-    expect(corpus).toEqual(expect.arrayContaining(["dashboard.json", "http-template.json", "inject-change-switch.json", "link-nodes.json", "mqtt-influx.json", "multi-tab.json"]));
+  it("has the exports the import is tested on", async () => {
+    expect(corpus).toEqual(expect.arrayContaining(["dashboard.json", "http-template.json", "inject-change-switch.json", "link-nodes.json", "mqtt-influx.json", "multi-tab.json", "subflow.json"]));
   });
 
   it.each(corpus)("%s converts to flows that pass validation against @wattflow/nodes", (file) => {
@@ -57,7 +57,7 @@ describe("Node-RED export corpus", () => {
     }
   });
 
-  it("mqtt in → json → function → influxdb out: config nodes become connections with credentials from the environment", () => {
+  it("mqtt in → json → function → influxdb out: config nodes become connections with credentials from the environment", async () => {
     const f = flow(load("mqtt-influx.json"), "meter-to-influxdb");
     expect(f.connections).toEqual([
       {
@@ -128,16 +128,16 @@ describe("Node-RED export corpus", () => {
     const hot = await run(
       f,
       async (t) => {
-        t.store.context.set(`flow:${f.id}`, "limit", { max: 70 });
+        await t.store.context.set(`flow:${f.id}`, "limit", { max: 70 });
         await t.engine.trigger(f.id, "i1");
       },
       "d1",
-      (t) => expect(t.store.context.get(`flow:${f.id}`, "seen")).toBe(72),
+      async (t) => expect(await t.store.context.get(`flow:${f.id}`, "seen")).toBe(72),
     );
     expect(hot[0]).toMatchObject({ topic: "heater", limit: { max: 70 }, unit: "C", temperature: 72, checked: true });
   });
 
-  it("link out → link in → http request → debug: wires, links and headers carried over", () => {
+  it("link out → link in → http request → debug: wires, links and headers carried over", async () => {
     const f = flow(load("link-nodes.json"), "links");
     expect(node(f, "l2")).toMatchObject({ type: "link-out", config: { links: ["l3"] } });
     expect(node(f, "l4")).toMatchObject({ type: "http-request", config: { method: "POST", url: "http://localhost:9/echo", headers: { "X-Site": "home" } } });
@@ -151,7 +151,7 @@ describe("Node-RED export corpus", () => {
     expect(got).toEqual([5]);
   });
 
-  it("a multi-tab export becomes one flow per tab, each with the connections it uses, links across flows", () => {
+  it("a multi-tab export becomes one flow per tab, each with the connections it uses, links across flows", async () => {
     const r = load("multi-tab.json");
     expect(r.flows.map((f) => f.id)).toEqual(["collect", "report", "collect-2"]);
     expect(node(flow(r, "collect"), "m2").config).toEqual({ links: ["report/m3"] });
@@ -162,7 +162,45 @@ describe("Node-RED export corpus", () => {
     expect(r.warnings.some((w) => w.includes("birth message"))).toBe(true);
   });
 
-  it("dashboard ui_* nodes are listed as not imported, with a note saying why, and their wires dropped", () => {
+  it("a subflow becomes a Wattflow subflow: env properties as typed parameters, instances overriding them, a pass-through output; it runs", async () => {
+    const r = load("subflow.json");
+    expect(r.unsupported).toEqual([]);
+    const f = flow(r, "meters");
+    expect(f.subflows).toHaveLength(1);
+    const sub = f.subflows![0]!;
+    expect(sub).toMatchObject({
+      id: "5f1d2c3b4a596877",
+      label: "Scale reading",
+      description: "Multiplies a meter reading and labels its unit.",
+      params: { FACTOR: { type: "number", default: 2 }, UNIT: { type: "string", default: "W" } },
+      input: ["5f1d2c3b4a590001", "passthrough"],
+      outputs: [{ node: "5f1d2c3b4a590002", port: 0 }, { node: "passthrough", port: 0 }],
+    });
+    // A change rule reading env takes the parameter, typed.
+    expect(sub.nodes.find((n) => n.id === "5f1d2c3b4a590001")!.config).toEqual({
+      rules: [
+        { action: "set", path: "unit", value: "${UNIT}", valueType: "string" },
+        { action: "set", path: "factor", value: "${FACTOR}", valueType: "number" },
+      ],
+    });
+    expect(node(f, "9a8b7c6d5e4f0003")).toMatchObject({ type: "subflow:5f1d2c3b4a596877", config: { FACTOR: 0.001, UNIT: "kW" }, wires: [["9a8b7c6d5e4f0005"], ["9a8b7c6d5e4f0006"]] });
+    expect(node(f, "9a8b7c6d5e4f0002").config).toEqual({});
+
+    const t = await startTestFlow(f, { nodes, connections, flowId: f.id });
+    try {
+      await t.engine.trigger(f.id, "9a8b7c6d5e4f0001");
+      const of = (id: string) => t.events.flatMap((e) => (e.type === "debug" && e.nodeId === id ? [e.msg] : []));
+      const until = Date.now() + 3000;
+      while ((of("9a8b7c6d5e4f0004").length < 1 || of("9a8b7c6d5e4f0005").length < 1 || of("9a8b7c6d5e4f0006").length < 1) && Date.now() < until) await new Promise((res) => setTimeout(res, 10));
+      expect(of("9a8b7c6d5e4f0004")).toEqual([expect.objectContaining({ payload: 3000, unit: "W", factor: 2 })]);
+      expect(of("9a8b7c6d5e4f0005")).toEqual([expect.objectContaining({ payload: 1.5, unit: "kW" })]);
+      expect(of("9a8b7c6d5e4f0006")).toEqual([1500]);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("dashboard ui_* nodes are listed as not imported, with a note saying why, and their wires dropped", async () => {
     const r = load("dashboard.json");
     expect(r.unsupported.map((u) => u.type).sort()).toEqual(["ui_base", "ui_chart", "ui_gauge", "ui_group", "ui_tab"]);
     expect(r.warnings.some((w) => /5 Node-RED Dashboard node\(s\) \(ui_\*\) were not imported/.test(w))).toBe(true);
