@@ -44,12 +44,6 @@ const KNOWN: Known[] = [
     why: "lets the worker start spinning before the HTTP call; should wait for a sign that it spins",
   },
   {
-    rule: "sleep-then-assert",
-    file: "packages/nodes/src/function/function.test.ts",
-    text: "await new Promise((r) => setTimeout(r, 10));",
-    why: "the loop goes on after a 10 ms sleep: until(() => laps() > seen) says the same without the sleep",
-  },
-  {
     rule: "elapsed-upper-bound",
     file: "packages/nodes/src/function/worker.test.ts",
     text: "expect(Date.now() - asked).toBeLessThan(200);",
@@ -60,12 +54,6 @@ const KNOWN: Known[] = [
     file: "packages/nodes/src/function/worker.test.ts",
     text: "expect(took).toBeLessThan(1500);",
     why: "a spinning worker is stopped soon after its limit: an upper bound on when the error came",
-  },
-  {
-    rule: "sleep-then-assert",
-    file: "packages/nodes/src/mqtt/hostile.test.ts",
-    text: "await new Promise((r) => setTimeout(r, 200));",
-    why: "one dead letter for the bad message, counted after a fixed wait (a later redelivery could add one after it)",
   },
   {
     rule: "sleep-then-assert",
