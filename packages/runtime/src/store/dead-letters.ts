@@ -9,7 +9,8 @@ export const DEAD_LETTERS_MIGRATION = `CREATE TABLE dead_letters (id INTEGER PRI
      node_id TEXT NOT NULL, source TEXT NOT NULL, reason TEXT NOT NULL, size INTEGER NOT NULL, preview TEXT NOT NULL, preview_encoding TEXT NOT NULL);
    CREATE INDEX dead_letters_flow ON dead_letters(flow_id, id);`;
 
-interface DeadLetterRow {
+/** A dead letter as both backends keep it (column names alike in SQLite and PostgreSQL). */
+export interface DeadLetterRow {
   id: number;
   time: number;
   flow_id: string;
@@ -21,7 +22,7 @@ interface DeadLetterRow {
   preview_encoding: string;
 }
 
-const toLetter = (r: DeadLetterRow): DeadLetter => ({
+export const toLetter = (r: DeadLetterRow): DeadLetter => ({
   id: r.id,
   time: r.time,
   flowId: r.flow_id,

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { ContextViews } from "./context-views.js";
-import { DEFAULT_DEAD_LETTER_CAPACITY } from "./dead-letters.js";
+import { DEFAULT_DEAD_LETTER_CAPACITY, toLetter, type DeadLetterRow } from "./dead-letters.js";
 import { migratePg, PARTITION_LOCK } from "./pg-schema.js";
 import { pgRecords } from "./pg-records.js";
 import { checkSeriesLimits, encodeValue, tagKey } from "./sqlite-store.js";
@@ -653,26 +653,3 @@ function toRevision(row: RevisionRow | undefined): RevisionRecord | undefined {
   return { flowId: row.flow_id, revision: row.revision, hash: row.hash, time: row.time, author: row.author, message: row.message, document: row.document };
 }
 
-interface DeadLetterRow {
-  id: number;
-  time: number;
-  flow_id: string;
-  node_id: string;
-  source: string;
-  reason: string;
-  size: number;
-  preview: string;
-  preview_encoding: string;
-}
-
-const toLetter = (r: DeadLetterRow): DeadLetter => ({
-  id: r.id,
-  time: r.time,
-  flowId: r.flow_id,
-  nodeId: r.node_id,
-  source: r.source,
-  reason: r.reason,
-  size: r.size,
-  preview: r.preview,
-  previewEncoding: r.preview_encoding === "base64" ? "base64" : "text",
-});
