@@ -1,11 +1,17 @@
-// Spawns the real CLI with the shipped flows and measures time to ready and resident memory after start.
+// Spawns the real CLI and measures time to ready and resident memory after start: with all the shipped
+// flows, with the demo flow alone, and with each shipped flow alone (what one flow costs on a small board).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./ports.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const flowsDir = join(root, "flows");
+
+/** The issue's goals: spawn to ready with every shipped flow, and resident memory after start. */
+export const STARTUP_GOALS = { ready_ms: 500, rss_mb: 80, rss_demo_mb: 50 };
 
 /** Resident memory of a running process; null when it has already exited (its /proc entry is gone). */
 function rssMb(pid) {
@@ -18,17 +24,43 @@ function rssMb(pid) {
   }
 }
 
-export function measureStartup() {
+/** The shipped flow ids (`flows/<id>.json`, test files left out). */
+export function shippedFlows() {
+  return readdirSync(flowsDir)
+    .filter((f) => f.endsWith(".json") && !f.endsWith(".test.json"))
+    .map((f) => f.slice(0, -".json".length))
+    .sort();
+}
+
+/** A flows folder holding only `ids` (each with its folder of pages, schemas and code, when it has one). */
+function flowsFolderWith(ids) {
+  const dir = mkdtempSync(join(tmpdir(), "wattflow-bench-flows-"));
+  for (const id of ids) {
+    cpSync(join(flowsDir, `${id}.json`), join(dir, `${id}.json`));
+    if (existsSync(join(flowsDir, id))) cpSync(join(flowsDir, id), join(dir, id), { recursive: true });
+  }
+  return dir;
+}
+
+/**
+ * One start: spawn → "ready in" line → 1 s for the flows' first timers → resident memory → SIGTERM.
+ * Never throws: a start that fails or times out gives nulls and says why in `error`.
+ */
+export async function measureStartup(options = {}) {
   const data = mkdtempSync(join(tmpdir(), "wattflow-bench-start-"));
+  // Ports of its own, so a broker or listener someone else runs on the defaults cannot fail a flow here.
+  const ports = { MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), GREENPOWER_TCP_PORT: await freePort() };
+  const env = { ...process.env, NODE_ENV: "production", ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
   const began = performance.now();
   const child = spawn(
     process.execPath,
-    [join(root, "packages/runtime/bin/wattflow.js"), "start", "--port", "0", "--http-port", "0", "--data", data, "--flows", join(root, "flows"), "--no-watch", "--log-level", "warn"],
-    { cwd: root, env: { ...process.env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "inherit"] },
+    [join(root, "packages/runtime/bin/wattflow.js"), "start", "--port", "0", "--http-port", "0", "--data", data, "--flows", options.flows ?? flowsDir, "--no-watch", "--log-level", "warn"],
+    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   return new Promise((resolve) => {
     let out = "";
-    const timer = setTimeout(() => finish({ readyMs: null, rssMb: null }), 30_000);
+    let err = "";
+    const timer = setTimeout(() => finish({ readyMs: null, rssMb: null, error: "no ready line within 30 s" }), 30_000);
     let finished = false;
     // Called once: on the memory reading, on the timeout, or when the process exits first (then there is nothing to read).
     function finish(result) {
@@ -48,9 +80,85 @@ export function measureStartup() {
       if (/ready in \d+ ms/.test(out)) {
         const readyMs = Math.round(performance.now() - began);
         // Let the flows' first timers run before reading memory.
-        setTimeout(() => finish({ readyMs, rssMb: rssMb(child.pid) }), 1000);
+        setTimeout(() => {
+          const rss = rssMb(child.pid);
+          finish({ readyMs, rssMb: rss, ...(rss === null ? { error: "exited before its memory could be read" } : {}) });
+        }, 1000);
       }
     });
-    child.once("exit", () => finish({ readyMs: null, rssMb: null }));
+    child.stderr.on("data", (chunk) => {
+      err = (err + chunk).slice(-2000);
+    });
+    child.once("exit", (code) => finish({ readyMs: null, rssMb: null, error: `exited (${code}) before ready: ${err.trim().split("\n").slice(-3).join(" | ")}` }));
   });
+}
+
+const median = (xs) => {
+  const known = xs.filter((x) => x !== null).sort((a, b) => a - b);
+  return known.length === 0 ? null : known[Math.floor(known.length / 2)];
+};
+
+/** The median of `rounds` starts (figures of failed starts left out); `error` says what failed. */
+async function measureMedian(rounds, options) {
+  const runs = [];
+  for (let r = 0; r < rounds; r++) runs.push(await measureStartup(options));
+  const errors = [...new Set(runs.map((r) => r.error).filter(Boolean))];
+  return { readyMs: median(runs.map((r) => r.readyMs)), rssMb: median(runs.map((r) => r.rssMb)), ...(errors.length > 0 ? { error: errors.join("; ") } : {}) };
+}
+
+/**
+ * All shipped flows and the demo flow alone (medians of `rounds` starts), then each shipped flow alone
+ * (one start each). Never throws.
+ */
+export async function runStartupBench({ rounds = 3, perFlow = true } = {}) {
+  const result = { all: null, demo: null, flows: {} };
+  try {
+    result.all = await measureMedian(rounds, {});
+    const demoDir = flowsFolderWith(["demo"]);
+    try {
+      result.demo = await measureMedian(rounds, { flows: demoDir });
+    } finally {
+      rmSync(demoDir, { recursive: true, force: true });
+    }
+    if (perFlow) {
+      for (const id of shippedFlows()) {
+        const dir = flowsFolderWith([id]);
+        try {
+          result.flows[id] = await measureStartup({ flows: dir });
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+  }
+  return result;
+}
+
+/** The figures `--json` reports: ready_ms, rss_mb (all flows), rss_demo_mb, ready_demo_ms, rss_flow_mb per flow. */
+export function startupFigures(result) {
+  return {
+    ready_ms: result.all?.readyMs ?? null,
+    rss_mb: result.all?.rssMb ?? null,
+    ready_demo_ms: result.demo?.readyMs ?? null,
+    rss_demo_mb: result.demo?.rssMb ?? null,
+    rss_flow_mb: Object.fromEntries(Object.entries(result.flows).map(([id, f]) => [id, f.rssMb])),
+  };
+}
+
+export function printStartup(result) {
+  const goal = (value, limit, unit) => (value === null ? "n/a" : `${value} ${unit} (goal ≤ ${limit} ${unit}: ${value <= limit ? "met" : "not met"})`);
+  const f = startupFigures(result);
+  console.log("runtime start (spawn to \"ready\" line; resident memory 1 s after ready):");
+  console.log(`  all shipped flows: ready ${goal(f.ready_ms, STARTUP_GOALS.ready_ms, "ms")}; rss ${goal(f.rss_mb, STARTUP_GOALS.rss_mb, "MB")}`);
+  console.log(`  demo flow alone:   ready ${f.ready_demo_ms ?? "n/a"} ms; rss ${goal(f.rss_demo_mb, STARTUP_GOALS.rss_demo_mb, "MB")}`);
+  const ids = Object.keys(result.flows);
+  if (ids.length > 0) {
+    console.log("  each flow alone:   " + ids.map((id) => `${id} ${result.flows[id].rssMb ?? "n/a"} MB / ${result.flows[id].readyMs ?? "n/a"} ms`).join(", "));
+  }
+  const failures = [result.error, result.all?.error && `all flows: ${result.all.error}`, result.demo?.error && `demo: ${result.demo.error}`]
+    .concat(ids.filter((id) => result.flows[id].error).map((id) => `${id}: ${result.flows[id].error}`))
+    .filter(Boolean);
+  for (const failure of failures) console.log(`  failed: ${failure}`);
 }

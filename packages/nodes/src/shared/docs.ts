@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
  */
 export function readDocs(moduleUrl: string): string {
   const here = fileURLToPath(new URL("./README.md", moduleUrl));
-  for (const candidate of [here, here.replace(/([\\/])dist([\\/])/, "$1src$2")]) {
+  // The source folder first: that is where READMEs are, built or not, so the usual read needs no failed attempt.
+  for (const candidate of [here.replace(/([\\/])dist([\\/])/, "$1src$2"), here]) {
     try {
       return readFileSync(candidate, "utf8");
     } catch {

@@ -64,18 +64,18 @@ async function readPackage(dir: string): Promise<Candidate | null> {
 
 async function packagesIn(nodeModules: string): Promise<string[]> {
   if (!(await isDir(nodeModules))) return [];
-  const out: string[] = [];
-  for (const entry of await readdir(nodeModules)) {
-    if (entry.startsWith(".")) continue;
-    const path = join(nodeModules, entry);
-    if (entry.startsWith("@")) {
-      if (!(await isDir(path))) continue;
-      for (const scoped of await readdir(path)) out.push(join(path, scoped));
-    } else {
-      out.push(path);
-    }
-  }
-  return out;
+  // Scopes are listed together rather than one after another: a workspace has hundreds of packages.
+  const lists = await Promise.all(
+    (await readdir(nodeModules))
+      .filter((entry) => !entry.startsWith("."))
+      .map(async (entry): Promise<string[]> => {
+        const path = join(nodeModules, entry);
+        if (!entry.startsWith("@")) return [path];
+        if (!(await isDir(path))) return [];
+        return (await readdir(path)).map((scoped) => join(path, scoped));
+      }),
+  );
+  return lists.flat();
 }
 
 /**
@@ -146,15 +146,12 @@ export async function discoverPlugins(options: DiscoverOptions): Promise<Discove
   const seen = new Set<string>();
   const candidates: Candidate[] = [];
 
-  for (const dir of options.searchDirs) {
-    const workspace = basename(dir) === "node_modules" ? await workspacePackages(dir) : [];
-    for (const pkgDir of [...(await packagesIn(dir)), ...workspace]) {
-      const real = await realpath(pkgDir).catch(() => pkgDir);
-      if (seen.has(real)) continue;
-      seen.add(real);
-      const c = await readPackage(real);
-      if (c) candidates.push(c);
-    }
+  for (const dir of new Set(options.searchDirs.map((d) => resolve(d)))) {
+    const [installed, workspace] = await Promise.all([packagesIn(dir), basename(dir) === "node_modules" ? workspacePackages(dir) : []]);
+    // Every package.json is read at once, then taken in listing order, so the first of duplicates still wins.
+    const reals = await Promise.all([...installed, ...workspace].map((pkgDir) => realpath(pkgDir).catch(() => pkgDir)));
+    const fresh = reals.filter((real) => !seen.has(real) && seen.add(real));
+    for (const c of await Promise.all(fresh.map(readPackage))) if (c) candidates.push(c);
   }
   if (options.nodesDir && (await isDir(options.nodesDir))) {
     for (const entry of (await readdir(options.nodesDir)).sort()) {

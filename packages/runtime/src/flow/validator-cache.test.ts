@@ -1,0 +1,90 @@
+/**
+ * Config validators kept on disk between starts: a second start reads the code the first wrote
+ * instead of compiling, the code validates exactly as a fresh compile does (defaults, coercion,
+ * every error), and a damaged file is compiled again and replaced.
+ */
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv } from "ajv";
+import { Type } from "@sinclair/typebox";
+import { afterEach, describe, expect, it } from "vitest";
+import { ValidatorCache } from "./validator-cache.js";
+
+const schema = Type.Object({
+  interval: Type.String({ pattern: "^\\d+(ms|s|m)$", default: "10s" }),
+  retries: Type.Integer({ minimum: 0, default: 2 }),
+  mode: Type.Union([Type.Literal("poll"), Type.Literal("push")], { default: "poll" }),
+});
+
+const OPTIONS = { allErrors: true, strict: false, useDefaults: true, coerceTypes: true, verbose: true } as const;
+
+describe("ValidatorCache", () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  /** A cache whose ajv counts the schemas it had to compile. */
+  function cacheIn(folder: string | null) {
+    const made = { compiles: 0 };
+    const cache = new ValidatorCache(
+      () => {
+        const ajv = new Ajv({ ...OPTIONS, code: { optimize: false, source: true } });
+        const compile = ajv.compile.bind(ajv);
+        ajv.compile = ((s: object) => {
+          made.compiles += 1;
+          return compile(s);
+        }) as typeof ajv.compile;
+        return ajv;
+      },
+      "test",
+      folder,
+    );
+    return { cache, made };
+  }
+
+  const settle = async (folder: string, count: number) => {
+    // The code is written in the background, after it is used.
+    for (let i = 0; i < 100 && (await readdir(folder).catch(() => [])).filter((f) => f.endsWith(".cjs")).length < count; i++) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it("a later start reads the validator instead of compiling it, and it fills defaults, coerces and reports like a fresh one", async () => {
+    dir = await mkdtemp(join(tmpdir(), "wattflow-validators-"));
+    const first = cacheIn(dir);
+    const fresh = first.cache.validator(schema);
+    expect(first.made.compiles).toBe(1);
+    await settle(dir, 1);
+
+    const second = cacheIn(dir);
+    const cached = second.cache.validator(schema);
+    expect(second.made.compiles).toBe(0);
+
+    for (const validate of [fresh, cached]) {
+      const config: Record<string, unknown> = { retries: "3" };
+      expect(validate(config)).toBe(true);
+      expect(config).toEqual({ interval: "10s", retries: 3, mode: "poll" });
+      expect(validate({ interval: "often", retries: -1, mode: "pull" })).toBe(false);
+      expect(validate.errors!.map((e) => `${e.instancePath} ${e.keyword}`).sort()).toEqual(["/interval pattern", "/mode anyOf", "/mode const", "/mode const", "/retries minimum"]);
+    }
+  });
+
+  it("compiles again over a damaged file, and works with no folder at all", async () => {
+    dir = await mkdtemp(join(tmpdir(), "wattflow-validators-"));
+    cacheIn(dir).cache.validator(schema);
+    await settle(dir, 1);
+    const [file] = (await readdir(dir)).filter((f) => f.endsWith(".cjs"));
+    await writeFile(join(dir, file!), "module.exports = ");
+
+    const again = cacheIn(dir);
+    expect(again.cache.validator(schema)({})).toBe(true);
+    expect(again.made.compiles).toBe(1);
+    for (let i = 0; i < 100 && (await readFile(join(dir, file!), "utf8")).length < 100; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await readFile(join(dir, file!), "utf8")).length).toBeGreaterThan(100);
+
+    const none = cacheIn(null);
+    expect(none.cache.validator(schema)({ retries: 1 })).toBe(true);
+    expect(none.made.compiles).toBe(1);
+  });
+});
