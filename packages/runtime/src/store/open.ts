@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { openPgStore, type PgStoreOptions } from "./pg-store.js";
+import type { PgStoreOptions } from "./pg-store.js";
 import { openStore, type StoreOptions } from "./sqlite-store.js";
 import type { Store } from "./types.js";
 
@@ -36,6 +36,12 @@ export function parseStoreSpec(text: string | undefined, dataDir?: string): Stor
   if (path === "") throw new Error("--store: sqlite: needs a path (sqlite:/var/lib/wattflow/wattflow.db)");
   if (path.endsWith("/") || (existsSync(path) && statSync(path).isDirectory())) return { backend: "sqlite", dataDir: path };
   return { backend: "sqlite", file: path };
+}
+
+/** Opens a PostgreSQL store. Its client library is loaded only then, so an SQLite runtime never pays for it. */
+export async function openPgStore(options: PgStoreOptions): Promise<Store> {
+  const pgStore = await import("./pg-store.js");
+  return pgStore.openPgStore(options);
 }
 
 /** Opens the store a spec names (PostgreSQL: connects and migrates the schema first). */
