@@ -7,7 +7,7 @@ import { Registry } from "./registry/registry.js";
 import { discoverPlugins, nodeModulesChain } from "./registry/discover.js";
 import { openStoreFrom, parseStoreSpec } from "./store/index.js";
 import { FlowManager } from "./manager/index.js";
-import { Cluster, refreshFlowFiles, shareDeploys, shareWebSockets, type SharedDeploys } from "./cluster/index.js";
+import type { SharedDeploys } from "./cluster/index.js";
 import { AdminAuth, EventHub, assertSafeBinding, createAdminServer, createFlowServer, createMetrics, type AdminUser } from "./server/index.js";
 
 export interface RuntimeOptions {
@@ -95,9 +95,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   log.info({ store: store.backend, location: store.location }, `store: ${store.backend} at ${store.location}`);
   // Runtimes over one PostgreSQL store share their work through it; alone (SQLite) there is nothing to share.
   const spec = parseStoreSpec(options.store, options.dataDir);
+  // Loaded only for a PostgreSQL store, like its client library.
+  const clustering = spec.backend === "postgres" ? await import("./cluster/index.js") : null;
   const cluster =
-    spec.backend === "postgres"
-      ? await Cluster.start({ url: spec.url, log, ...(spec.schema ? { schema: spec.schema } : {}), ...(options.instance ? { instance: options.instance } : {}) })
+    clustering && spec.backend === "postgres"
+      ? await clustering.Cluster.start({ url: spec.url, log, ...(spec.schema ? { schema: spec.schema } : {}), ...(options.instance ? { instance: options.instance } : {}) })
       : null;
   await discovered;
 
@@ -123,9 +125,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
       sharedDeploys?.onEvent(e);
     },
   });
-  if (cluster) {
-    sharedDeploys = await shareDeploys(cluster, manager, store, log);
-    await shareWebSockets(cluster, flowServer.ws);
+  if (clustering && cluster) {
+    sharedDeploys = await clustering.shareDeploys(cluster, manager, store, log);
+    await clustering.shareWebSockets(cluster, flowServer.ws);
   }
   const metrics = createMetrics(() => engine.stats(), {
     outboxes: () => store.outbox.summary(),
@@ -157,7 +159,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     log.warn(`the admin API listens on ${options.host} but answers only to loopback host names: list the names and addresses clients use with --allowed-hosts (WATTFLOW_ALLOWED_HOSTS)`);
   }
   // A runtime joining a cluster runs the cluster's latest revisions, not a stale copy of the flow files.
-  if (cluster) await refreshFlowFiles(store, options.flowsDir, log);
+  if (clustering && cluster) await clustering.refreshFlowFiles(store, options.flowsDir, log);
   await manager.loadAll();
   if (options.watch !== false) await manager.watch();
   events.startCounts(() => engine.stats());

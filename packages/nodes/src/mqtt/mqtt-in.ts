@@ -4,6 +4,7 @@ import type { MqttBroker } from "./connection.js";
 import { decodePayload, type PayloadFormat } from "./payload.js";
 import type { BrokerState, Delivery, Unsubscribe } from "./session.js";
 import { parseTopicPattern } from "./topic.js";
+import { parsePartition } from "./partition.js";
 
 export default defineNode({
   type: "mqtt-in",
@@ -32,6 +33,13 @@ export default defineNode({
     maxPayloadBytes: Type.Integer({ minimum: 1, default: 262_144, description: "larger payloads are refused to the error path" }),
     maxDepth: Type.Integer({ minimum: 1, maximum: 1000, default: 64, description: "JSON nested deeper than this many arrays/objects is refused to the error path" }),
     retained: Type.Boolean({ default: true, description: "also pass on retained messages the broker sends on subscribe" }),
+    partition: Type.Optional(
+      Type.String({
+        pattern: "^(\\d+/\\d+)?$",
+        description: "K/N: of every message, handle only those whose device hashes to part K of N (each runtime its own K; all of a device's messages go to one runtime); empty: all, so flows can write ${MQTT_PARTITION:-}",
+      }),
+    ),
+    partitionKey: Type.Optional(Type.String({ description: "the {name} level of the topic that names the device (default: the first one; without any, the whole topic)" })),
   }),
   inputs: 0,
   outputs: ["message"],
@@ -39,6 +47,8 @@ export default defineNode({
     const group = c.group ? c.group : undefined;
     if (group !== undefined && c.topic.startsWith("$share/")) throw new Error(`topic: give the group either as "group" or in "$share/<group>/…", not both`);
     const pattern = parseTopicPattern(group !== undefined ? `$share/${group}/${c.topic}` : c.topic);
+    const partition = parsePartition(c.partition, c.partitionKey, pattern);
+    if (partition && group !== undefined) throw new Error(`partition and group split the stream two different ways: give one (partition: by device, group: by message)`);
     const broker = node.connection<MqttBroker>(c.broker);
     if (broker.embedded && pattern.subscription.startsWith("$share/")) {
       throw new Error(`topic ${pattern.subscription}: the embedded broker does not support shared subscriptions (it would deliver nothing); give the runtimes an external broker (MQTT_URL, e.g. Mosquitto 2)`);
@@ -47,6 +57,8 @@ export default defineNode({
     let received = 0;
     let refused = 0;
     let overflow = 0;
+    /** Messages of other runtimes' parts, acknowledged and passed over. */
+    let others = 0;
     let closing = false;
     let unsubscribe: Unsubscribe | null = null;
     let state: BrokerState = session.state;
@@ -54,7 +66,7 @@ export default defineNode({
 
     let shown = "";
     const showStatus = (): void => {
-      const counts = `${received} in${refused ? `, ${refused} refused` : ""}`;
+      const counts = `${received} in${refused ? `, ${refused} refused` : ""}${partition ? `, ${others} for other parts (part ${partition.index}/${partition.count})` : ""}`;
       const text = state === "connected" ? `${c.topic}: ${counts}` : `${state}${stateDetail ? `: ${stateDetail}` : ""} (${counts})`;
       // The periodic refresh only reports what changed, so status listeners are not woken for nothing.
       if (text === shown) return;
@@ -64,6 +76,10 @@ export default defineNode({
 
     const deliver = (d: Delivery): void => {
       if (d.retain && !c.retained) return d.handled();
+      if (partition && !partition.owns(partition.keyOf(d.topic, d.params))) {
+        others += 1;
+        return d.handled();
+      }
       const decoded = decodePayload(d.payload, c.format as PayloadFormat, c.maxPayloadBytes, c.maxDepth);
       if (!decoded.ok) {
         refused += 1;
@@ -113,7 +129,7 @@ export default defineNode({
     return {
       async start() {
         showStatus();
-        unsubscribe = await session.subscribe({ pattern, qos: c.qos, owner: `${node.flowId}/${node.id}`, deliver });
+        unsubscribe = await session.subscribe({ pattern, qos: c.qos, owner: `${node.flowId}/${node.id}`, deliver, ownSession: partition !== null });
         node.timers.setInterval(showStatus, 2000);
       },
       // A stopping process or a restarting node keeps the broker's subscription; only a removed node gives it up.

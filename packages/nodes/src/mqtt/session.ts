@@ -44,6 +44,8 @@ export interface Subscriber {
   qos: QoS;
   /** Who subscribes (a node's `flow/node` key): a restarted node finds the subscription it left. */
   owner?: string;
+  /** Runtimes sharing this stream each need a session of their own (a partitioned mqtt-in): as for `$share/`. */
+  ownSession?: boolean;
   deliver(delivery: Delivery): void;
 }
 
@@ -205,7 +207,7 @@ export class MqttSession {
 
   async subscribe(sub: Subscriber): Promise<Unsubscribe> {
     const filter = sub.pattern.subscription;
-    if (filter.startsWith("$share/")) this.useSharedClientId(filter);
+    if (filter.startsWith("$share/") || sub.ownSession) this.useSharedClientId(filter);
     const resumed = this.parked.get(filter);
     this.subscribers.add(sub);
     if (resumed) this.unpark(resumed, sub);
@@ -240,7 +242,7 @@ export class MqttSession {
       // The session is open under the plain id; renaming it now would drop what the broker keeps for it.
       this.options.log.warn(
         { topic: filter, clientId: this.client.options.clientId },
-        `shared subscription ${filter} added to a running connection keeps client id ${this.client.options.clientId}: set WATTFLOW_INSTANCE, or a clientId per runtime, before runtimes share this group`,
+        `subscription ${filter}, shared with other runtimes, added to a running connection keeps client id ${this.client.options.clientId}: set WATTFLOW_INSTANCE, or a clientId per runtime, before runtimes share this group`,
       );
       return;
     }
