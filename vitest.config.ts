@@ -16,7 +16,8 @@ export default defineConfig({
     include: ["packages/*/src/**/*.test.ts", "plugins/*/src/**/*.test.ts", "editor/src/**/*.test.ts", "editor/e2e/**/*.test.ts", "flows/**/*.test.ts", "test/**/*.test.ts"],
     environment: "node",
     // Kills and reports any process a test left running (brokers, databases, runtimes, browsers).
-    globalSetup: ["./test/process-guard.ts"],
+    // Builds the library the CLI and flow tests run (dist) first, so no test runs a stale build.
+    globalSetup: ["./test/build-first.ts", "./test/process-guard.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
