@@ -91,7 +91,8 @@ export class ClusterJobs implements JobGate {
 
   /** The lock session ended (its connection broke): every lock went with it. */
   lost(): void {
-    if (this.held.size > 0) this.o.log.warn({ jobs: [...this.held] }, "the cluster lock session ended; this runtime no longer holds its jobs");
+    // On a stop the session is ended on purpose, and letting go of the locks is the point.
+    if (this.held.size > 0 && !this.stopped) this.o.log.warn({ jobs: [...this.held] }, "the cluster lock session ended; this runtime no longer holds its jobs");
     this.held.clear();
   }
 
