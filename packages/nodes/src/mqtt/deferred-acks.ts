@@ -108,7 +108,13 @@ export class DeferredAcks {
   private sendDue(): void {
     while (this.head < this.queue.length) {
       const entry = this.queue[this.head]!;
-      if (!entry.handled || !entry.ack || entry.failed) break;
+      if (entry.handled && entry.failed) {
+        // The failed message now holds back every later ack: whatever renews the connection is asked
+        // again (it may have looked earlier, while an older message was still being handled, and found nothing to do).
+        this.onFailure();
+        break;
+      }
+      if (!entry.handled || !entry.ack) break;
       this.head += 1;
       if (this.byId.get(entry.messageId) === entry) this.byId.delete(entry.messageId);
       this.send(entry.ack);

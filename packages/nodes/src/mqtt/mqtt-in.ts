@@ -107,12 +107,16 @@ export default defineNode({
       const onComplete = (completion: Completion): void => {
         // While closing, a failure may be the stop itself: the broker keeps the message for the next run.
         if (completion.outcome === "nack" && !closing) {
-          const comesBack = d.qos > 0 && session.redelivers && d.attempt < c.maxAttempts && !isMessageError(completion.error);
+          // Only QoS 1 acknowledgements are held back here (QoS 2 is acknowledged by the client on arrival).
+          const comesBack = d.qos === 1 && session.redelivers && d.attempt < c.maxAttempts && !isMessageError(completion.error);
           if (!comesBack) {
-            // Nothing would bring it back (QoS 0, a clean session), the message itself is the problem (it would
-            // fail the same way again), or it keeps failing: parked, then acknowledged.
-            node.deadLetter({ reason: `handling failed${d.attempt > 1 ? ` ${d.attempt} times` : ""}: ${completion.error.message}`, source: d.topic, payload: d.payload });
-            return d.handled();
+            // Nothing would bring it back (QoS 0 or 2, a clean session), the message itself is the problem (it would
+            // fail the same way again), or it keeps failing: parked, then acknowledged. Acknowledged only once the
+            // letter is stored: when the store cannot take it either, an unacknowledged QoS 1 message stays with
+            // the broker, which hands it over again later.
+            const letter = { reason: `handling failed${d.attempt > 1 ? ` ${d.attempt} times` : ""}: ${completion.error.message}`, source: d.topic, payload: d.payload };
+            void node.deadLetter(letter).then((parked) => d.handled(parked || d.qos !== 1 || !session.redelivers ? undefined : completion));
+            return;
           }
         }
         d.handled(completion);

@@ -18,6 +18,8 @@ afterEach(async () => {
 
 /** A sink that refuses some readings, as a store that is down would: which ones, and how often, the test decides. */
 let refuse: (i: number, attempt: number) => boolean | "bad message" = () => false;
+/** How long the store takes for a reading (ms): a slow write holds the acknowledgements after it. */
+let slowness: (i: number, attempt: number) => number = () => 0;
 const seen = new Map<number, number>();
 const stored: number[] = [];
 const flakyStore = defineNode({
@@ -33,11 +35,16 @@ const flakyStore = defineNode({
         const i = (msg.payload as { i: number }).i;
         const attempt = (seen.get(i) ?? 0) + 1;
         seen.set(i, attempt);
-        const refused = refuse(i, attempt);
-        if (refused === "bad message") return done(new MessageError(`reading ${i} makes no sense`));
-        if (refused) return done(new Error(`store unavailable for reading ${i}`));
-        stored.push(i);
-        done();
+        const finish = (): void => {
+          const refused = refuse(i, attempt);
+          if (refused === "bad message") return done(new MessageError(`reading ${i} makes no sense`));
+          if (refused) return done(new Error(`store unavailable for reading ${i}`));
+          stored.push(i);
+          done();
+        };
+        const wait = slowness(i, attempt);
+        if (wait > 0) setTimeout(finish, wait);
+        else finish();
       },
     };
   },
@@ -91,6 +98,7 @@ describe.skipIf(!mosquittoAvailable)("failed QoS 1 messages come back (Mosquitto
 
   afterEach(() => {
     refuse = () => false;
+    slowness = () => 0;
     seen.clear();
     stored.length = 0;
   });
@@ -108,6 +116,20 @@ describe.skipIf(!mosquittoAvailable)("failed QoS 1 messages come back (Mosquitto
     expect(await t.store.deadLetters.count()).toBe(0);
     // Readings after the failed one were in flight unacknowledged, so some came twice: at least once, never lost.
     expect([...new Set(stored)].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it("a reading that fails while an older one is still being written comes back once that one is done", async () => {
+    broker = await startMosquitto();
+    cleanups.push(() => broker.close());
+    // Reading 0 takes longer than the first redelivery wait (1 s); reading 1 fails meanwhile, once.
+    slowness = (i, attempt) => (i === 0 && attempt === 1 ? 1500 : 0);
+    refuse = (i, attempt) => i === 1 && attempt === 1;
+    const t = await flow(meterFlow());
+    await until(() => subscribed(t), 10_000, "subscribed");
+    const meter = await device(broker.url);
+    for (let i = 0; i < 5; i++) await meter.publishAsync("meters/m1/reading", JSON.stringify({ i }), { qos: 1 });
+    await until(() => new Set(stored).size === 5, 15_000, "every reading stored");
+    expect(seen.get(1)).toBeGreaterThanOrEqual(2);
   });
 
   it("a reading that keeps failing is parked after maxAttempts and acknowledged; the rest are stored", async () => {

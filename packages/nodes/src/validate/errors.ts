@@ -94,7 +94,8 @@ export function messageAnswer(issues: readonly ValidationIssue[], error: string)
 
 /** A 400 answer body in the common REST shape: `{ detail: "pv_voltage: must be number", errors: { pv_voltage: ["must be number"] } }`. */
 export function drfAnswer(issues: readonly ValidationIssue[]): { detail: string; errors: Record<string, string[]> } {
-  const errors: Record<string, string[]> = {};
+  // No prototype: a field named "constructor" or "toString" is a key like any other.
+  const errors: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const issue of issues) (errors[fieldOf(issue.path)] ??= []).push(issue.message);
   const first = issues[0];
   return { detail: first ? `${fieldOf(first.path)}: ${first.message}` : "invalid", errors };

@@ -177,6 +177,13 @@ describe("validate", () => {
         ],
       });
       expect(bad!.payload).toEqual({ detail: "battery: is not allowed", errors: { battery: ["is not allowed"], value: ["must be number"] } });
+      // Field names that an ordinary object inherits are fields like any other.
+      t!.inject("v", { payload: { reading: { sensor_id: "ldr_1", value: 1, constructor: 1, toString: 2 } } });
+      const [, odd] = await t!.waitFor("bad", 2);
+      expect(JSON.parse(JSON.stringify(odd!.payload))).toEqual({
+        detail: "constructor: is not allowed",
+        errors: { constructor: ["is not allowed"], toString: ["is not allowed"] },
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

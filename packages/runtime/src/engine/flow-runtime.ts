@@ -300,7 +300,7 @@ export class FlowRuntime implements NodeHost {
    * the skipped number is logged. A store that cannot take it is logged
    * (once a minute), never thrown.
    */
-  parkDeadLetter(node: RuntimeNode, letter: DeadLetterInit): void {
+  parkDeadLetter(node: RuntimeNode, letter: DeadLetterInit): Promise<boolean> {
     node.counters.deadLetters += 1;
     const now = Date.now();
     let window = this.deadLetterWindows.get(node);
@@ -313,17 +313,19 @@ export class FlowRuntime implements NodeHost {
     }
     if (window.stored >= DEAD_LETTERS_PER_SECOND) {
       window.skipped += 1;
-      return;
+      return Promise.resolve(false);
     }
     window.stored += 1;
-    const failed = (err: unknown): void => {
-      if (now - this.lastDeadLetterFailure < 60_000) return;
-      this.lastDeadLetterFailure = now;
-      this.log.error({ node: node.id, err: err instanceof Error ? err.message : String(err) }, `${this.id}/${node.id}: could not store a dead letter`);
+    const failed = (err: unknown): false => {
+      if (now - this.lastDeadLetterFailure >= 60_000) {
+        this.lastDeadLetterFailure = now;
+        this.log.error({ node: node.id, err: err instanceof Error ? err.message : String(err) }, `${this.id}/${node.id}: could not store a dead letter`);
+      }
+      return false;
     };
     try {
       const { size, preview, previewEncoding } = deadLetterPreview(letter.payload);
-      this.host.store.deadLetters
+      return this.host.store.deadLetters
         .add({
           time: now,
           flowId: this.id,
@@ -334,9 +336,9 @@ export class FlowRuntime implements NodeHost {
           preview,
           previewEncoding,
         })
-        .catch(failed);
+        .then(() => true, failed);
     } catch (err) {
-      failed(err);
+      return Promise.resolve(failed(err));
     }
   }
 

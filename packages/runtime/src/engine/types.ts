@@ -183,9 +183,12 @@ export interface NodeHandle {
    * Parks a message that was refused at ingress (bad JSON, too deep, too big,
    * not UTF-8) or whose handling failed: stored in the store's bounded
    * dead-letter table (admin API `/api/dead-letters`) and counted in the
-   * node's stats. Never throws.
+   * node's stats. Never throws. Resolves true once the letter is stored;
+   * false when it was only counted (over the per-second limit) or the store
+   * refused it, so a source that can keep the message elsewhere (an
+   * unacknowledged MQTT message stays with the broker) does so.
    */
-  deadLetter(letter: DeadLetterInit): void;
+  deadLetter(letter: DeadLetterInit): Promise<boolean>;
   /** Builds a message with a fresh `_msgid`. */
   newMessage(init: MessageInit): Message;
   /**

@@ -23,6 +23,8 @@ export const CONTEXT_VALUE_LIMIT = 64 * 1024;
 
 /** Flow and node ids as flow files allow them; anything else cannot name a scope. */
 const ID = /^[A-Za-z0-9_.:-]{1,200}$/;
+/** Characters of values one listing carries whole; beyond it, previews. */
+const CONTEXT_LISTING_BUDGET = 2_000_000;
 
 type ContextRoute = RouteDoc & { handler: (req: Request, res: Response) => Promise<void> };
 
@@ -37,11 +39,16 @@ export function contextRoutes(store: () => Store): ContextRoute[] {
     const context = store().context;
     const keys = await context.keys(scope);
     const entries: ContextEntry[] = [];
+    // A scope can hold thousands of keys (a persisted window buffer): past a total budget values are
+    // shown as a short preview only, so one listing stays a few MB at most.
+    let budget = CONTEXT_LISTING_BUDGET;
     for (const key of keys) {
       const value: unknown = await context.get(scope, key);
       if (value === undefined) continue;
       const json = JSON.stringify(value);
-      entries.push(json.length > CONTEXT_VALUE_LIMIT ? { key, size: json.length, preview: json.slice(0, 1024) } : { key, value, size: json.length });
+      const whole = json.length <= CONTEXT_VALUE_LIMIT && json.length <= budget;
+      budget -= whole ? json.length : Math.min(json.length, 1024);
+      entries.push(whole ? { key, value, size: json.length } : { key, size: json.length, preview: json.slice(0, budget > 0 ? 1024 : 120) });
     }
     res.json({ scope, entries } satisfies ContextListing);
   };
