@@ -9,6 +9,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
 import { copyShippedFlow } from "../test/copy-flow.js";
+import { testStore } from "../test/shipped-flow.js";
 import { startHaSimulator, type RunningHaSimulator } from "../packages/nodes/src/home-assistant/simulator.js";
 import { FakeGithub } from "../test/fakes/fake-github.js";
 import { until } from "../packages/runtime/src/testing/index.js";
@@ -25,8 +26,11 @@ const env = ["HA_URL", "HA_TOKEN", "GITHUB_REPO", "GITHUB_TOKEN", "GITHUB_API_UR
 
 const file = (name: string) => JSON.parse(readFileSync(join(data, name), "utf8")) as { data_points: Record<string, unknown>[]; last_update: string | null };
 
+/** On PostgreSQL (WATTFLOW_TEST_STORE) one database for the whole file, so a restarted runtime finds its store. */
+let onPostgres: Promise<Awaited<ReturnType<typeof testStore>>> | undefined;
 async function start(): Promise<RunningRuntime> {
-  return startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "store"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }) });
+  onPostgres ??= testStore();
+  return startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "store"), flowsDir: join(root, "flows"), logger: pino({ level: "silent" }), ...(await onPostgres) });
 }
 const trigger = (node: string) => fetch(new URL(`api/flows/powermonitor/nodes/${node}/trigger`, rt.adminUrl), { method: "POST" });
 

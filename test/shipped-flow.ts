@@ -29,7 +29,7 @@ let stores = 0;
  * the same contracts check both backends, and runtimes of different flows do
  * not share a database, which would make them one cluster).
  */
-async function testStore(): Promise<{ store: string; instance: string } | undefined> {
+export async function testStore(): Promise<{ store: string; instance: string } | undefined> {
   const url = process.env.WATTFLOW_TEST_STORE;
   if (!url) return undefined;
   const name = `flow_${process.pid}_${++stores}`;
