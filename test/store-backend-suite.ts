@@ -163,6 +163,9 @@ export function describeBackend(backend: BackendUnderTest): void {
       for (let i = 0; i < 50; i++) view.set("counter", i);
       view.set("gone", 1);
       view.delete("gone");
+      // A key the database cannot hold is refused when set, not kept to fail every later write.
+      expect(() => view.set("bad\u0000", 1)).toThrow(/^context "flow:a" key "bad\\0": holds a NUL character/);
+      await expect(s.context.set("global", "\u0000", 1)).rejects.toThrow(/NUL character/);
       const read = view.get<{ max: number }>("limit")!;
       read.max = 99; // a copy: the stored value does not change behind the store's back
       expect(view.get("limit")).toEqual({ max: 5 });
@@ -222,6 +225,37 @@ export function describeBackend(backend: BackendUnderTest): void {
       expect(await s.deadLetters.count("a")).toBe(2);
       expect(await s.deadLetters.clear("a")).toBe(2);
       expect(await s.deadLetters.count()).toBe(1);
+    });
+
+    it("refuses, naming the series, a batch with a time outside the Date range or over a week ahead, or a NUL; keeps what it refused nothing of", async () => {
+      const s = await store();
+      const good = { series: "ok", time: T0, value: 1 };
+      const refused = async (point: { series: string; time: number; value: number | string | object; tags?: Record<string, string> }, why: RegExp) => {
+        await expect(s.writePoints([good, point])).rejects.toThrow(why);
+      };
+      await refused({ series: "clock", time: 1e19, value: 1 }, /^series "clock": time 10000000000000000000 is not a time/);
+      await refused({ series: "clock", time: -8.7e15, value: "x" }, /^series "clock": time -8700000000000000 is not a time/);
+      await refused({ series: "clock", time: Number.NaN, value: 1 }, /^series "clock": time NaN is not a time/);
+      await refused({ series: "clock", time: Date.now() + 8 * DAY, value: 1 }, /^series "clock": time \S+ is more than 7 days ahead of the clock/);
+      await refused({ series: "nul\u0000name", time: T0, value: 1 }, /^series "nul\\0name": the name holds a NUL character/);
+      await refused({ series: "tagged", time: T0, value: 1, tags: { device: "a\u0000b" } }, /^series "tagged": tag "device" value "a\\0b" holds a NUL character/);
+      await refused({ series: "text", time: T0, value: "a\u0000b" }, /^series "text": the value holds a NUL character/);
+      await refused({ series: "json", time: T0, value: { ["k\u0000"]: 1 } }, /^series "json": the value holds a NUL character/);
+      expect(await s.seriesNames()).toEqual([]);
+      // Within the bounds all goes in: a week ahead less a minute, the Date range's ends, text that spells \u0000.
+      const soon = Date.now() + 7 * DAY - 60_000;
+      await s.writePoints([good, { series: "clock", time: soon, value: 2 }, { series: "text", time: T0, value: "\\u0000" }, { series: "clock", time: -8.64e15, value: 3 }]);
+      expect((await s.latestValue("clock"))?.time).toBe(soon);
+      expect((await s.latestValue("text"))?.value).toBe("\\u0000");
+      expect((await s.range({ series: "clock", from: -8.64e15, to: 0 })).map((p) => p.value)).toEqual([3]);
+
+      await expect(s.records.add([{ collection: "c", time: T0, key: "k\u0000", body: {} }])).rejects.toThrow(/^collection "c": record key "k\\0" holds a NUL character/);
+      await expect(s.records.add([{ collection: "c", time: T0, body: { note: "\u0000" } }])).rejects.toThrow(/^collection "c": the body holds a NUL character/);
+      await expect(s.records.add([{ collection: "c", time: T0, tags: { t: "\u0000" }, body: {} }])).rejects.toThrow(/NUL character/);
+      await expect(s.records.add([{ collection: "c", time: 1e19, body: {} }])).rejects.toThrow(/needs a time/);
+      // A dead letter is kept whatever it holds: NUL becomes U+FFFD.
+      await s.deadLetters.add({ time: T0, flowId: "f", nodeId: "in", source: "t", reason: "bad\u0000", size: 3, preview: "a\u0000b", previewEncoding: "text" });
+      expect((await s.deadLetters.list()).map((l) => [l.reason, l.preview])).toEqual([["bad\uFFFD", "a\uFFFDb"]]);
     });
 
     it("retention removes old points of the matching series only, and drops whole time partitions where it can", async () => {

@@ -29,7 +29,7 @@ export * from "./limits/index.js";
 export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } from "./util/path.js";
 export { writeFileAtomic } from "./util/atomic-write.js";
 export type * from "./store/types.js";
-export { openStore, openStoreFrom, openPgStore, parseStoreSpec, STORE_LIMITS, RecordQueryError, RevisionConflictError, ContextViews, type StoreOptions, type StoreSpec, type PgStoreOptions } from "./store/index.js";
+export { openStore, openStoreFrom, openPgStore, parseStoreSpec, STORE_LIMITS, checkPoint, MAX_FUTURE_MS, RecordQueryError, RevisionConflictError, ContextViews, type StoreOptions, type StoreSpec, type PgStoreOptions } from "./store/index.js";
 export type * from "./flow/types.js";
 export type * from "./flow/compiled.js";
 export type * from "./api/types.js";

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { isMessageError } from "@wattflow/runtime";
 import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
 import storeWrite from "./store-write.js";
 import catchNode from "../catch/index.js";
@@ -68,5 +69,35 @@ describe("store-write bounds", () => {
     expect(bad.outcome === "nack" && bad.error.message).toBe("hp: tag device_id (payload.device_id) is 300 characters long; the store keeps at most 256");
     expect(errorsOf(t)).toHaveLength(1);
     expect(t.engine.stats().find((s) => s.nodeId === "w")).toMatchObject({ rejected: 1 });
+  });
+
+  it("a message the store would refuse (a time far off, a NUL) fails alone as a fault of the message; the rest of its batch is stored", async () => {
+    t = await startTestFlow(
+      { nodes: [{ id: "w", type: "store-write", config: { series: "m", tags: { device: "payload.device" }, flushInterval: "50ms" } }] },
+      { nodes: [storeWrite] },
+    );
+    const now = Date.now();
+    const outcomes = await Promise.all([
+      t.injectTracked("w", { payload: { device: "a", power: 1, timestamp: now } }),
+      t.injectTracked("w", { payload: { device: "b", power: 2, timestamp: 1e19 } }),
+      t.injectTracked("w", { payload: { device: "c", power: 3, note: "x\u0000y", timestamp: now } }),
+      t.injectTracked("w", { payload: { device: "d\u0000", power: 4, timestamp: now } }),
+      t.injectTracked("w", { payload: { device: "e", power: 5, timestamp: now + 30 * 86_400_000 } }),
+      t.injectTracked("w", { payload: { device: "f", power: 6, timestamp: now } }),
+    ]);
+    expect(outcomes.map((o) => o.outcome)).toEqual(["ack", "nack", "nack", "nack", "nack", "ack"]);
+    const errors = outcomes.flatMap((o) => (o.outcome === "nack" ? [o.error] : []));
+    expect(errors.every(isMessageError)).toBe(true);
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^m: series "m\.power": time 10000000000000000000 is not a time/),
+      expect.stringMatching(/^m: series "m\.note": the value holds a NUL character/),
+      expect.stringMatching(/^m: series "m\.power": tag "device" value "d\\0" holds a NUL character/),
+      expect.stringMatching(/^m: series "m\.power": time \S+ is more than 7 days ahead of the clock/),
+    ]);
+    expect((await t.store.latestPerTagSet("m.power")).map((p) => [p.tags?.device, p.value]).sort()).toEqual([
+      ["a", 1],
+      ["f", 6],
+    ]);
+    expect(t.engine.stats().find((s) => s.nodeId === "w")).toMatchObject({ rejected: 4 });
   });
 });

@@ -1,4 +1,4 @@
-import { defineNode, Type, getPath, parsePath, STORE_LIMITS, type Done, type PointValue, type TypedPoint } from "@wattflow/runtime";
+import { checkPoint, defineNode, MessageError, Type, getPath, parsePath, STORE_LIMITS, type Done, type PointValue, type TypedPoint } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { isPlainDottedPath, timeOf } from "../shared/flatten.js";
@@ -125,6 +125,8 @@ export default defineNode({
           tags[tag] = text;
         }
         let count = 0;
+        // Where this message's points start in the batch: they are checked before joining it (see below).
+        const first = points.length;
         let refusal: Refusal | null = null;
         const isObject = root !== null && typeof root === "object" && !Array.isArray(root);
         if (readInPlace && isObject) {
@@ -172,6 +174,17 @@ export default defineNode({
         }
         if (count === 0) {
           done(new Error(`no ${c.values === "numbers" ? "numeric values" : "values"} at ${c.property} to store`));
+          return;
+        }
+        // The store refuses a whole batch for one bad point (a time far off, a NUL), so each message's points are
+        // checked here: a bad message fails alone, as a fault of the message, and the others of the batch are stored.
+        try {
+          const now = Date.now();
+          for (let i = first; i < points.length; i++) checkPoint(points[i]!, now);
+        } catch (err) {
+          points.length = first;
+          node.countRejected();
+          done(new MessageError(`${c.series}: ${err instanceof Error ? err.message : String(err)}`));
           return;
         }
         waiting.push({ done, forward: () => send(msg) });

@@ -36,6 +36,15 @@ export const toLetter = (r: DeadLetterRow): DeadLetter => ({
 
 const MAX_LIST = 10_000;
 
+/**
+ * A letter as both backends keep it: NUL (which PostgreSQL text cannot hold)
+ * becomes U+FFFD, since a dead letter must be kept rather than refused.
+ */
+export function keepableLetter(l: Omit<DeadLetter, "id">): Omit<DeadLetter, "id"> {
+  const clean = (text: string): string => (text.includes("\u0000") ? text.replace(/\u0000/g, "\uFFFD") : text);
+  return { ...l, flowId: clean(l.flowId), nodeId: clean(l.nodeId), source: clean(l.source), reason: clean(l.reason), preview: clean(l.preview) };
+}
+
 /** The dead-letter table of the embedded store, bounded to the newest `capacity` letters. */
 export function sqliteDeadLetters(db: Database.Database, capacity: number = DEFAULT_DEAD_LETTER_CAPACITY): Store["deadLetters"] {
   const insert = db.prepare(
@@ -57,7 +66,7 @@ export function sqliteDeadLetters(db: Database.Database, capacity: number = DEFA
   });
 
   return {
-    add: async (letter) => addOne(letter),
+    add: async (letter) => addOne(keepableLetter(letter)),
     list: async (query: DeadLetterQuery = {}) =>
       ((query.flowId !== undefined ? listFlow.all(query.flowId, limitOf(query.limit)) : listAll.all(limitOf(query.limit))) as DeadLetterRow[]).map(toLetter),
     count: async (flowId) => ((flowId !== undefined ? countFlow.get(flowId) : countAll.get()) as { n: number }).n,

@@ -76,10 +76,14 @@ export function pgRecords(pool: pg.Pool): RecordStore {
         try {
           const out: StoredRecord[] = [];
           for (const { r, body } of checked) {
-            if (r.key !== undefined) await client.query("DELETE FROM records WHERE collection = $1 AND record_key = $2", [r.collection, r.key]);
+            // A keyed record replaces the one before it in a single statement: concurrent adds of one key take turns
+            // on the row instead of failing on the unique key, and the later one wins. A new id, as after a delete
+            // and insert, so the replacement sorts as the newest record.
             const { rows } = await client.query<RecordRow>({
               name: "wattflow-record-add",
-              text: "INSERT INTO records (collection, time, record_key, tags, body) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb) RETURNING *",
+              text: `INSERT INTO records (collection, time, record_key, tags, body) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)
+                     ON CONFLICT (collection, record_key) WHERE record_key IS NOT NULL
+                     DO UPDATE SET id = DEFAULT, time = EXCLUDED.time, tags = EXCLUDED.tags, body = EXCLUDED.body RETURNING *`,
               values: [r.collection, Math.round(r.time), r.key ?? null, tagJson(r.tags), body],
             });
             out.push(toRecord(rows[0]!));

@@ -1,9 +1,10 @@
 import pg from "pg";
 import { ContextViews } from "./context-views.js";
-import { DEFAULT_DEAD_LETTER_CAPACITY, toLetter, type DeadLetterRow } from "./dead-letters.js";
+import { DEFAULT_DEAD_LETTER_CAPACITY, keepableLetter, toLetter, type DeadLetterRow } from "./dead-letters.js";
 import { migratePg, PARTITION_LOCK } from "./pg-schema.js";
 import { pgRecords } from "./pg-records.js";
-import { checkSeriesLimits, encodeValue, tagKey } from "./sqlite-store.js";
+import { checkPointTime, checkSeriesLimits, encodeValue } from "./point-checks.js";
+import { tagKey } from "./sqlite-store.js";
 import {
   RevisionConflictError,
   type Aggregate,
@@ -72,10 +73,13 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
   });
   // An idle connection that fails (the server restarted) must not crash the process; the next query reconnects.
   pool.on("error", () => undefined);
+  // Nor may one checked out for a transaction (the pool listens only to idle ones): its query fails instead.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   try {
     const client = await pool.connect();
     try {
-      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      // IF NOT EXISTS does not hold against a runtime creating it at the same moment: its unique violation means "exists".
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: unknown) => { if (!isUniqueViolation(err)) throw err; });
       await migratePg(client);
     } finally {
       client.release();
@@ -216,8 +220,10 @@ class PgStore implements Store {
     let jsons: (string | null)[] | null = null;
     /** Rows whose series is new to this process, by quick key, resolved after the series upsert. */
     const unresolved = new Map<string, { name: string; key: string; tags: Tags | undefined; rows: number[] }>();
+    const now = Date.now();
     for (const p of points) {
-      if (!Number.isFinite(p.time)) continue;
+      // Also bounds the partitions a batch can create: each day of time is a table (see MAX_FUTURE_MS).
+      checkPointTime(p, now);
       let json: string | null = null;
       if (typeof p.value === "number") {
         if (!Number.isFinite(p.value)) continue;
@@ -438,6 +444,10 @@ class PgStore implements Store {
     for (const index of whole) {
       const name = partitionName(index);
       removed += await inTransaction(this.pool, async (c) => {
+        // Dropping a partition locks the parent too. A query locks the parent and then the partitions, so
+        // taking the partition first could deadlock with it: the parent is locked first (held for the few
+        // milliseconds of the drop; queries and writes wait, none fails).
+        await c.query("LOCK TABLE points IN ACCESS EXCLUSIVE MODE");
         // Whoever else writes into or drops this partition waits for us.
         await c.query(`LOCK TABLE ${name} IN ACCESS EXCLUSIVE MODE`).catch((err: unknown) => {
           if ((err as { code?: string }).code === "42P01") return null; // dropped meanwhile by another runtime
@@ -603,7 +613,8 @@ class PgStore implements Store {
   };
 
   readonly deadLetters: Store["deadLetters"] = {
-    add: async (l) => {
+    add: async (letter) => {
+      const l = keepableLetter(letter);
       const { rows } = await this.pool.query<{ id: number }>(
         `INSERT INTO dead_letters (time, flow_id, node_id, source, reason, size, preview, preview_encoding)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -632,7 +643,7 @@ class PgStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.views.written();
+    await this.views.close();
     this.closed = true;
     await this.pool.end();
   }

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { hasNul, jsonHasNul, MAX_TIME_MS, shown } from "./point-checks.js";
 import { STORE_LIMITS, type JsonValue, type NewRecord, type RecordPage, type RecordQuery, type RecordStore, type StoredRecord, type Tags } from "./types.js";
 
 /**
@@ -44,19 +45,23 @@ export function tagJson(tags: Tags | undefined): string {
 }
 
 export function checkRecord(r: NewRecord): string {
-  const where = `collection "${String(r.collection).slice(0, 60)}"`;
+  const where = `collection "${String(r.collection).slice(0, 60).replace(/\u0000/g, "\\0")}"`;
   if (typeof r.collection !== "string" || r.collection.length === 0) throw new Error("a record needs a collection name");
   if (r.collection.length > STORE_LIMITS.collectionName) throw new Error(`${where}: the name is longer than ${STORE_LIMITS.collectionName} characters`);
-  if (!Number.isFinite(r.time)) throw new Error(`${where}: a record needs a time (ms since the epoch)`);
+  if (typeof r.time !== "number" || !Number.isFinite(r.time) || Math.abs(r.time) > MAX_TIME_MS) throw new Error(`${where}: a record needs a time (ms since the epoch)`);
+  if (hasNul(r.collection)) throw new Error(`${where}: the name holds a NUL character (\\0)`);
   if (r.key !== undefined && (typeof r.key !== "string" || r.key.length > STORE_LIMITS.recordKey)) {
     throw new Error(`${where}: a record key is a string of at most ${STORE_LIMITS.recordKey} characters`);
   }
+  if (r.key !== undefined && hasNul(r.key)) throw new Error(`${where}: record key ${shown(r.key)} holds a NUL character (\\0)`);
   for (const k in r.tags) {
     if (k.length > STORE_LIMITS.tagName) throw new Error(`${where}: tag name "${k.slice(0, 60)}" is longer than ${STORE_LIMITS.tagName} characters`);
     if (String(r.tags[k]).length > STORE_LIMITS.tagValue) throw new Error(`${where}: tag ${k} is longer than ${STORE_LIMITS.tagValue} characters`);
+    if (hasNul(k) || hasNul(String(r.tags[k]))) throw new Error(`${where}: tag ${shown(k)} holds a NUL character (\\0)`);
   }
   const body = JSON.stringify(r.body ?? null);
   if (body.length > STORE_LIMITS.recordBytes) throw new Error(`${where}: the body is ${body.length} characters of JSON; the store keeps at most ${STORE_LIMITS.recordBytes}`);
+  if (body.includes("\\u0000") && jsonHasNul(r.body)) throw new Error(`${where}: the body holds a NUL character (\\0)`);
   return body;
 }
 

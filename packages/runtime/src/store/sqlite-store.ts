@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { ContextViews } from "./context-views.js";
 import { DEAD_LETTERS_MIGRATION, sqliteDeadLetters } from "./dead-letters.js";
 import { RECORDS_MIGRATION, sqliteRecords } from "./records.js";
+import { checkPointTime, checkSeriesLimits, encodeValue } from "./point-checks.js";
 import {
-  STORE_LIMITS,
   type Aggregate,
   type Bucket,
   type BucketQuery,
@@ -70,22 +70,6 @@ export function tagKey(tags: Tags | undefined): string {
   const sorted: Record<string, string> = {};
   for (const k of keys) sorted[k] = String(tags[k]);
   return JSON.stringify(sorted);
-}
-
-/** A name fit for an error message: long ones are cut, with their length said. */
-export function shown(text: string): string {
-  return text.length <= 80 ? `"${text}"` : `"${text.slice(0, 60)}…" (${text.length} characters)`;
-}
-
-/** Refuses names no one should have to page through: they come from untrusted keys, not from a flow author. */
-export function checkSeriesLimits(name: string, tags: Tags | undefined): void {
-  if (name.length === 0) throw new Error("a series name cannot be empty");
-  if (name.length > STORE_LIMITS.seriesName) throw new Error(`series ${shown(name)}: the name is longer than ${STORE_LIMITS.seriesName} characters`);
-  for (const k in tags) {
-    if (k.length > STORE_LIMITS.tagName) throw new Error(`series ${shown(name)}: tag name ${shown(k)} is longer than ${STORE_LIMITS.tagName} characters`);
-    const v = String(tags[k]);
-    if (v.length > STORE_LIMITS.tagValue) throw new Error(`series ${shown(name)}: tag ${k} value ${shown(v)} is longer than ${STORE_LIMITS.tagValue} characters`);
-  }
 }
 
 function matchesTags(have: Tags, want: Tags | undefined): boolean {
@@ -248,15 +232,16 @@ class SqliteStore implements Store {
 
   private readonly writeBatch = (points: readonly TypedPoint[]): void => {
     const upsert = this.stmts.upsertPoint;
+    const now = Date.now();
     for (const p of points) {
+      checkPointTime(p, now);
       if (typeof p.value === "number") {
-        if (!Number.isFinite(p.value) || !Number.isFinite(p.time)) continue;
+        if (!Number.isFinite(p.value)) continue;
         const id = this.seriesId(p.series, p.tags);
         const time = Math.round(p.time);
         upsert.run(id, time, p.value);
         if (this.typedSeries.has(id)) this.stmts.deleteValue.run(id, time);
       } else {
-        if (!Number.isFinite(p.time)) continue;
         this.writeTyped(p);
       }
     }
@@ -561,18 +546,9 @@ class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    await this.views.written();
+    await this.views.close();
     if (this.db.open) this.db.close();
   }
-}
-
-/** A non-numeric value as stored (JSON text); undefined for null and undefined, which are not readings. */
-export function encodeValue(series: string, value: PointValue): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  const text = JSON.stringify(value);
-  if (text === undefined) throw new Error(`series ${shown(series)}: a ${typeof value} cannot be stored`);
-  if (text.length > STORE_LIMITS.valueBytes) throw new Error(`series ${shown(series)}: the value is ${text.length} characters of JSON; the store keeps at most ${STORE_LIMITS.valueBytes}`);
-  return text;
 }
 
 interface RevisionRow {

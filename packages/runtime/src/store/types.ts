@@ -251,6 +251,9 @@ export interface Store {
    * Writes all points in one transaction. A point at an existing (series,
    * tags, time) replaces it, whatever the types. Numbers are what
    * aggregations read; booleans, strings and JSON values are kept as sent.
+   * The whole batch is refused, naming the series, for a point whose time is
+   * not within the Date range or is more than 7 days ahead of the clock, or
+   * that holds a NUL character (see `checkPoint` to check points first).
    */
   writePoints(points: readonly TypedPoint[]): Promise<void>;
   /** Latest numeric point of a series; with `tags`, of the series matching them. */
