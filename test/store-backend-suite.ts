@@ -200,6 +200,18 @@ export function describeBackend(backend: BackendUnderTest): void {
       expect((await s.revisions.list("solar")).map((r) => r.revision)).toEqual([1, 2, 3]);
     });
 
+    it("gives documents back as written, keys in their order (a flow file written from a revision stays as it was)", async () => {
+      const s = await store();
+      const document = { nodes: [{ wires: [], id: "b", type: "inject", config: { zeta: 1, alpha: 2 } }], id: "f", description: "d" };
+      await s.revisions.add({ hash: "h", time: T0, author: "a", message: "m", flowId: "f", document });
+      expect(JSON.stringify((await s.revisions.latest("f"))?.document)).toBe(JSON.stringify(document));
+      const body = { zeta: 1, mac_address: "x", id: 3, is_up: true };
+      await s.records.add([{ collection: "hosts", time: T0, tags: {}, body }]);
+      expect(JSON.stringify((await s.records.query({ collection: "hosts" })).records[0]!.body)).toBe(JSON.stringify(body));
+      await s.writePoints([{ series: "doc", time: T0, value: { zeta: 1, alpha: [2, { b: 1, a: 0 }] } }]);
+      expect(JSON.stringify((await s.latestValue("doc"))?.value)).toBe(JSON.stringify({ zeta: 1, alpha: [2, { b: 1, a: 0 }] }));
+    });
+
     it("keeps outboxes in order, acks, drops the oldest and summarises them", async () => {
       const s = await store();
       await s.outbox.push("influx:hp/w", ["a", "b", "c"]);

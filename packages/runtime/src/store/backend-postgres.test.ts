@@ -55,6 +55,35 @@ if (postgresAvailable) {
       }
     });
   });
+  describe("store backend: postgres, retention under load", () => {
+    it("drops whole partitions while queries read the table, without a deadlock", async () => {
+      const { url, schema } = await freshSchema();
+      const store = await openPgStore({ url, schema });
+      try {
+        const t0 = Date.parse("2025-03-01T00:00:00Z");
+        await store.writePoints(Array.from({ length: 12 * 24 }, (_, h) => ({ series: "load", time: t0 + h * 3_600_000, value: h })));
+        let reading = true;
+        // Queries over the whole range keep running while retention drops the first ten days one by one.
+        const readers = Array.from({ length: 4 }, async () => {
+          let n = 0;
+          while (reading) {
+            await store.range({ series: "load", from: t0, to: t0 + 12 * DAY });
+            n += 1;
+          }
+          return n;
+        });
+        const removed = await store.deleteOlderThan("load", t0 + 10 * DAY);
+        reading = false;
+        const counts = await Promise.all(readers);
+        expect(removed).toBe(10 * 24);
+        expect(counts.every((n) => n > 0)).toBe(true);
+        expect(await partitionCount(store)).toBe(2);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe("store backend: postgres, failures", () => {
     it("keeps context writes made while the database is away and writes them once it is back, newest per key", async () => {
       const { url, schema } = await freshSchema();

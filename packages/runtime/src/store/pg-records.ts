@@ -26,7 +26,7 @@ function collectionMatch(collection: string, first: number): { sql: string; args
   return { sql: `left(collection, $${first}::integer) = $${first + 1}`, args: [String(collection.length - 1), collection.slice(0, -1)] };
 }
 
-/** The records of the PostgreSQL store: bodies and tags as jsonb (tag filters use its GIN index). */
+/** The records of the PostgreSQL store: tags as jsonb (tag filters use its GIN index), bodies as json (kept as written). */
 export function pgRecords(pool: pg.Pool): RecordStore {
   const query = async (q: RecordQuery): Promise<RecordPage> => {
     const where: string[] = ["collection = $1"];
@@ -41,10 +41,10 @@ export function pgRecords(pool: pg.Pool): RecordStore {
     for (const [field, value] of Object.entries(q.fields ?? {})) {
       if (!FIELD_PATH.test(field)) throw new RecordQueryError(`field "${field.slice(0, 60)}" is not a dotted name (letters, digits, _ $ -)`);
       const path = `${arg(`{${field.split(".").map((p) => `"${p}"`).join(",")}}`)}::text[]`;
-      if (typeof value === "boolean") where.push(`(body #> ${path}) = ${arg(value ? "true" : "false")}::jsonb`);
-      else if (typeof value === "number") where.push(`jsonb_typeof(body #> ${path}) = 'number' AND (body #>> ${path})::numeric = ${arg(value)}::numeric`);
+      if (typeof value === "boolean") where.push(`(body #> ${path})::jsonb = ${arg(value ? "true" : "false")}::jsonb`);
+      else if (typeof value === "number") where.push(`json_typeof(body #> ${path}) = 'number' AND (body #>> ${path})::numeric = ${arg(value)}::numeric`);
       // Text equality: a string field, or a number written the same way (query strings are text).
-      else where.push(`jsonb_typeof(body #> ${path}) IN ('string', 'number') AND (body #>> ${path}) = ${arg(String(value))}`);
+      else where.push(`json_typeof(body #> ${path}) IN ('string', 'number') AND (body #>> ${path}) = ${arg(String(value))}`);
     }
     const count = (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM records WHERE ${where.join(" AND ")}`, args)).rows[0]!.n;
     const desc = q.order !== "asc";
@@ -81,7 +81,7 @@ export function pgRecords(pool: pg.Pool): RecordStore {
             // and insert, so the replacement sorts as the newest record.
             const { rows } = await client.query<RecordRow>({
               name: "wattflow-record-add",
-              text: `INSERT INTO records (collection, time, record_key, tags, body) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)
+              text: `INSERT INTO records (collection, time, record_key, tags, body) VALUES ($1, $2, $3, $4::jsonb, $5::json)
                      ON CONFLICT (collection, record_key) WHERE record_key IS NOT NULL
                      DO UPDATE SET id = DEFAULT, time = EXCLUDED.time, tags = EXCLUDED.tags, body = EXCLUDED.body RETURNING *`,
               values: [r.collection, Math.round(r.time), r.key ?? null, tagJson(r.tags), body],

@@ -5,14 +5,18 @@ import type pg from "pg";
  * step is appended, never edited. Points are one table for every value type
  * (`value` for numbers, which aggregations read; `json` for booleans, strings
  * and JSON), partitioned by time so retention can drop whole partitions.
+ * Documents (JSON values, revisions, record bodies) are `json`, not `jsonb`:
+ * they come back as they were written, keys in their order (a flow file
+ * written from a revision must not reorder itself); tags, which are only
+ * matched, are `jsonb` for the index.
  */
 export const PG_MIGRATIONS: readonly string[] = [
   `CREATE TABLE series (id serial PRIMARY KEY, name text NOT NULL, tag_key text NOT NULL, tags jsonb NOT NULL, UNIQUE (name, tag_key));
    CREATE INDEX series_tags ON series USING gin (tags);
-   CREATE TABLE points (series_id integer NOT NULL, time bigint NOT NULL, value double precision, json jsonb,
+   CREATE TABLE points (series_id integer NOT NULL, time bigint NOT NULL, value double precision, json json,
      PRIMARY KEY (series_id, time)) PARTITION BY RANGE (time);
    CREATE TABLE revisions (flow_id text NOT NULL, revision integer NOT NULL, hash text NOT NULL, time bigint NOT NULL,
-     author text NOT NULL, message text NOT NULL, document jsonb NOT NULL, CONSTRAINT revisions_unique UNIQUE (flow_id, revision));
+     author text NOT NULL, message text NOT NULL, document json NOT NULL, CONSTRAINT revisions_unique UNIQUE (flow_id, revision));
    CREATE TABLE context (scope text NOT NULL, key text NOT NULL, value text NOT NULL, PRIMARY KEY (scope, key));
    CREATE TABLE outbox (id bigserial PRIMARY KEY, name text NOT NULL, time bigint NOT NULL, item text NOT NULL);
    CREATE INDEX outbox_name ON outbox (name, id);
@@ -20,7 +24,7 @@ export const PG_MIGRATIONS: readonly string[] = [
      source text NOT NULL, reason text NOT NULL, size integer NOT NULL, preview text NOT NULL, preview_encoding text NOT NULL);
    CREATE INDEX dead_letters_flow ON dead_letters (flow_id, id);
    CREATE TABLE records (id bigserial PRIMARY KEY, collection text NOT NULL, time bigint NOT NULL, record_key text,
-     tags jsonb NOT NULL, body jsonb NOT NULL);
+     tags jsonb NOT NULL, body json NOT NULL);
    CREATE INDEX records_time ON records (collection, time, id);
    CREATE UNIQUE INDEX records_key ON records (collection, record_key) WHERE record_key IS NOT NULL;
    CREATE INDEX records_tags ON records USING gin (tags);`,

@@ -266,7 +266,7 @@ class PgStore implements Store {
           })
         : client.query({
             name: "wattflow-points-upsert",
-            text: `INSERT INTO points (series_id, time, value, json) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::double precision[], $4::jsonb[])
+            text: `INSERT INTO points (series_id, time, value, json) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::double precision[], $4::json[])
                    ON CONFLICT (series_id, time) DO UPDATE SET value = EXCLUDED.value, json = EXCLUDED.json`,
             values: [rows.ids, rows.times, rows.values, rows.jsons],
           });
