@@ -10,6 +10,7 @@ import { startTestFlow, until, type TestFlow, type TestFlowInput } from "@wattfl
 import mqttBroker from "./connection.js";
 import mqttIn from "./mqtt-in.js";
 import { mosquittoAvailable, startMosquitto, type Mosquitto } from "../../../../test/services/mosquitto.js";
+import { slowNode } from "../../../../test/fakes/slow-node.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -50,26 +51,8 @@ const flakyStore = defineNode({
   },
 });
 
-/** Passes messages on one at a time, slowly: a node with a queue when a redeploy removes it. */
-const slow = defineNode({
-  type: "test-slow",
-  category: "test",
-  summary: "forwards each message after 20 ms, one at a time",
-  config: Type.Object({}),
-  inputs: 1,
-  outputs: ["out"],
-  concurrency: 1,
-  create() {
-    return {
-      input(msg, send, done) {
-        setTimeout(() => {
-          send(msg);
-          done();
-        }, 20);
-      },
-    };
-  },
-});
+/** Passes messages on one at a time, slowly: a node with a queue when the runtime stops or a redeploy removes it. */
+const slow = slowNode(20);
 
 async function flow(doc: TestFlowInput): Promise<TestFlow> {
   const t = await startTestFlow(doc, { nodes: [mqttIn, flakyStore, slow], connections: [mqttBroker] });

@@ -10,6 +10,7 @@ import { startTestFlow, type TestFlow, type TestFlowInput } from "@wattflow/runt
 import mqttBroker, { type MqttBroker } from "./connection.js";
 import mqttIn from "./mqtt-in.js";
 import { mosquittoAvailable, startMosquitto, type Mosquitto } from "../../../../test/services/mosquitto.js";
+import { slowNode } from "../../../../test/fakes/slow-node.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -33,26 +34,8 @@ const packetSpy = defineNode({
   },
 });
 
-/** Passes messages on one at a time, slowly: a flow with work queued when it stops. */
-const slow = defineNode({
-  type: "test-slow",
-  category: "test",
-  summary: "forwards each message after 25 ms, one at a time",
-  config: Type.Object({}),
-  inputs: 1,
-  outputs: ["out"],
-  concurrency: 1,
-  create() {
-    return {
-      input(msg, send, done) {
-        setTimeout(() => {
-          send(msg);
-          done();
-        }, 25);
-      },
-    };
-  },
-});
+/** Passes messages on one at a time, slowly: a node with a queue when the runtime stops or a redeploy removes it. */
+const slow = slowNode(25);
 
 async function flow(doc: TestFlowInput): Promise<TestFlow> {
   const t = await startTestFlow(doc, { nodes: [mqttIn, packetSpy, slow], connections: [mqttBroker] });
