@@ -33,12 +33,6 @@ const KNOWN: Known[] = [
   },
   {
     rule: "sleep-then-assert",
-    file: "packages/nodes/src/shared/outage.test.ts",
-    text: "await new Promise((r) => setTimeout(r, 600));",
-    why: "one error for an outage of many polls: should wait until the poller has failed several times, then count",
-  },
-  {
-    rule: "sleep-then-assert",
     file: "packages/nodes/src/function/worker.test.ts",
     text: "await new Promise((r) => setTimeout(r, 50));",
     why: "lets the worker start spinning before the HTTP call; should wait for a sign that it spins",

@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import pino from "pino";
-import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
+import { startTestFlow, until, type TestFlow } from "@wattflow/runtime/testing";
 import type { Message } from "@wattflow/runtime";
 import catchNode from "../catch/index.js";
 import httpRequest from "../http-request/index.js";
@@ -80,7 +80,9 @@ describe("http-request polling an unreachable URL", () => {
       },
       { nodes: [httpRequest, catchNode], log },
     );
-    await new Promise((r) => setTimeout(r, 600));
+    // Each failed poll turns the node's status red: wait for five of them, not for a time.
+    const failedPolls = () => t!.events.filter((e) => e.type === "status" && e.nodeId === "poll" && e.status.fill === "red").length;
+    await until(() => failedPolls() >= 5, 10_000, "five failed polls");
     const caught = t.received("caught");
     expect(caught.length).toBe(1);
     expect((caught[0]!.error as { message: string }).message).toMatch(/ECONNREFUSED/);
@@ -88,7 +90,8 @@ describe("http-request polling an unreachable URL", () => {
     server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
     await new Promise<void>((r) => server!.listen(port, "127.0.0.1", r));
     await t.waitFor("out", 1);
-    expect(lines.some((l) => /GET http:\/\/127\.0\.0\.1:\d+\/status works again after \d+ failed poll\(s\)/.test(l))).toBe(true);
+    const back = lines.map((l) => /GET http:\/\/127\.0\.0\.1:\d+\/status works again after (\d+) failed poll\(s\)/.exec(l)).find((m) => m !== null);
+    expect(Number(back?.[1])).toBeGreaterThanOrEqual(4);
     expect(t.received("caught")).toHaveLength(1);
   });
 });
