@@ -79,6 +79,15 @@ describe("energy-availability", () => {
     expect(got.availability.sources.solar).toEqual({ available: false, reason: "no surplus (-150 W)" });
   });
 
+  it("does not offer a battery whose state of charge stopped arriving", async () => {
+    await start();
+    await write("site.surplus_w", 500, 1000);
+    await write("site.battery_soc_pct", 90, 6 * 60_000);
+    const got = await ask();
+    expect(got.payload.map((s) => s.name)).toEqual(["solar", "grid"]);
+    expect(got.availability.sources.battery?.reason).toMatch(/state of charge is 360 s old/);
+  });
+
   it("takes a plain list too, and leaves a kind the balance does not cover to its own flag", async () => {
     await start();
     await write("site.surplus_w", 300, 1000);

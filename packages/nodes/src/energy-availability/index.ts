@@ -7,7 +7,7 @@ const config = Type.Object({
   siteTag: Type.String({ minLength: 1, default: "site", description: "tag naming the site on the balance series" }),
   surplusSeries: Type.String({ minLength: 1, default: "site.surplus_w", description: "series of the site's surplus power in W" }),
   socSeries: Type.String({ minLength: 1, default: "site.battery_soc_pct", description: "series of the battery's state of charge in %" }),
-  maxAge: Type.String({ pattern: DURATION_PATTERN, default: "5m", description: "a surplus older than this says nothing: solar is not available" }),
+  maxAge: Type.String({ pattern: DURATION_PATTERN, default: "5m", description: "a surplus or state of charge older than this says nothing: that source is not available" }),
   minSurplusW: Type.Number({ default: 0, description: "solar is available when the surplus is above this" }),
   minSocPct: Type.Number({ default: 20, description: "the battery is available at or above this state of charge" }),
   sources: Type.String({ default: "payload", description: "message path of the sources: a list of source objects, or a record-query page of them" }),
@@ -72,6 +72,9 @@ export default defineNode({
       }
       if (kind === "battery") {
         if (!soc) return { available: false, reason: `no battery state of charge from site ${c.site}` };
+        // A controller that went quiet says nothing about the battery now.
+        const socAge = now - soc.time;
+        if (socAge > maxAgeMs) return { available: false, reason: `the latest state of charge is ${Math.round(socAge / 1000)} s old (more than ${c.maxAge})` };
         const pct = soc.value;
         return typeof pct === "number" && pct >= c.minSocPct ? { available: true, reason: `battery at ${pct} %` } : { available: false, reason: `battery at ${String(pct)} % (below ${c.minSocPct} %)` };
       }
