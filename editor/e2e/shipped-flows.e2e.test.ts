@@ -62,6 +62,31 @@ async function openFlow(page: Page, id: string): Promise<void> {
   await page.waitForFunction((n) => document.querySelectorAll(".react-flow__node").length === n, expected);
 }
 
+
+/** Waits until the canvas viewport's transform has stayed the same over five polls 50 ms apart (a fit-to-view has settled). */
+async function waitForSteadyViewport(page: Page): Promise<void> {
+  // What an earlier wait saw (another flow's view) does not count.
+  await page.evaluate(() => {
+    const seen = window as unknown as { steadyTransform?: string; steadyPolls?: number };
+    delete seen.steadyTransform;
+    delete seen.steadyPolls;
+  });
+  await page.waitForFunction(
+    () => {
+      const viewport = document.querySelector<HTMLElement>(".react-flow__viewport");
+      const seen = window as unknown as { steadyTransform?: string; steadyPolls?: number };
+      const transform = viewport?.style.transform ?? "";
+      if (transform !== "" && transform === seen.steadyTransform) seen.steadyPolls = (seen.steadyPolls ?? 0) + 1;
+      else {
+        seen.steadyTransform = transform;
+        seen.steadyPolls = 0;
+      }
+      return seen.steadyPolls >= 5;
+    },
+    undefined,
+    { polling: 50, timeout: 10_000 },
+  );
+}
 describe.skipIf(!haveBrowser)("editor with every shipped flow (needs /usr/bin/chromium and npm run build)", () => {
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "wattflow-editor-shipped-"));
@@ -92,8 +117,8 @@ describe.skipIf(!haveBrowser)("editor with every shipped flow (needs /usr/bin/ch
       expect(flows.filter((f) => f.state === "failed").map((f) => f.id)).toEqual([]);
       const page = await openEditor(width, height);
       try {
-        // Each startup request is made once.
-        await page.waitForTimeout(300);
+        // Each startup request is made once: counted once the page has made no request for a while.
+        await page.waitForLoadState("networkidle");
         const startup = calls.get(page)!.filter((c) => c.startsWith("GET"));
         expect({ startup, repeated: startup.filter((c, i) => startup.indexOf(c) !== i) }).toEqual({ startup, repeated: [] });
         const buttons = page.locator("header button:not([role=tab]):visible");
@@ -355,8 +380,8 @@ describe.skipIf(!haveBrowser)("editor with every shipped flow (needs /usr/bin/ch
       try {
         for (const f of flows) {
           await openFlow(page, f.id);
-          // Let the fit-to-view run.
-          await page.waitForTimeout(300);
+          // Fit-to-view has run once the viewport's transform has held still for a few polls.
+          await waitForSteadyViewport(page);
           const boxes = await page.locator(".react-flow__node").evaluateAll((els) => els.map((el) => ({ id: el.getAttribute("data-id") ?? "", ...JSON.parse(JSON.stringify(el.getBoundingClientRect())) as { x: number; y: number; width: number; height: number } })));
           const clashes: string[] = [];
           for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) if (overlaps(boxes[i]!, boxes[j]!)) clashes.push(`${boxes[i]!.id} × ${boxes[j]!.id}`);
@@ -470,7 +495,9 @@ describe.skipIf(!haveBrowser)("editor with every shipped flow (needs /usr/bin/ch
         await page.getByTestId(`node-${label}`).click();
         await page.getByTestId("node-form").waitFor();
       }
-      await page.waitForTimeout(200);
+      // Deselecting closes the last form: whatever its opening did (its effects run before it unmounts) is done.
+      await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
+      await page.getByTestId("node-form").waitFor({ state: "detached" });
       expect(await page.getByRole("button", { name: "Undo" }).isDisabled()).toBe(true);
       expect(await tab("demo").innerText()).not.toContain("●");
     });

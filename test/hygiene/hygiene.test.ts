@@ -21,18 +21,6 @@ interface Known {
 const KNOWN: Known[] = [
   {
     rule: "sleep-then-assert",
-    file: "editor/e2e/shipped-flows.e2e.test.ts",
-    text: "await page.waitForTimeout(300);",
-    why: "each startup request is made once, and fit-to-view has run: checked after a fixed wait",
-  },
-  {
-    rule: "sleep-then-assert",
-    file: "editor/e2e/shipped-flows.e2e.test.ts",
-    text: "await page.waitForTimeout(200);",
-    why: "opening forms left nothing to undo: negative after a fixed wait",
-  },
-  {
-    rule: "sleep-then-assert",
     file: "packages/nodes/src/function/worker.test.ts",
     text: "await new Promise((r) => setTimeout(r, 50));",
     why: "lets the worker start spinning before the HTTP call; should wait for a sign that it spins",
