@@ -10,7 +10,7 @@ import { postgresAvailable, startPostgres, type Postgres } from "./services/post
 
 export async function contractsOnPostgres(flow: string, load: () => Promise<unknown>): Promise<void> {
   if (!postgresAvailable) {
-    describe.skip(`${flow} on PostgreSQL (PostgreSQL server binaries not found; apt-get install postgresql)`, () => {
+    describe.skipIf(!postgresAvailable)(`${flow} on PostgreSQL (PostgreSQL server binaries not found; apt-get install postgresql)`, () => {
       it("needs PostgreSQL", () => undefined);
     });
     return;

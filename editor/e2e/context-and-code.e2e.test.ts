@@ -10,6 +10,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startRuntime, type RunningRuntime } from "../../packages/runtime/src/start.js";
+import { writePlugin } from "../../test/fakes/plugin.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const editorDir = new URL("../dist", import.meta.url).pathname;
@@ -36,11 +37,9 @@ describe.skipIf(!haveBrowser)("context viewer and code files (needs /usr/bin/chr
     mkdirSync(shots, { recursive: true });
     writeFileSync(join(flowsDir, "ctx", "counter.js"), COUNTER);
     // A node type at config version 2, as a plugin would ship it after changing its config's shape.
-    const plugin = join(root, "plugins", "versioned");
-    mkdirSync(plugin, { recursive: true });
-    writeFileSync(join(plugin, "package.json"), JSON.stringify({ name: "wattflow-node-versioned", type: "module", wattflow: { nodes: "./index.js" } }));
-    writeFileSync(
-      join(plugin, "index.js"),
+    writePlugin(
+      join(root, "plugins"),
+      "versioned",
       `export default { nodes: [{ type: "meter-v2", category: "test", summary: "a node type at version 2", version: 2,
          migrate(config) { return { ...config }; },
          config: { type: "object", properties: { scale: { type: "number", default: 1 } } }, inputs: 1, outputs: ["out"],

@@ -12,6 +12,7 @@ import { startRuntime, type RunningRuntime } from "./start.js";
 import type { DeployResult, FlowDetail, FlowSummary, RevisionSummary, RuntimeEvent, ValidationFailure } from "./api/types.js";
 import { hashPassword } from "./server/auth.js";
 import { until } from "./testing/index.js";
+import { writePlugin } from "../../../test/fakes/plugin.js";
 
 let rt: RunningRuntime;
 let root: string;
@@ -50,16 +51,13 @@ beforeAll(async () => {
   writeFileSync(join(flowsDir, "demo.test.json"), JSON.stringify({ flow: "demo.json", tests: [] }));
   // A plugin folder with one good plugin and one that throws on load.
   const nodes = join(root, "plugins");
-  mkdirSync(join(nodes, "good"), { recursive: true });
-  mkdirSync(join(nodes, "broken"), { recursive: true });
-  writeFileSync(join(nodes, "good", "package.json"), JSON.stringify({ name: "wattflow-node-shout", type: "module", wattflow: { nodes: "./index.js" } }));
-  writeFileSync(
-    join(nodes, "good", "index.js"),
+  writePlugin(
+    nodes,
+    "good",
     `export default { nodes: [{ type: "shout", category: "test", summary: "upper-cases the payload", config: { type: "object", properties: {} }, inputs: 1, outputs: ["out"],
        create() { return { input(m, send, done) { send({ ...m, payload: String(m.payload).toUpperCase() }); done(); } }; } }] };`,
   );
-  writeFileSync(join(nodes, "broken", "package.json"), JSON.stringify({ name: "wattflow-node-broken", type: "module", wattflow: { nodes: "./index.js" } }));
-  writeFileSync(join(nodes, "broken", "index.js"), `throw new Error("cannot find the serial port driver");`);
+  writePlugin(nodes, "broken", `throw new Error("cannot find the serial port driver");`);
 
   rt = await startRuntime({
     port: 0,

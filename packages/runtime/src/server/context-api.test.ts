@@ -11,6 +11,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { startRuntime, type RunningRuntime } from "../start.js";
 import { CONTEXT_VALUE_LIMIT, type ContextListing } from "./context-api.js";
+import { writePlugin } from "../../../../test/fakes/plugin.js";
 
 const TOKEN = "context-token-0123456789";
 let rt: RunningRuntime;
@@ -19,13 +20,11 @@ let root: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "wattflow-context-"));
   const flowsDir = join(root, "flows");
-  const plugin = join(root, "plugins", "keeper");
   mkdirSync(flowsDir);
-  mkdirSync(plugin, { recursive: true });
-  writeFileSync(join(plugin, "package.json"), JSON.stringify({ name: "wattflow-node-keeper", type: "module", wattflow: { nodes: "./index.js" } }));
   // Writes one key in each scope when it starts, and a value too large to send whole.
-  writeFileSync(
-    join(plugin, "index.js"),
+  writePlugin(
+    join(root, "plugins"),
+    "keeper",
     `export default { nodes: [{ type: "test-keeper", category: "test", summary: "keeps context",
        config: { type: "object", properties: { tag: { type: "string" } } }, inputs: 0, outputs: [],
        create(node, c) { return { start() {

@@ -7,6 +7,7 @@ import pino from "pino";
 import { startRuntime, type RunningRuntime } from "../start.js";
 import { hashPassword } from "./auth.js";
 import type { DeadLetter } from "../store/types.js";
+import { writePlugin } from "../../../../test/fakes/plugin.js";
 
 let rt: RunningRuntime;
 let root: string;
@@ -18,12 +19,10 @@ const parkingFlow = (id: string, count: number) => ({ format: "wattflow/flow@1",
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "wattflow-dead-"));
   const flowsDir = join(root, "flows");
-  const plugin = join(root, "plugins", "parker");
   mkdirSync(flowsDir);
-  mkdirSync(plugin, { recursive: true });
-  writeFileSync(join(plugin, "package.json"), JSON.stringify({ name: "wattflow-node-parker", type: "module", wattflow: { nodes: "./index.js" } }));
-  writeFileSync(
-    join(plugin, "index.js"),
+  writePlugin(
+    join(root, "plugins"),
+    "parker",
     `export default { nodes: [{ type: "test-parker", category: "test", summary: "parks letters on start",
        config: { type: "object", properties: { count: { type: "integer" } } }, inputs: 0, outputs: [],
        create(node, c) { return { start() { for (let i = 0; i < c.count; i++) node.deadLetter({ reason: "nests deeper than 64 levels", source: "dev/" + i, payload: Buffer.from("[[[" + i) }); } }; } }] };`,

@@ -172,11 +172,10 @@ if (postgresAvailable) {
       }
     });
   });
-} else {
-  describe.skip("store backend: postgres (PostgreSQL server binaries not found; apt-get install postgresql)", () => {
-    it("needs PostgreSQL", () => undefined);
-  });
 }
+describe.skipIf(postgresAvailable)("store backend: postgres (PostgreSQL server binaries not found; apt-get install postgresql)", () => {
+  it("needs PostgreSQL", () => undefined);
+});
 
 /** A TCP relay to the database that can be taken down (connections cut, port refusing) and brought back. */
 async function tcpProxy(target: URL): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
