@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli } from "./main.js";
 
@@ -49,6 +49,20 @@ describe("wattflow test", () => {
     expect(res.out).toContain('GET /nowhere: status 404, expected 200; the body: {"error":"not found"}');
     expect(res.out).toContain("4 test(s): 1 passed, 3 failed");
     expect(res.err).toContain("3 flow test(s) failed");
+  });
+
+  it("gives each test a scratch folder of its own (WATTFLOW_TEST_DIR, also inside env values), removed afterwards", async () => {
+    const dir = mkdtempSync(join(root, "scratch-"));
+    copyFileSync(join(flows, "demo.json"), join(dir, "demo.json"));
+    const test = (name: string) => ({ name, inject: [{ node: "stamp", message: { payload: 1 } }], expect: [{ node: "show", minCount: 1, contains: { site: "shown below" } }] });
+    writeFileSync(join(dir, "demo.test.json"), JSON.stringify({ env: { SITE: "${WATTFLOW_TEST_DIR}/site" }, tests: [test("first"), test("second")] }));
+    // The expectation fails on purpose: the failure prints the site each test saw.
+    const res = await cli(["test", dir]);
+    const seen = [...res.out.matchAll(/at \/site: expected "shown below", got "([^"]+)"/g)].map((m) => m[1]!);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatch(/wattflow-flow-test-[^/]+\/site$/);
+    expect(seen[0]).not.toBe(seen[1]);
+    for (const site of seen) expect(existsSync(dirname(site))).toBe(false);
   });
 
   it("refuses a test file naming a node the flow does not have, or of the wrong shape", async () => {

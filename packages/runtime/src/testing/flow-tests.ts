@@ -8,7 +8,8 @@
  *                 "inject": [{ "node": "stamp", "message": { "payload": 1 } }],
  *                 "expect": [{ "node": "show", "count": 1, "contains": { "site": "home" } }] }] }
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
@@ -225,6 +226,8 @@ async function runCase(
   const failures: string[] = [];
   const observed = new Set((test.expect ?? []).map((e) => e.node));
   let t: TestFlow | undefined;
+  // Each test gets a scratch folder of its own, so files a flow writes never carry over from an earlier run.
+  const scratch = await mkdtemp(join(tmpdir(), "wattflow-flow-test-"));
   try {
     t = await startTestFlow(
       {
@@ -234,7 +237,7 @@ async function runCase(
         ...(Array.isArray(flow.subflows) ? { subflows: flow.subflows as FlowSubflow[] } : {}),
         nodes: withObservers(flow.nodes as FlowNode[], observed),
       },
-      { ...definitions, baseDir, env: { ...spec.env, ...test.env }, ...(spec.timezone ? { timezone: spec.timezone } : {}) },
+      { ...definitions, baseDir, env: withScratch({ ...spec.env, ...test.env }, scratch), ...(spec.timezone ? { timezone: spec.timezone } : {}) },
     );
     for (const [i, x] of (test.inject ?? []).entries()) {
       // Followed to its end (stored, answered), so the requests after it see its effects.
@@ -248,8 +251,16 @@ async function runCase(
     failures.push(err instanceof FlowRejected ? err.message : `failed: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     await t?.stop().catch((err: unknown) => failures.push(`stopping the flow failed: ${err instanceof Error ? err.message : String(err)}`));
+    await rm(scratch, { recursive: true, force: true });
   }
   return { name: test.name, ok: failures.length === 0, ms: Date.now() - started, failures };
+}
+
+/** The test's environment with WATTFLOW_TEST_DIR (its scratch folder) set, and `${WATTFLOW_TEST_DIR}` in values replaced by it. */
+function withScratch(env: Record<string, string>, scratch: string): Record<string, string> {
+  const out: Record<string, string> = { WATTFLOW_TEST_DIR: scratch };
+  for (const [k, v] of Object.entries(env)) out[k] = v.replaceAll("${WATTFLOW_TEST_DIR}", scratch);
+  return out;
 }
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
