@@ -29,19 +29,36 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export class ClusterJobs implements JobGate {
   private readonly held = new Set<string>();
-  /** The newest slot each job was asked to run here; a waiting older slot gives way to it. */
-  private readonly newest = new Map<string, number>();
+  /**
+   * Slots of each job waiting here. They take the lock oldest first: when a holder dies, the one that takes
+   * over runs each slot it missed, in order, rather than skipping to the newest.
+   */
+  private readonly waiting = new Map<string, Set<number>>();
   private stopped = false;
 
   constructor(private readonly o: ClusterJobsOptions) {}
 
   async run(job: string, slot: number, work: (run: JobRun) => Promise<void>, options: { signal?: AbortSignal } = {}): Promise<JobOutcome> {
-    this.newest.set(job, Math.max(slot, this.newest.get(job) ?? slot));
+    const waiting = this.waiting.get(job) ?? new Set<number>();
+    this.waiting.set(job, waiting);
+    waiting.add(slot);
+    try {
+      return await this.runInTurn(job, slot, waiting, work, options);
+    } finally {
+      waiting.delete(slot);
+    }
+  }
+
+  private async runInTurn(job: string, slot: number, waiting: Set<number>, work: (run: JobRun) => Promise<void>, options: { signal?: AbortSignal }): Promise<JobOutcome> {
     await this.o.pool.query("INSERT INTO wattflow_cluster_jobs (name, lock_key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", [job, this.key(job)]);
     for (;;) {
       if (this.stopped || options.signal?.aborted) return "elsewhere";
       const state = await this.state(job);
       if (state.lastRun !== null && state.lastRun >= slot) return "already-done";
+      if (Math.min(...waiting) < slot) {
+        await sleep(this.o.retryMs);
+        continue;
+      }
       if (await this.acquire(job)) {
         // Read again under the lock: the previous holder may have finished the slot just before it let go.
         const fresh = await this.state(job);
@@ -60,7 +77,6 @@ export class ClusterJobs implements JobGate {
       }
       // Another runtime holds the job. Its failure ends the wait as well: it is its holder's to report.
       if (state.lastFailed !== null && state.lastFailed >= slot) return "elsewhere";
-      if ((this.newest.get(job) ?? slot) > slot) return "elsewhere";
       await sleep(this.o.retryMs);
     }
   }
