@@ -29,7 +29,7 @@ const safeId = (raw: string): string => {
 const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "flow";
 
 const VALUE_TYPES: Record<string, string> = { str: "string", num: "number", bool: "boolean", json: "json", msg: "path", env: "env", date: "timestamp" };
-const SWITCH_OPS: Record<string, string> = { eq: "eq", neq: "neq", lt: "lt", lte: "lte", gt: "gt", gte: "gte", btwn: "between", cont: "contains", regex: "regex", true: "true", false: "false", null: "null", nnull: "nnull", empty: "empty", istype: "type", else: "else" };
+const SWITCH_OPS: Record<string, string> = { eq: "eq", neq: "neq", lt: "lt", lte: "lte", gt: "gt", gte: "gte", btwn: "between", cont: "contains", regex: "regex", true: "true", false: "false", null: "null", nnull: "nnull", empty: "empty", istype: "type", jsonata_exp: "jsonata", else: "else" };
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
@@ -127,7 +127,8 @@ const converters: Record<string, Converter> = {
       if (r.t === "delete") return [{ action: "delete", path: r.p }];
       if (r.t === "move") return [{ action: "move", path: r.p, to: String(r.to) }];
       if (r.t === "set") {
-        const valueType = VALUE_TYPES[r.tot ?? "str"];
+        // Wattflow's change node evaluates JSONata over the message with the same $env/$flowContext/$globalContext bindings.
+        const valueType = r.tot === "jsonata" ? "jsonata" : VALUE_TYPES[r.tot ?? "str"];
         if (!valueType) {
           warn(`${n.id}: change rule sets ${r.p} from "${r.tot}", which has no counterpart; rule left out`);
           return [];

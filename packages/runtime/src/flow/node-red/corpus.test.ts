@@ -137,6 +137,22 @@ describe("Node-RED export corpus", () => {
     expect(hot[0]).toMatchObject({ topic: "heater", limit: { max: 70 }, unit: "C", temperature: 72, checked: true });
   });
 
+  it("change and switch rules written in JSONata carry over and run with the same $env binding", async () => {
+    const r = load("jsonata-rules.json");
+    expect(r.warnings).toEqual([]);
+    const f = flow(r, "amps");
+    expect(node(f, "j2").config).toEqual({
+      rules: [
+        { action: "set", path: "payload.amps", value: "$round(payload.watts / payload.volts, 2)", valueType: "jsonata" },
+        { action: "set", path: "site", value: "$env('SITE_NAME')", valueType: "jsonata" },
+      ],
+    });
+    expect(node(f, "j3").config).toMatchObject({ rules: [{ op: "jsonata", value: "payload.amps > 5" }, { op: "else" }] });
+    const doc: FlowDocument = { ...f, env: { SITE_NAME: "barn" } };
+    const high = await run(doc, async (t) => void (await t.engine.trigger(doc.id, "j1")), "j4");
+    expect(high).toEqual([expect.objectContaining({ payload: { watts: 1500, volts: 230, amps: 6.52 }, site: "barn" })]);
+  });
+
   it("link out → link in → http request → debug: wires, links and headers carried over", async () => {
     const f = flow(load("link-nodes.json"), "links");
     expect(node(f, "l2")).toMatchObject({ type: "link-out", config: { links: ["l3"] } });

@@ -83,7 +83,7 @@ export function changeNodeCanDo(r: ChangeRule): boolean {
   if ((r.pt ?? "msg") !== "msg") return false;
   if (r.t === "delete") return true;
   if (r.t === "move") return (r.tot ?? "msg") === "msg";
-  if (r.t === "set") return ["str", "num", "bool", "json", "msg", "env", "date"].includes(r.tot ?? "str");
+  if (r.t === "set") return ["str", "num", "bool", "json", "msg", "env", "date", "jsonata"].includes(r.tot ?? "str");
   return false;
 }
 
