@@ -111,10 +111,11 @@ describe.skipIf(!mosquittoAvailable)("site flow", () => {
     const supplied = e.pv! + e.grid_import!;
     const used = e.consumption! + e.grid_export! + e.battery!;
     expect(Math.abs(supplied - used) / supplied).toBeLessThan(0.01);
-    // A believable day: the sun gives about 2.2 kWh, the house and the heat pump use more, the battery ends where it started.
+    // A believable midsummer day: the sun gives about 2.2 kWh, the heat pump only heats water (a few kWh), the house uses more, the battery ends where it started.
     expect(e.pv).toBeGreaterThan(1500);
     expect(e.pv).toBeLessThan(3000);
-    expect(e.heatpump).toBeGreaterThan(5000);
+    expect(e.heatpump).toBeGreaterThan(1000);
+    expect(e.heatpump).toBeLessThan(5000);
     expect(e.consumption).toBeGreaterThan(e.pv!);
     expect(e.grid_import).toBeGreaterThan(0);
     expect(Math.abs(e.battery!)).toBeLessThan(0.15 * e.pv!);

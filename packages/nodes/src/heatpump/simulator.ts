@@ -35,18 +35,29 @@ const r2 = (v: number): number => Math.round(v * 100) / 100;
 /** Minutes of one on/off cycle of the compressor. */
 const CYCLE_MINUTES = 40;
 
+/** Day of the year (0–365) of the coldest days in a temperate northern climate. */
+const COLDEST_DAY = 15;
+
+/** The outside temperature without noise: a yearly swing (about 1 °C mid-January, 17 °C mid-July) and a daily one of ±6 °C, warmest at 15:00 UTC. */
+function outsideTemperature(time: Date): number {
+  const dayOfYear = (time.getTime() - Date.UTC(time.getUTCFullYear(), 0, 1)) / 86_400_000;
+  const seasonal = 9 - 8 * Math.cos(((dayOfYear - COLDEST_DAY) / 365) * 2 * Math.PI);
+  const hour = time.getUTCHours() + time.getUTCMinutes() / 60;
+  return seasonal + 6 * Math.sin(((hour - 9) / 24) * 2 * Math.PI);
+}
+
 /**
  * One plausible reading at `time`: the compressor cycles (40-minute cycles),
- * on for longer and working harder the colder it is outside: nearly always
- * on in the cold small hours, a third of the time on a mild afternoon. Whether
- * it runs is a function of the clock (or of a boost command); `random` only
- * adds sensor noise.
+ * on for longer and working harder the colder it is outside, so the season
+ * and the hour both show: nearly always on in a winter night, a quarter of
+ * the time on a mild spring afternoon, and on a summer day only the hot
+ * water's tenth. Whether it runs is a function of the clock (or of a boost
+ * command); `random` only adds sensor noise.
  */
 export function heatpumpReading(time: Date, random: () => number = Math.random, boost = false): HeatpumpReading {
-  const hour = time.getUTCHours() + time.getUTCMinutes() / 60;
-  const smoothAmbient = 6 + 6 * Math.sin(((hour - 9) / 24) * 2 * Math.PI);
+  const smoothAmbient = outsideTemperature(time);
   const ambient = smoothAmbient + (random() - 0.5);
-  const duty = Math.min(0.95, Math.max(0.2, (14 - smoothAmbient) / 10));
+  const duty = Math.min(0.95, Math.max(0.1, (13 - smoothAmbient) / 10));
   const minuteOfCycle = (time.getTime() / 60_000) % CYCLE_MINUTES;
   const running = boost || minuteOfCycle < duty * CYCLE_MINUTES;
   const frequency = running ? 30 + (12 - ambient) * 2 + random() * 5 : 0;

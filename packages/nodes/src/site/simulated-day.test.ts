@@ -42,7 +42,7 @@ describe("a simulated day", () => {
     expect(avg("11:00", "15:00")).toBeLessThan(avg("20:00", "23:59"));
   });
 
-  it("the heat pump cycles, on longer in the cold night than on the mild afternoon, and runs when boosted", () => {
+  it("the heat pump cycles, on longer in the cold night than on the mild afternoon and in winter than in summer, and runs when boosted", () => {
     const share = (from: string, to: string) => {
       const ts = minutes(Date.parse(`2025-03-10T${from}:00Z`), Date.parse(`2025-03-10T${to}:00Z`));
       return ts.filter((t) => heatpumpReading(new Date(t), () => 0.5).compressor.running).length / ts.length;
@@ -50,6 +50,11 @@ describe("a simulated day", () => {
     expect(share("02:00", "04:00")).toBeGreaterThan(0.8);
     expect(share("14:00", "16:00")).toBeLessThan(0.35);
     expect(share("14:00", "16:00")).toBeGreaterThan(0.1);
+    const summerDay = minutes(Date.parse("2025-06-21T00:00:00Z"), Date.parse("2025-06-22T00:00:00Z"));
+    const winterDay = minutes(Date.parse("2025-01-15T00:00:00Z"), Date.parse("2025-01-16T00:00:00Z"));
+    const dailyShare = (ts: number[]) => ts.filter((t) => heatpumpReading(new Date(t), () => 0.5).compressor.running).length / ts.length;
+    expect(dailyShare(summerDay)).toBeLessThan(0.2);
+    expect(dailyShare(winterDay)).toBeGreaterThan(0.75);
     const off = day.find((t) => !heatpumpReading(new Date(t), () => 0.5).compressor.running)!;
     expect(heatpumpReading(new Date(off), () => 0.5, true)).toMatchObject({ compressor: { running: true } });
     expect(heatpumpReading(new Date(off), () => 0.5, true).electrical.power).toBeGreaterThan(1000);
