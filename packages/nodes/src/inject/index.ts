@@ -18,6 +18,10 @@ const config = Type.Object({
   timezone: Type.Optional(Type.String({ description: "IANA time zone for cron, e.g. Europe/Berlin (default: the runtime's)" })),
   once: Type.Boolean({ default: false, description: "send once when the flow starts" }),
   onceDelay: Type.String({ pattern: DURATION_PATTERN, default: "100ms", description: "wait this long after start before the once message" }),
+  cluster: Type.Union([Type.Literal("every"), Type.Literal("one")], {
+    default: "every",
+    description: "runtimes sharing a PostgreSQL store: each fires its own ticks (every), or one tick per interval or cron time fires on one of them (one)",
+  }),
 });
 
 export default defineNode({
@@ -50,12 +54,25 @@ export default defineNode({
       node.send(msg);
     };
 
+    /**
+     * A tick of a cluster-wide schedule. Its slot is the interval period it falls in (runtimes' timers tick at
+     * different moments within it), or the cron time to the nearest second (a timer may fire a little late), so
+     * every runtime names it alike and the cluster's job gate fires each slot once.
+     */
+    const tick = (slotOf: (now: number) => number): (() => void) =>
+      c.cluster === "one"
+        ? () => void node.jobs.run(`${node.flowId}/${node.id}`, slotOf(Date.now()), async () => fire()).catch((err: unknown) => node.error(err))
+        : fire;
+
     return {
       start() {
         if (c.once) node.timers.setTimeout(fire, parseDuration(c.onceDelay));
-        if (c.interval) node.timers.setInterval(fire, Math.max(1, parseDuration(c.interval)));
+        if (c.interval) {
+          const every = Math.max(1, parseDuration(c.interval));
+          node.timers.setInterval(tick((now) => Math.floor(now / every)), every);
+        }
         if (c.cron) {
-          const job = node.timers.cron(c.cron, fire, c.timezone ? { timezone: c.timezone } : undefined);
+          const job = node.timers.cron(c.cron, tick((now) => Math.round(now / 1000)), c.timezone ? { timezone: c.timezone } : undefined);
           node.status({ fill: "blue", shape: "dot", text: `next: ${job.nextRun()?.toISOString() ?? "never"}` });
         }
       },

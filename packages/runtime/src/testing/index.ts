@@ -10,7 +10,7 @@ import pino, { type Logger } from "pino";
 import { Type } from "@sinclair/typebox";
 import { Engine } from "../engine/engine.js";
 import { createMessage, type Message, type MessageInit } from "../engine/message.js";
-import type { Completion, HttpReply } from "../engine/types.js";
+import type { Completion, HttpReply, JobGate } from "../engine/types.js";
 import { defineNode, type AnyConnectionDefinition, type AnyNodeDefinition } from "../registry/define.js";
 import { Registry } from "../registry/registry.js";
 import { compileFlow, diffFlows, formatIssue, type FlowIssue } from "../flow/index.js";
@@ -53,6 +53,8 @@ export interface TestFlowOptions {
   baseDir?: string;
   /** Where the engine and nodes log (default: silent unless WATTFLOW_TEST_LOG names a level). */
   log?: Logger;
+  /** Once-per-cluster jobs (default: this flow runs every job itself). */
+  jobs?: JobGate;
 }
 
 export interface TestFlowInput {
@@ -115,6 +117,7 @@ export async function startTestFlow(flow: TestFlowInput, options: TestFlowOption
     freeze: options.freeze ?? true,
     closeTimeoutMs: 1000,
     timezone: options.timezone,
+    ...(options.jobs ? { jobs: options.jobs } : {}),
     onEvent: (e) => events.push(e),
   });
 
