@@ -20,7 +20,7 @@ const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
 const PARTS = ["engine", "startup", "store", "mqtt", "function", "scale", "editor"];
 if (only !== undefined && !PARTS.includes(only)) throw new Error(`--only takes one of ${PARTS.join(", ")}`);
 const runs = (part) => only === undefined || only === part;
-const GOALS = { chain5: 20, fanout: 40 };
+const GOALS = { chain5: 25, fanout: 40 };
 const ALL_SCENARIOS = ["chain5", "fanout", "burst", "filter"];
 // BENCH_SCENARIOS=burst,filter runs some of the engine scenarios.
 const scenarios = (process.env.BENCH_SCENARIOS ?? ALL_SCENARIOS.join(",")).split(",");
@@ -52,14 +52,36 @@ async function build() {
 
 await build();
 const figures = {};
-if (runs("engine")) {
+const failed = {};
+/**
+ * Runs one part of the bench. A part that fails says so and the others still run: a run always ends with
+ * every figure it could take, the failures named (`figures.failed`), and the JSON line last.
+ */
+async function part(name, run) {
+  if (!runs(name)) return;
+  console.log("");
+  try {
+    await run();
+  } catch (err) {
+    failed[name] = err instanceof Error ? err.message : String(err);
+    console.log(`${name}: FAILED: ${failed[name]}`);
+  }
+}
+
+await part("engine", async () => {
   console.log(`Wattflow vs Node-RED 4.1: 200,000 messages per run, ${rounds} alternating rounds per system, median shown (source messages per second).`);
   for (const scenario of scenarios) {
     const w = [];
     const n = [];
-    for (let r = 0; r < rounds; r++) {
-      w.push(await runWorker("wattflow-worker.mjs", scenario));
-      n.push(await runWorker("nodered-worker.mjs", scenario));
+    try {
+      for (let r = 0; r < rounds; r++) {
+        w.push(await runWorker("wattflow-worker.mjs", scenario));
+        n.push(await runWorker("nodered-worker.mjs", scenario));
+      }
+    } catch (err) {
+      failed[`engine.${scenario}`] = err instanceof Error ? err.message : String(err);
+      console.log(`${scenario}: FAILED: ${failed[`engine.${scenario}`]}`);
+      continue;
     }
     const wattflow = median(w);
     const nodered = median(n);
@@ -70,43 +92,51 @@ if (runs("engine")) {
   console.log("scenario   wattflow msg/s   node-red msg/s    ratio   goal");
   for (const name of scenarios) {
     const f = figures[name];
+    if (!f) continue;
     const goal = GOALS[name] === undefined ? "" : `≥${GOALS[name]}× (${f.ratio >= GOALS[name] ? "met" : "not met"})`;
     console.log(`${name.padEnd(8)} ${fmt(f.wattflow).padStart(16)} ${fmt(f.nodered).padStart(16)} ${`${f.ratio}×`.padStart(8)}   ${goal}`);
     console.log(`         wattflow: ${f.settings.wattflow}\n         node-red: ${f.settings.nodered}`);
   }
-}
+});
 
-if (runs("startup")) {
-  console.log("");
+await part("startup", async () => {
   const startup = await runStartupBench({ rounds });
   Object.assign(figures, startupFigures(startup));
   printStartup(startup);
-}
+});
 
-if (runs("store")) {
-  console.log("");
+await part("store", async () => {
   figures.store = await runStoreBench(() => undefined);
   printStoreBench(figures.store);
-}
+});
 
-if (runs("mqtt")) {
-  console.log("");
+await part("mqtt", async () => {
   figures.mqtt = await runMqttIngestBench({ rounds });
   printMqttIngest(figures.mqtt);
-}
-if (runs("function")) {
-  console.log("");
+});
+
+await part("function", async () => {
   figures.function = await runFunctionIsolationBench({ rounds });
   printFunctionIsolation(figures.function);
-}
-if (runs("scale")) {
-  console.log("");
+});
+
+await part("scale", async () => {
   figures.scale = { store: await runScaleStoreBench({ rounds }) };
   printScaleStore(figures.scale.store);
   console.log("");
   figures.scale.runtimes = await runScaleRuntimesBench({ rounds });
   printScaleRuntimes(figures.scale.runtimes);
-}
+});
+
 // Only when asked for (--only editor): it needs Chromium and the built editor.
-if (only === "editor") { const { runEditorBench, printEditorBench } = await import("./editor.mjs"); console.log(""); printEditorBench((figures.editor = await runEditorBench())); }
+if (only === "editor") {
+  await part("editor", async () => {
+    const { runEditorBench, printEditorBench } = await import("./editor.mjs");
+    printEditorBench((figures.editor = await runEditorBench()));
+  });
+}
+if (Object.keys(failed).length > 0) {
+  figures.failed = failed;
+  process.exitCode = 1;
+}
 if (json) console.log(JSON.stringify(figures));
