@@ -572,7 +572,8 @@ function Editor() {
     const checked = await guard(() =>
       Promise.all(
         targets.map(async (t) => {
-          const res = await api<ValidateResult>("POST", `/api/flows/${encodeURIComponent(t.doc.id)}/validate`, { flow: t.doc });
+          const companions = targets.filter((o) => o.doc.id !== t.doc.id).map((o) => o.doc);
+          const res = await api<ValidateResult>("POST", `/api/flows/${encodeURIComponent(t.doc.id)}/validate`, { flow: t.doc, companions });
           const told = new Set(res.body.errors.filter((e) => /syntax error/i.test(e.message)).map((e) => e.nodeId));
           const problems = [...res.body.errors, ...codeProblems(t.doc).filter((p) => !told.has(p.nodeId))];
           return { id: t.doc.id, lines: res.body.diff ? describeDiff(res.body.diff) : [], problems: problems.map((e) => `${e.nodeId ?? t.doc.id} ${e.pointer}: ${e.message}`) };
@@ -585,10 +586,15 @@ function Editor() {
   /** Deploys the modified flows one by one; each succeeds or fails on its own (a stale one is left as a draft). */
   const deployAll = async (): Promise<void> => {
     const results: string[] = [];
-    for (const t of modifiedFlows()) {
+    const targets = modifiedFlows();
+    for (const [i, t] of targets.entries()) {
+      // The flows still to come may be link targets of this one (two new flows that link to each other).
+      const companions = targets.slice(i + 1).map((o) => o.doc);
       const res = await ownDeploy(t.doc.id, () =>
         guard(() =>
-          t.known ? api<DeployResult | ValidationFailure>("PUT", `/api/flows/${encodeURIComponent(t.doc.id)}`, { flow: t.doc, expectedRevision: t.revision, author: "editor" }) : api<DeployResult | ValidationFailure>("POST", "/api/flows", { flow: t.doc, author: "editor" }),
+          t.known
+            ? api<DeployResult | ValidationFailure>("PUT", `/api/flows/${encodeURIComponent(t.doc.id)}`, { flow: t.doc, expectedRevision: t.revision, author: "editor", companions })
+            : api<DeployResult | ValidationFailure>("POST", "/api/flows", { flow: t.doc, author: "editor", companions }),
         ),
       );
       if (!res) return;

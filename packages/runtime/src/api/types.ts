@@ -7,7 +7,7 @@
  *   GET    /api/flows/:id                      FlowDetail
  *   PUT    /api/flows/:id                      DeployRequest                   -> 200 DeployResult | 400 ValidationFailure | 409 Conflict
  *   DELETE /api/flows/:id?expectedRevision=N   -> 204 | 409 Conflict
- *   POST   /api/flows/:id/validate             { flow }                        -> ValidateResult (always 200)
+ *   POST   /api/flows/:id/validate             { flow, companions? }           -> ValidateResult (always 200)
  *   GET    /api/flows/:id/revisions            RevisionSummary[] (newest first)
  *   GET    /api/flows/:id/revisions/:rev       RevisionDetail
  *   GET    /api/flows/:id/diff?from=A&to=B     RevisionDiff (B defaults to the running revision)
@@ -48,6 +48,8 @@ export interface DeployRequest {
   expectedRevision?: number;
   message?: string;
   author?: string;
+  /** The other flows of one "deploy all", deployed next: links into them are accepted though they do not run yet. */
+  companions?: FlowDocument[];
 }
 
 export interface DeployResult {

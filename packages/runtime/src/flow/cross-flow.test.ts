@@ -77,4 +77,27 @@ describe("deploying flows that link to each other", () => {
     expect(body.errors).toHaveLength(1);
     expect(body.errors).toMatchObject([{ flowId: "c", nodeId: "send", pointer: "/nodes/0/config/links/1", message: 'links to "z/in", but there is no flow "z"' }]);
   });
+  it("deploys two new flows that link to each other over the API when each names the other as a companion (the editor's Deploy all)", async () => {
+    root = mkdtempSync(join(tmpdir(), "wattflow-links-"));
+    const flowsDir = join(root, "flows");
+    mkdirSync(flowsDir);
+    rt = await startRuntime({ port: 0, host: "127.0.0.1", httpPort: 0, httpHost: "127.0.0.1", dataDir: join(root, "data"), flowsDir, logger: pino({ level: "silent" }) });
+    const link = (id: string, to: string) => ({ format: "wattflow/flow@1", id, nodes: [{ id: "in", type: "link-in", config: {} }, { id: "send", type: "link-out", config: { links: [`${to}/in`] } }] });
+    const call = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(new URL(path, rt!.adminUrl), { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as { ok?: boolean; errors?: { message: string }[] } };
+    };
+    const [p, q] = [link("p", "q"), link("q", "p")];
+    // Alone, p's link names a flow that does not exist.
+    expect((await call("POST", "/api/flows", { flow: p })).body.errors?.map((e) => e.message)).toEqual(['links to "q/in", but there is no flow "q"']);
+    expect((await call("POST", "/api/flows/p/validate", { flow: p, companions: [q] })).body).toMatchObject({ ok: true, errors: [] });
+    // A companion must really hold the node linked to.
+    expect((await call("POST", "/api/flows", { flow: p, companions: [{ ...q, nodes: [] }] })).status).toBe(400);
+    expect((await call("POST", "/api/flows", { flow: p, companions: [q] })).status).toBe(201);
+    expect((await call("POST", "/api/flows", { flow: q })).status).toBe(201);
+    expect(rt.manager.list().map((f) => [f.id, f.state])).toEqual([
+      ["p", "running"],
+      ["q", "running"],
+    ]);
+  });
 });

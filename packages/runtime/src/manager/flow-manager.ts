@@ -79,8 +79,8 @@ export class FlowManager implements FlowManagerApi {
     return { flow: this.redact(f.running.document), revision: f.revision, hash: f.running.hash };
   }
 
-  validate(flowId: string, flow: unknown): ValidateResult {
-    const result = this.compile(flowId, flow, undefined);
+  validate(flowId: string, flow: unknown, companions: readonly unknown[] = []): ValidateResult {
+    const result = this.compile(flowId, flow, undefined, companions);
     if (!result.ok) return { ok: false, errors: result.errors, diff: null };
     return { ok: true, errors: [], diff: diffFlows(this.flows.get(flowId)?.running ?? undefined, result.flow) };
   }
@@ -246,7 +246,7 @@ export class FlowManager implements FlowManagerApi {
       source === "api" && existing?.running && isDocument(input.flow)
         ? restoreRedactedSecrets(input.flow, existing.running.document, this.options.registry)
         : input.flow;
-    const result = this.compile(input.flowId, incoming, target);
+    const result = this.compile(input.flowId, incoming, target, input.companions);
     if (!result.ok) return { ok: false, kind: "validation", errors: result.errors };
     for (const warning of result.warnings) this.options.log.warn({ flow: input.flowId, pointer: warning.pointer }, formatIssue(warning));
     const next = result.flow;
@@ -309,14 +309,19 @@ export class FlowManager implements FlowManagerApi {
     return { ok: true, result: { flowId: next.id, revision: managed.revision, hash: next.hash, diff, unchanged: false, warnings: result.warnings } };
   }
 
-  private compile(flowId: string, flow: unknown, file: string | undefined): ReturnType<typeof compileFlow> {
+  private compile(flowId: string, flow: unknown, file: string | undefined, companions: readonly unknown[] = []): ReturnType<typeof compileFlow> {
     // Every flow lives in flowsDir, so file references resolve there even for a flow deployed over the API.
     const result = compileFlow(flow, { registry: this.options.registry, env: this.env, file, baseDir: this.flowsDir });
     if (result.ok && result.flow.id !== flowId) {
       return { ok: false, errors: [{ file, flowId, pointer: "/id", message: `must be "${flowId}" (the flow being deployed), got "${result.flow.id}"` }] };
     }
     if (result.ok) {
-      const links = crossFlowProblems(result.flow, (id) => this.nodesOf(id));
+      const together = new Map<string, ReadonlyMap<string, { takesInput: boolean }>>();
+      for (const companion of companions) {
+        const found = this.documentNodes(companion, "");
+        if (found?.id) together.set(found.id, found.nodes);
+      }
+      const links = crossFlowProblems(result.flow, (id) => this.nodesOf(id) ?? together.get(id));
       if (links.length > 0) return { ok: false, errors: links };
     }
     return result;
@@ -341,12 +346,17 @@ export class FlowManager implements FlowManagerApi {
   /** A flow file's id and node ids (and whether each takes input), or undefined when it does not parse. */
   private fileNodes(text: string, path: string): { id: string; nodes: Map<string, { takesInput: boolean }> } | undefined {
     const parsed = parseFlowText(text, path);
-    if (!parsed.ok) return undefined;
-    const doc = parsed.value as { id?: unknown; nodes?: { id?: unknown; type?: unknown }[] };
+    return parsed.ok ? this.documentNodes(parsed.value, path) : undefined;
+  }
+
+  /** A flow document's id (else the file's name) and node ids, and whether each takes input. */
+  private documentNodes(value: unknown, path: string): { id: string; nodes: Map<string, { takesInput: boolean }> } | undefined {
+    if (value === null || typeof value !== "object") return undefined;
+    const doc = value as { id?: unknown; nodes?: { id?: unknown; type?: unknown }[] };
     const id = typeof doc.id === "string" && doc.id ? doc.id : basename(path, ".json");
     const nodes = new Map<string, { takesInput: boolean }>();
     for (const n of Array.isArray(doc.nodes) ? doc.nodes : []) {
-      if (typeof n.id === "string") nodes.set(n.id, { takesInput: typeof n.type !== "string" || (this.options.registry.node(n.type)?.inputs ?? 1) > 0 });
+      if (n !== null && typeof n === "object" && typeof n.id === "string") nodes.set(n.id, { takesInput: typeof n.type !== "string" || (this.options.registry.node(n.type)?.inputs ?? 1) > 0 });
     }
     return { id, nodes };
   }

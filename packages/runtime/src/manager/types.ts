@@ -22,6 +22,11 @@ export interface DeployInput {
   expectedRevision?: number;
   author?: string;
   message?: string;
+  /**
+   * Flows deployed together with this one, one after another (the editor's "Deploy all"): links into them
+   * count as resolved, so two new flows that link to each other can be deployed. Not deployed by this call.
+   */
+  companions?: readonly unknown[];
 }
 
 /**
@@ -34,7 +39,7 @@ export interface FlowManagerApi {
   list(): FlowSummary[];
   get(flowId: string): FlowDetail | undefined;
   deploy(input: DeployInput): Promise<DeployOutcome>;
-  validate(flowId: string, flow: unknown): ValidateResult;
+  validate(flowId: string, flow: unknown, companions?: readonly unknown[]): ValidateResult;
   remove(flowId: string, expectedRevision?: number): Promise<{ ok: true } | { ok: false; kind: "conflict"; currentRevision: number } | { ok: false; kind: "not-found" }>;
   revisions(flowId: string): Promise<RevisionSummary[]>;
   revision(flowId: string, revision: number): Promise<RevisionDetail | undefined>;

@@ -76,6 +76,12 @@ function refuseUpgrade(socket: Duplex, status: string, body: Record<string, stri
   socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
 }
 
+/** The flows of the same "deploy all" (`companions`: flow documents), whose nodes links may name before they run. */
+function companionsOf(body: unknown): readonly unknown[] {
+  const companions = body !== null && typeof body === "object" ? (body as { companions?: unknown }).companions : undefined;
+  return Array.isArray(companions) ? companions : [];
+}
+
 function revisionParam(value: unknown): number | undefined {
   if (value === undefined || value === "") return undefined;
   const n = Number(value);
@@ -147,10 +153,10 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       body: "DeployRequest",
       responses: { 201: "DeployResult", 400: "ValidationFailure", 409: "Conflict" },
       handler: async (q, r) => {
-        const body = q.body as { flow?: { id?: unknown }; message?: string; author?: string } | undefined;
+        const body = q.body as { flow?: { id?: unknown }; message?: string; author?: string; companions?: unknown } | undefined;
         const flowId = typeof body?.flow?.id === "string" ? body.flow.id : "";
         if (!flowId) return void r.status(400).json({ error: "validation", message: "body must be { flow } with flow.id", errors: [{ pointer: "/flow/id", message: "is required" }] });
-        replyDeploy(r, flowId, await o.manager.deploy({ flowId, flow: body!.flow, expectedRevision: 0, message: body!.message, author: body!.author }), true);
+        replyDeploy(r, flowId, await o.manager.deploy({ flowId, flow: body!.flow, expectedRevision: 0, message: body!.message, author: body!.author, companions: companionsOf(body) }), true);
       },
     },
     {
@@ -171,10 +177,10 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       body: "DeployRequest",
       responses: { 200: "DeployResult", 400: "ValidationFailure", 409: "Conflict" },
       handler: async (q, r) => {
-        const body = q.body as { flow?: unknown; expectedRevision?: number; message?: string; author?: string } | undefined;
+        const body = q.body as { flow?: unknown; expectedRevision?: number; message?: string; author?: string; companions?: unknown } | undefined;
         const flowId = String(q.params.id);
         if (!body || body.flow === undefined) return void r.status(400).json({ error: "validation", message: "body must be { flow, expectedRevision? }", errors: [{ pointer: "/flow", message: "is required" }] });
-        replyDeploy(r, flowId, await o.manager.deploy({ flowId, flow: body.flow, expectedRevision: body.expectedRevision, message: body.message, author: body.author }));
+        replyDeploy(r, flowId, await o.manager.deploy({ flowId, flow: body.flow, expectedRevision: body.expectedRevision, message: body.message, author: body.author, companions: companionsOf(body) }));
       },
     },
     {
@@ -197,9 +203,9 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       method: "post",
       path: "/api/flows/:id/validate",
       summary: "Validate without deploying; returns every problem and the diff",
-      body: "{ flow }",
+      body: "{ flow, companions? }",
       responses: { 200: "ValidateResult" },
-      handler: (q, r) => void r.json(o.manager.validate(String(q.params.id), (q.body as { flow?: unknown } | undefined)?.flow)),
+      handler: (q, r) => void r.json(o.manager.validate(String(q.params.id), (q.body as { flow?: unknown } | undefined)?.flow, companionsOf(q.body))),
     },
     {
       method: "get",
