@@ -9,6 +9,7 @@ import { join } from "node:path";
 import pino from "pino";
 import WebSocket from "ws";
 import { startRuntime, type RunningRuntime } from "../packages/runtime/src/start.js";
+import type { Message } from "../packages/runtime/src/index.js";
 import { until } from "../packages/runtime/src/testing/index.js";
 import { copyShippedFlow } from "../test/copy-flow.js";
 import { testStore } from "../test/shipped-flow.js";
@@ -213,6 +214,39 @@ describe("calendar statistics", () => {
       "operational_days",
       "system_install_date",
     ]);
+  });
+});
+
+describe("daily rollups", () => {
+  const dates = days.map((d) => new Date(d).toISOString().slice(0, 10));
+
+  it("are kept per day as the 15-minute energy is stored", async () => {
+    const produced = expectedDaily("pv");
+    const kept = await rt.engine.store.range({ series: "solar.daily.solar.energy.pv_power_energy", from: days[0]!, to: today });
+    expect(kept.map((p) => new Date(p.time).toISOString().slice(0, 10))).toEqual(dates);
+    kept.forEach((p, i) => expect(p.value).toBeCloseTo(produced.get(dates[i]!)!, 6));
+    const peaks = await rt.engine.store.range({ series: "solar.daily.solar.energy.pv_power_max", from: days[0]!, to: today });
+    expect(peaks.map((p) => p.value)).toEqual([300, 500, 400]);
+  });
+
+  it("take in a 15-minute window stored late into a closed day (a backfill), so the statistics include it", async () => {
+    const day = dates[0]!;
+    const before = await get<{ dates: string[]; energy_produced: number[] }>("/solar/data/daily_stats/?days=10");
+    const lifetimeBefore = await get<{ total_energy_produced: number }>("/solar/data/lifetime_stats/");
+    // A window at 23:00 of the oldest seeded day, with 1 kWh of PV energy, as aggregate-window would send it.
+    const start = days[0]! + 23 * 3_600_000;
+    const window = { start: new Date(start).toISOString(), end: new Date(start + 900_000).toISOString(), pv_power_energy: 1000, pv_power_max: 10, load_power_energy: 0 };
+    await new Promise<void>((resolve, reject) => {
+      const accepted = rt.engine.inject("solar", "store-energy", { _msgid: "late-window", payload: window } as Message, (done) =>
+        done.outcome === "ack" ? resolve() : reject(new Error(JSON.stringify(done))),
+      );
+      if (!accepted) reject(new Error("no solar/store-energy node"));
+    });
+    const after = await get<{ dates: string[]; energy_produced: number[] }>("/solar/data/daily_stats/?days=10");
+    const at = (b: typeof before.body) => b.energy_produced[b.dates.indexOf(day)]!;
+    expect(at(after.body) - at(before.body)).toBeCloseTo(1000, 0);
+    const lifetimeAfter = await get<{ total_energy_produced: number }>("/solar/data/lifetime_stats/");
+    expect(lifetimeAfter.body.total_energy_produced - lifetimeBefore.body.total_energy_produced).toBeCloseTo(1, 0);
   });
 });
 

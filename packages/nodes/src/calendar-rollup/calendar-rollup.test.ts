@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { openStore } from "@wattflow/runtime";
 import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
 import calendarRollup from "./index.js";
 import { rollup } from "./rollup.js";
@@ -105,5 +106,59 @@ describe("calendar-rollup", () => {
     const completion = await t.injectTracked("roll", { payload: { data_points: "nope" } });
     expect(completion).toMatchObject({ outcome: "nack" });
     expect(completion.outcome === "nack" && completion.error.message).toContain("msg.payload.data_points must be an array");
+  });
+});
+
+describe("calendar-rollup with stored", () => {
+  const ZONE = "Europe/Berlin";
+  // Local days in Berlin (UTC+1): 2025-01-10 starts at 2025-01-09T23:00Z.
+  const DAY1 = Date.parse("2025-01-09T23:00:00Z");
+  const storedFlow = (config: Record<string, unknown>) => ({
+    nodes: [{ id: "days", type: "calendar-rollup", config: { by: "day", timezone: ZONE, ...config } }],
+  });
+  const stored = { prefix: "site.daily", series: [{ series: "site.energy", aggregate: "sum" }, { series: "site.peak", aggregate: "max" }] };
+
+  it("catches up at start, then rolls up again the local day of each time written", async () => {
+    const store = openStore({ memory: true });
+    try {
+      // Two local days of 15-minute rollups: 10 Wh each, the peak rising through the day.
+      const points = [];
+      for (let i = 0; i < 2 * 96; i++) points.push({ series: "site.energy", time: DAY1 + i * 900_000, value: 10 }, { series: "site.peak", time: DAY1 + i * 900_000, value: i % 96 });
+      await store.writePoints(points);
+      t = await startTestFlow(storedFlow({ stored }), { nodes: [calendarRollup], store });
+      // The first message waits for the catch-up, so both days are there once it completes.
+      await t.injectTracked("days", { payload: { start: new Date(DAY1 + 96 * 900_000).toISOString() } });
+      const energy = () => store.range({ series: "site.daily.site.energy", from: 0, to: Date.now() });
+      expect((await energy()).map((p) => [new Date(p.time).toISOString(), p.value])).toEqual([
+        ["2025-01-09T23:00:00.000Z", 960],
+        ["2025-01-10T23:00:00.000Z", 960],
+      ]);
+      expect((await store.range({ series: "site.daily.site.peak", from: 0, to: Date.now() })).map((p) => p.value)).toEqual([95, 95]);
+      // A window written late into the first day (local 23:45 on 10 Jan): that day alone is rolled up again.
+      await store.writePoints([{ series: "site.energy", time: DAY1 + 95 * 900_000, value: 50 }]);
+      const completion = await t.injectTracked("days", { payload: { start: new Date(DAY1 + 95 * 900_000).toISOString() } });
+      expect(completion).toMatchObject({ outcome: "ack" });
+      expect((await energy()).map((p) => p.value)).toEqual([1000, 960]);
+      const bad = await t.injectTracked("days", { payload: { start: "soon" } });
+      expect(bad.outcome === "nack" && bad.error.message).toContain('msg.payload.start must be the time written, ms or ISO 8601 (got "soon")');
+      await t.stop();
+      t = undefined;
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("fails to start with stored and by other than day, with stored and fields, or with neither", async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ by: "hour", stored }, /failed to start: stored: keeps daily rollups, so by must be "day"/],
+      [{ stored, fields: [{ path: "p", stats: [{ stat: "sum" }] }] }, /failed to start: fields or stored: give one of them/],
+      [{}, /failed to start: fields: list what to roll up from the readings/],
+    ];
+    for (const [config, message] of cases) {
+      t = await startTestFlow(storedFlow(config), { nodes: [calendarRollup] });
+      expect(t.engine.statuses().find((s) => s.nodeId === "days")?.status.text).toMatch(message);
+      await t.stop();
+      t = undefined;
+    }
   });
 });

@@ -4,6 +4,7 @@ import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { timeOf } from "../shared/flatten.js";
 import { isTimeZone } from "../shared/calendar.js";
 import { periodLabel, rollup, statValue, type PeriodFormat, type RollupReading, type RollupStat, type RollupUnit } from "./rollup.js";
+import { storedRollups } from "./stored.js";
 
 const StatName = Type.Union(["avg", "min", "max", "sum", "count", "first", "last", "energy", "energy_kwh"].map((s) => Type.Literal(s)));
 
@@ -18,19 +19,37 @@ const config = Type.Object({
     default: "iso",
     description: "iso: the period's start in UTC; local: its start with the zone's offset; date: 2025-04-20, 2025-04 or 2025-04-20T13:00",
   }),
-  fields: Type.Array(
-    Type.Object({
-      path: Type.String({ minLength: 1, description: "path of a numeric value in each reading" }),
-      stats: Type.Array(
-        Type.Object({
-          stat: StatName,
-          as: Type.Optional(Type.String({ minLength: 1, description: "column name (default: <field>_<stat>)" })),
-          decimals: Type.Optional(Type.Integer({ minimum: 0, maximum: 9, description: "round to this many decimals" })),
-        }),
-        { minItems: 1, description: "energy integrates the value as watts into Wh (energy_kwh in kWh)" },
-      ),
-    }),
-    { minItems: 1 },
+  fields: Type.Optional(
+    Type.Array(
+      Type.Object({
+        path: Type.String({ minLength: 1, description: "path of a numeric value in each reading" }),
+        stats: Type.Array(
+          Type.Object({
+            stat: StatName,
+            as: Type.Optional(Type.String({ minLength: 1, description: "column name (default: <field>_<stat>)" })),
+            decimals: Type.Optional(Type.Integer({ minimum: 0, maximum: 9, description: "round to this many decimals" })),
+          }),
+          { minItems: 1, description: "energy integrates the value as watts into Wh (energy_kwh in kWh)" },
+        ),
+      }),
+      { minItems: 1, description: "what to roll up from the readings (not with stored)" },
+    ),
+  ),
+  stored: Type.Optional(
+    Type.Object(
+      {
+        prefix: Type.String({ minLength: 1, description: "the daily rollups are the series <prefix>.<series> (e.g. solar.daily)" }),
+        time: Type.String({ default: "payload.start", description: "message path of the time just written (ms or ISO): its local day is rolled up again" }),
+        series: Type.Array(
+          Type.Object({
+            series: Type.String({ minLength: 1, description: "a stored series, e.g. solar.energy.pv_power_energy" }),
+            aggregate: Type.Union([Type.Literal("sum"), Type.Literal("max"), Type.Literal("min")], { description: "how a day of it is reduced" }),
+          }),
+          { minItems: 1 },
+        ),
+      },
+      { description: "keep daily rollups of stored series (by: day) instead of rolling up the message's readings; store-query reads them with dailyRollups" },
+    ),
   ),
   output: Type.String({ default: "payload", description: "where the rows go on the sent message" }),
 });
@@ -46,10 +65,19 @@ export default defineNode({
   config,
   inputs: 1,
   outputs: ["rows"],
+  // With stored, a day is read and written again per message: one at a time, so an older read never overwrites a newer one.
+  concurrency: 1,
   create(node, c) {
     if (!isTimeZone(c.timezone)) throw new Error(`unknown time zone "${c.timezone}"`);
+    if (c.stored) {
+      if (c.by !== "day") throw new Error(`stored: keeps daily rollups, so by must be "day" (got "${c.by}")`);
+      if (c.fields) throw new Error("fields or stored: give one of them, not both");
+      return storedRollups(node, c.stored, c.timezone);
+    }
+    const fields = c.fields;
+    if (!fields) throw new Error("fields: list what to roll up from the readings (or give stored)");
     const maxGapMs = parseDuration(c.maxGap);
-    const fieldNames = c.fields.map((f) => f.path);
+    const fieldNames = fields.map((f) => f.path);
     return {
       input(msg, send, done) {
         const list = getPath(msg, c.readings);
@@ -78,7 +106,7 @@ export default defineNode({
         }
         const rows = periods.map((p) => {
           const row: Record<string, unknown> = { [c.period]: periodLabel(c.by as RollupUnit, p.start, c.timezone, c.periodFormat as PeriodFormat) };
-          for (const f of c.fields) {
+          for (const f of fields) {
             for (const s of f.stats) row[s.as ?? `${f.path.split(".").pop()}_${s.stat}`] = round(statValue(p.fields[f.path], s.stat as RollupStat), s.decimals);
           }
           return row;

@@ -86,4 +86,62 @@ describe("solar-reading", () => {
       /stored is for from "device" only/,
     );
   });
+
+  it("turns calendar days into the daily_stats answer: every date newest first, 0 where a figure is missing, rounded half to even", async () => {
+    await start({ from: "days", property: "result", ratedWatts: "400" });
+    const result = {
+      produced: [
+        { period: "2025-04-20", start: 0, value: 1245.65 },
+        { period: "2025-04-18", start: 0, value: 1198.75 },
+      ],
+      consumed: [{ period: "2025-04-19", start: 0, value: 876.25 }],
+      peak: [
+        { period: "2025-04-20", start: 0, value: 320.5 },
+        { period: "2025-04-18", start: 0, value: 298.66 },
+      ],
+    };
+    t!.inject("r", { result });
+    t!.inject("r", { result: { produced: [], consumed: [], peak: [] } });
+    const [answer, empty] = await t!.waitFor("out", 2);
+    expect(answer!.payload).toEqual({
+      dates: ["2025-04-20", "2025-04-19", "2025-04-18"],
+      energy_produced: [1245.6, 0, 1198.8],
+      energy_consumed: [0, 876.2, 0],
+      peak_power: [320.5, 0, 298.7],
+      sunshine_hours: [3.1, 0, 3],
+    });
+    expect(empty!.payload).toEqual({ dates: [], energy_produced: [], energy_consumed: [], peak_power: [], sunshine_hours: [] });
+    t!.inject("r", { result: { produced: [{ period: "2025-04-20" }] } });
+    expect(((await t!.waitFor("caught", 1))[0]!.error as { message: string }).message).toBe("msg.result.produced[0] is not a calendar period ({ period, value })");
+    await expect(startTestFlow({ nodes: [{ id: "r", type: "solar-reading", config: { from: "days" } }] }, { nodes: [solarReading] })).rejects.toThrow(/from "days" needs ratedWatts/);
+  });
+
+  it("turns calendar days into the monthly_stats answer: the newest `count` months in kWh, production per day with data", async () => {
+    await start({ from: "months", property: "result", count: "{{req.query.months}}" });
+    const result = {
+      produced: [
+        { period: "2025-04-02", start: 0, value: 1000 },
+        { period: "2025-04-01", start: 0, value: 2010 },
+        { period: "2025-03-31", start: 0, value: 1500 },
+        { period: "2025-02-10", start: 0, value: 700 },
+      ],
+      consumed: [
+        { period: "2025-04-01", start: 0, value: 875 },
+        { period: "2025-01-05", start: 0, value: 400 },
+      ],
+    };
+    t!.inject("r", { req: { query: { months: 3 } }, result });
+    t!.inject("r", { req: { query: { months: 12 } }, result: { produced: [], consumed: [] } });
+    const [answer, empty] = await t!.waitFor("out", 2);
+    // April: 3.01 kWh over 2 days is 1.505 a day, which rounds half to even to 1.5; January (the 4th month) is left out.
+    expect(answer!.payload).toEqual({
+      periods: ["2025-04", "2025-03", "2025-02"],
+      energy_produced: [3.01, 1.5, 0.7],
+      energy_consumed: [0.88, 0, 0],
+      avg_daily_production: [1.5, 1.5, 0.7],
+    });
+    expect(empty!.payload).toEqual({ periods: [], energy_produced: [], energy_consumed: [], avg_daily_production: [] });
+    t!.inject("r", { req: { query: { months: "many" } }, result });
+    expect(((await t!.waitFor("caught", 1))[0]!.error as { message: string }).message).toBe('count must be a whole number of months from 1 (got "many")');
+  });
 });

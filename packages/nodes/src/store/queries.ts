@@ -72,7 +72,7 @@ const QUARTER = 900_000;
  * Width of pre-aggregation buckets that never straddle a local day: an hour
  * where the zone's offset is whole hours, else a quarter hour (India, Nepal).
  */
-function alignedBucket(timeZone: string, around: number): number {
+export function alignedBucket(timeZone: string, around: number): number {
   for (const t of [around, around - 182 * 86_400_000]) {
     const p = localParts(t, timeZone);
     const offset = (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000) / 60_000;
@@ -85,7 +85,7 @@ function alignedBucket(timeZone: string, around: number): number {
  * Points reduced per aligned bucket in SQL first, so a year of data reaches
  * JavaScript as ~9,000 rows instead of millions of readings.
  */
-async function preAggregated(store: Store, o: { series: string; tags?: Tags; from: number; to: number; reducer: Reducer; timeZone: string }): Promise<{ time: number; value: number }[]> {
+export async function preAggregated(store: Store, o: { series: string; tags?: Tags; from: number; to: number; reducer: Reducer; timeZone: string }): Promise<{ time: number; value: number }[]> {
   if (o.reducer === "avg" || o.reducer === "first" || o.reducer === "last") {
     return store.range({ series: o.series, from: o.from, to: o.to, ...(o.tags ? { tags: o.tags } : {}) });
   }
@@ -117,18 +117,22 @@ export interface Lifetime {
 /** Whole-history figures of a series: total, the peak (of `peakSeries`), best day and month by total. */
 export async function lifetime(store: Store, o: { series: string; peakSeries?: string; tags?: Tags; timeZone: string }): Promise<Lifetime> {
   const all = await preAggregated(store, { series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, reducer: "sum", timeZone: o.timeZone, ...(o.tags ? { tags: o.tags } : {}) });
-  const days = groupByPeriod(all, "day", "sum", o.timeZone);
-  const months = groupByPeriod(days.map((d) => ({ time: d.start, value: d.value })), "month", "sum", o.timeZone);
-  const best = (xs: PeriodValue[]): PeriodValue | null => xs.reduce<PeriodValue | null>((b, x) => (b === null || x.value > b.value ? x : b), null);
   let peak: Lifetime["peak"] = null;
   if (o.peakSeries) {
     const p = await store.extreme({ series: o.peakSeries, from: 0, to: Number.MAX_SAFE_INTEGER, ...(o.tags ? { tags: o.tags } : {}) }, "max");
     if (p) peak = { value: p.value, at: p.time };
   }
+  return lifetimeOf(store, o, groupByPeriod(all, "day", "sum", o.timeZone), peak);
+}
+
+/** The lifetime figures from a series' local days (oldest first, each its total) and its peak. */
+export async function lifetimeOf(store: Store, o: { series: string; tags?: Tags; timeZone: string }, days: PeriodValue[], peak: Lifetime["peak"]): Promise<Lifetime> {
+  const months = groupByPeriod(days.map((d) => ({ time: d.start, value: d.value })), "month", "sum", o.timeZone);
+  const best = (xs: PeriodValue[]): PeriodValue | null => xs.reduce<PeriodValue | null>((b, x) => (b === null || x.value > b.value ? x : b), null);
   const first = (await store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1, ...(o.tags ? { tags: o.tags } : {}) }))[0];
   const last = (await store.range({ series: o.series, from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1, order: "desc", ...(o.tags ? { tags: o.tags } : {}) }))[0];
   return {
-    total: all.reduce((a, p) => a + p.value, 0),
+    total: days.reduce((a, d) => a + d.value, 0),
     peak,
     bestDay: best(days),
     bestMonth: best(months),

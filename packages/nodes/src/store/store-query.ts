@@ -4,12 +4,14 @@ import { isTimeZone } from "../shared/calendar.js";
 import { parseDuration } from "../shared/duration.js";
 import { numberParam, paramName, ParamError, resolveParam } from "./params.js";
 import { bucketsUnder, calendar, latestUnder, lifetime, rowsUnder, type Reducer } from "./queries.js";
+import { calendarFromDays, lifetimeFromDays } from "./day-rollups.js";
 
 const Query = Type.Object({
   as: Type.String({ minLength: 1, description: "name of this result in the output object" }),
   mode: Type.Union([Type.Literal("latest"), Type.Literal("range"), Type.Literal("buckets"), Type.Literal("rows"), Type.Literal("calendar"), Type.Literal("lifetime")]),
   series: Type.String({ minLength: 1, description: "series name; for latest and buckets, a prefix (solar → solar.*)" }),
   peakSeries: Type.Optional(Type.String({ description: "lifetime: the series whose maximum is the all-time peak" })),
+  dailyRollups: Type.Optional(Type.String({ minLength: 1, description: "calendar, lifetime: prefix of the daily rollups a calendar-rollup keeps (solar.daily): closed days are read from them" })),
   tags: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "tag filter; values may be {{msg.path}} templates" })),
   hours: Type.Optional(Type.Union([Type.Number(), Type.String()], { description: "range/buckets: how far back, e.g. 24 or {{req.query.hours|24}}" })),
   every: Type.Optional(Type.String({ description: "buckets: width, e.g. 5m or {{req.query.interval|5m}}" })),
@@ -89,12 +91,15 @@ export default defineNode({
           }
           case "calendar": {
             const count = Math.floor(numberParam(paramName(q.count, "count"), resolveParam(q.count ?? 30, msg), 1, q.maxCount ?? 3660));
-            out[q.as] = await calendar(node.store, { series: q.series, unit: q.unit ?? "day", count, reducer: (q.reducer ?? "sum") as Reducer, timeZone: c.timezone, now, ...(tags ? { tags } : {}) });
+            const question = { series: q.series, unit: q.unit ?? "day", count, reducer: (q.reducer ?? "sum") as Reducer, timeZone: c.timezone, now, ...(tags ? { tags } : {}) };
+            out[q.as] = await (q.dailyRollups ? calendarFromDays(node.store, q.dailyRollups, question) : calendar(node.store, question));
             break;
           }
-          case "lifetime":
-            out[q.as] = await lifetime(node.store, { series: q.series, ...(q.peakSeries ? { peakSeries: q.peakSeries } : {}), timeZone: c.timezone, ...(tags ? { tags } : {}) });
+          case "lifetime": {
+            const question = { series: q.series, ...(q.peakSeries ? { peakSeries: q.peakSeries } : {}), timeZone: c.timezone, now, ...(tags ? { tags } : {}) };
+            out[q.as] = await (q.dailyRollups ? lifetimeFromDays(node.store, q.dailyRollups, question) : lifetime(node.store, question));
             break;
+          }
         }
       }
       return out;
