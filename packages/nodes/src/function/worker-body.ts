@@ -8,8 +8,9 @@ import type { ContextScope, FromWorker, SyncAnswer, SyncQuestion, ToWorker, Wire
  * from outside its own body but Node's built-in modules (imports here are
  * types only).
  */
-function functionWorker(): void {
-  const { parentPort, workerData, receiveMessageOnPort } = require("node:worker_threads") as typeof import("node:worker_threads");
+function functionWorker(load: NodeJS.Require): void {
+  // `require` comes in as an argument: a bundler rewrites a free `require` call, and the rewritten name does not exist in the worker.
+  const { parentPort, workerData, receiveMessageOnPort } = load("node:worker_threads") as typeof import("node:worker_threads");
   const data = workerData as WorkerData;
   const port = parentPort!;
   const shared = new Int32Array(data.shared);
@@ -169,4 +170,4 @@ function functionWorker(): void {
 }
 
 /** Evaluated by `new Worker(…, { eval: true })`. */
-export const WORKER_SOURCE = `"use strict";\n(${functionWorker.toString()})();\n`;
+export const WORKER_SOURCE = `"use strict";\n(${functionWorker.toString()})(require);\n`;

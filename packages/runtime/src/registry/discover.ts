@@ -27,6 +27,21 @@ interface Candidate {
   /** The package folder (or the loose module's folder). */
   dir: string;
   entries: string[];
+  /** A plugin built into this program (the bundled CLI): imported from here, not from `entries`. */
+  load?: () => Promise<Record<string, unknown>>;
+}
+
+/** Plugins compiled into the running program, by package name; see `provideBuiltinPlugins`. */
+const builtinPlugins = new Map<string, () => Promise<Record<string, unknown>>>();
+
+/**
+ * Names plugins that are part of the running program (the bundled CLI carries the standard
+ * node library): discovery takes them from here instead of importing the installed package,
+ * so the nodes and the runtime they were bundled with share one copy of the runtime's modules.
+ * Other plugins found on disk load as usual.
+ */
+export function provideBuiltinPlugins(plugins: Record<string, () => Promise<Record<string, unknown>>>): void {
+  for (const [name, load] of Object.entries(plugins)) builtinPlugins.set(name, load);
 }
 
 /** `node_modules` folders from `start` up to the filesystem root, nearest first. */
@@ -136,6 +151,12 @@ function definitionsOf(mod: Record<string, unknown>): { nodes: AnyNodeDefinition
   return { nodes: [...new Set(nodes)], connections: [...new Set(connections)] };
 }
 
+async function importEntry(entry: string, packageDir: string): Promise<Record<string, unknown>> {
+  // The usual reason in a checkout: the plugin was scaffolded or pulled but not built yet.
+  if (!(await stat(entry).then((info) => info.isFile(), () => false))) throw new Error(`${entry} does not exist (not built yet? run npm run build in ${packageDir})`);
+  return (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+}
+
 /**
  * Finds plugin packages and registers their node and connection types. A
  * plugin that fails to load is reported and skipped; the rest still load.
@@ -144,14 +165,14 @@ export async function discoverPlugins(options: DiscoverOptions): Promise<Discove
   const { registry, log } = options;
   const result: DiscoverResult = { loaded: [], failed: [] };
   const seen = new Set<string>();
-  const candidates: Candidate[] = [];
+  const candidates: Candidate[] = [...builtinPlugins].map(([name, load]) => ({ name, dir: "", entries: [], load }));
 
   for (const dir of new Set(options.searchDirs.map((d) => resolve(d)))) {
     const [installed, workspace] = await Promise.all([packagesIn(dir), basename(dir) === "node_modules" ? workspacePackages(dir) : []]);
     // Every package.json is read at once, then taken in listing order, so the first of duplicates still wins.
     const reals = await Promise.all([...installed, ...workspace].map((pkgDir) => realpath(pkgDir).catch(() => pkgDir)));
     const fresh = reals.filter((real) => !seen.has(real) && seen.add(real));
-    for (const c of await Promise.all(fresh.map(readPackage))) if (c) candidates.push(c);
+    for (const c of await Promise.all(fresh.map(readPackage))) if (c && !builtinPlugins.has(c.name)) candidates.push(c);
   }
   if (options.nodesDir && (await isDir(options.nodesDir))) {
     for (const entry of (await readdir(options.nodesDir)).sort()) {
@@ -173,16 +194,15 @@ export async function discoverPlugins(options: DiscoverOptions): Promise<Discove
       registry.reportFailedPlugin(c.name, error);
       log.error({ plugin: c.name }, `plugin ${c.name} skipped: ${error}`);
     };
-    if (c.entries.length === 0) {
+    if (c.entries.length === 0 && !c.load) {
       fail('its "wattflow" field names no modules (expected "wattflow": { "nodes": "./dist/index.js" })');
       continue;
     }
     try {
       let count = 0;
-      for (const entry of c.entries) {
-        // The usual reason in a checkout: the plugin was scaffolded or pulled but not built yet.
-        if (!(await stat(entry).then((info) => info.isFile(), () => false))) throw new Error(`${entry} does not exist (not built yet? run npm run build in ${c.dir})`);
-        const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+      const modules = c.load ? [c.load] : c.entries.map((entry) => () => importEntry(entry, c.dir));
+      for (const loadModule of modules) {
+        const mod = await loadModule();
         const defs = definitionsOf(mod);
         for (const n of defs.nodes) registry.registerNode(n, c.name);
         for (const k of defs.connections) registry.registerConnection(k, c.name);

@@ -1,8 +1,8 @@
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { eventLoopDelay } from "../engine/stall-monitor.js";
 
 /** Event-loop delay (p50, p99, max over the last minute or two) and stalls, read from the stall monitor at scrape time. */
-export function eventLoopMetrics(registry: Registry): void {
+export function eventLoopMetrics({ Counter, Gauge }: typeof import("prom-client"), registry: Registry): void {
   new Gauge({
     name: "wattflow_event_loop_delay_seconds",
     help: "Event-loop delay over the last one to two minutes (stat: p50, p99, max); a blocked loop stalls every flow and the admin API",

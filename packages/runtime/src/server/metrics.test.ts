@@ -58,4 +58,17 @@ describe("metrics", () => {
     expect(after).not.toContain('wattflow_outbox_depth{outbox="influx:hp/w"}');
     expect(after).toContain('wattflow_connection_up{flow="hp",connection="broker",type="mqtt-broker"} 1');
   });
+
+  it("counts deploys made before the first scrape, when the metrics library is not loaded yet", async () => {
+    const metrics = createMetrics(() => []);
+    metrics.deploys.inc({ flow: "demo", outcome: "accepted" });
+    metrics.deploys.inc({ flow: "demo", outcome: "accepted" });
+    metrics.deploys.inc({ flow: "demo", outcome: "refused" });
+    expect(await metrics.registry.metrics()).toContain('wattflow_deploys_total{flow="demo",outcome="accepted"} 2');
+    metrics.deploys.inc({ flow: "demo", outcome: "accepted" });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('wattflow_deploys_total{flow="demo",outcome="accepted"} 3');
+    expect(text).toContain('wattflow_deploys_total{flow="demo",outcome="refused"} 1');
+    expect(metrics.registry.contentType).toBe((await import("prom-client")).Registry.PROMETHEUS_CONTENT_TYPE);
+  });
 });

@@ -1,13 +1,27 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { Counter, Registry } from "prom-client";
 import type { ConnectionStats, NodeStats } from "../engine/engine.js";
 import type { OutboxSummary } from "../store/types.js";
 import { eventLoopMetrics } from "./event-loop-metrics.js";
 import type { ClusterView } from "../cluster/types.js";
 
+type Prom = typeof import("prom-client");
+
+/**
+ * The runtime's Prometheus metrics. prom-client (about a hundred modules) is loaded on the first
+ * scrape, not at start: a runtime nobody scrapes never pays for it. Deploys counted before then
+ * are kept and added when it loads; the default process metrics (GC, CPU) count from that scrape on.
+ */
 export interface RuntimeMetrics {
-  registry: Registry;
-  deploys: Counter<"flow" | "outcome">;
+  registry: {
+    readonly contentType: string;
+    /** The exposition text of every metric, read at call time. */
+    metrics(): Promise<string>;
+  };
+  deploys: { inc(labels: { flow: string; outcome: string }): void };
 }
+
+/** prom-client's Registry.PROMETHEUS_CONTENT_TYPE, known before the library is loaded. */
+const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** What a scrape reads besides the node counters; each is asked once per scrape. */
 export interface MetricsSources {
@@ -23,6 +37,38 @@ export interface MetricsSources {
 
 /** Prometheus metrics read from the engine's counters at scrape time, so the hot path pays nothing. */
 export function createMetrics(stats: () => NodeStats[], sources: MetricsSources = {}): RuntimeMetrics {
+  const early = new Map<string, { flow: string; outcome: string; count: number }>();
+  let deploys: Counter<"flow" | "outcome"> | undefined;
+  let loaded: Promise<Registry> | undefined;
+  const load = (): Promise<Registry> =>
+    (loaded ??= import("prom-client").then((prom) => {
+      const built = buildRegistry(prom, stats, sources);
+      for (const e of early.values()) built.deploys.inc({ flow: e.flow, outcome: e.outcome }, e.count);
+      early.clear();
+      deploys = built.deploys;
+      return built.registry;
+    }));
+  return {
+    registry: {
+      contentType: CONTENT_TYPE,
+      async metrics() {
+        return (await load()).metrics();
+      },
+    },
+    deploys: {
+      inc(labels) {
+        if (deploys) return deploys.inc(labels);
+        const key = JSON.stringify([labels.flow, labels.outcome]);
+        const e = early.get(key) ?? { flow: labels.flow, outcome: labels.outcome, count: 0 };
+        e.count += 1;
+        early.set(key, e);
+      },
+    },
+  };
+}
+
+function buildRegistry(prom: Prom, stats: () => NodeStats[], sources: MetricsSources): { registry: Registry; deploys: Counter<"flow" | "outcome"> } {
+  const { Counter, Gauge, Registry, collectDefaultMetrics } = prom;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "wattflow_" });
   const labels = ["flow", "node", "type"] as const;
@@ -73,22 +119,22 @@ export function createMetrics(stats: () => NodeStats[], sources: MetricsSources 
       for (const s of stats()) this.set({ flow: s.flowId, node: s.nodeId, type: s.type }, s.held ?? 0);
     },
   });
-  eventLoopMetrics(registry);
-  if (sources.outboxes) outboxMetrics(registry, sources.outboxes);
-  if (sources.connections) connectionMetrics(registry, sources.connections);
+  eventLoopMetrics(prom, registry);
+  if (sources.outboxes) outboxMetrics(prom, registry, sources.outboxes);
+  if (sources.connections) connectionMetrics(prom, registry, sources.connections);
   if (sources.backend) {
     new Gauge({ name: "wattflow_store_backend", help: "1 for the store backend this runtime uses", labelNames: ["backend"] as const, registers: [registry] }).set(
       { backend: sources.backend },
       1,
     );
   }
-  if (sources.cluster) clusterMetrics(registry, sources.cluster);
+  if (sources.cluster) clusterMetrics(prom, registry, sources.cluster);
   const deploys = new Counter({ name: "wattflow_deploys_total", help: "Flow deploys by outcome", labelNames: ["flow", "outcome"] as const, registers: [registry] });
   return { registry, deploys };
 }
 
 /** Depth and age of every outbox; both gauges share one read of the store per scrape. */
-function outboxMetrics(registry: Registry, outboxes: () => Promise<OutboxSummary[]>): void {
+function outboxMetrics({ Gauge }: Prom, registry: Registry, outboxes: () => Promise<OutboxSummary[]>): void {
   let read: { at: number; rows: Promise<OutboxSummary[]> } | null = null;
   // Both gauges are collected within one scrape: read the store once for them.
   const rows = (): Promise<OutboxSummary[]> => {
@@ -121,7 +167,7 @@ function outboxMetrics(registry: Registry, outboxes: () => Promise<OutboxSummary
   });
 }
 
-function clusterMetrics(registry: Registry, view: () => Promise<ClusterView>): void {
+function clusterMetrics({ Gauge }: Prom, registry: Registry, view: () => Promise<ClusterView>): void {
   let asked: { at: number; view: Promise<ClusterView> } | null = null;
   // The gauges of one scrape share one look at the database.
   const current = (): Promise<ClusterView> => {
@@ -173,7 +219,7 @@ function clusterMetrics(registry: Registry, view: () => Promise<ClusterView>): v
   });
 }
 
-function connectionMetrics(registry: Registry, connections: () => Promise<ConnectionStats[]>): void {
+function connectionMetrics({ Counter, Gauge }: Prom, registry: Registry, connections: () => Promise<ConnectionStats[]>): void {
   let asked: { at: number; stats: Promise<ConnectionStats[]> } | null = null;
   const current = (): Promise<ConnectionStats[]> => {
     const now = Date.now();
