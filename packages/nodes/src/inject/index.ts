@@ -55,13 +55,25 @@ export default defineNode({
     };
 
     /**
-     * A tick of a cluster-wide schedule. Its slot is the interval period it falls in (runtimes' timers tick at
-     * different moments within it), or the cron time to the nearest second (a timer may fire a little late), so
-     * every runtime names it alike and the cluster's job gate fires each slot once.
+     * A tick of a cluster-wide schedule. Its slot is the start of the interval period it falls in (runtimes'
+     * timers tick at different moments within it), or the cron time to the nearest second (a timer may fire
+     * a little late), in ms as the job gate keeps them, so every runtime names it alike, the gate fires each
+     * slot once, and a new interval's slots still follow the old ones. A runtime waiting on the holder gives
+     * up its wait at its next tick rather than keep one wait per tick.
      */
+    let waiting: AbortController | null = null;
     const tick = (slotOf: (now: number) => number): (() => void) =>
       c.cluster === "one"
-        ? () => void node.jobs.run(`${node.flowId}/${node.id}`, slotOf(Date.now()), async () => fire()).catch((err: unknown) => node.error(err))
+        ? () => {
+            waiting?.abort();
+            const wait = (waiting = new AbortController());
+            node.jobs
+              .run(`${node.flowId}/${node.id}`, slotOf(Date.now()), async () => fire(), { signal: wait.signal })
+              .catch((err: unknown) => node.error(err))
+              .finally(() => {
+                if (waiting === wait) waiting = null;
+              });
+          }
         : fire;
 
     return {
@@ -69,10 +81,10 @@ export default defineNode({
         if (c.once) node.timers.setTimeout(fire, parseDuration(c.onceDelay));
         if (c.interval) {
           const every = Math.max(1, parseDuration(c.interval));
-          node.timers.setInterval(tick((now) => Math.floor(now / every)), every);
+          node.timers.setInterval(tick((now) => Math.floor(now / every) * every), every);
         }
         if (c.cron) {
-          const job = node.timers.cron(c.cron, tick((now) => Math.round(now / 1000)), c.timezone ? { timezone: c.timezone } : undefined);
+          const job = node.timers.cron(c.cron, tick((now) => Math.round(now / 1000) * 1000), c.timezone ? { timezone: c.timezone } : undefined);
           node.status({ fill: "blue", shape: "dot", text: `next: ${job.nextRun()?.toISOString() ?? "never"}` });
         }
       },

@@ -25,6 +25,15 @@ describe("inject", () => {
     expect(typeof msg!._msgid).toBe("string");
   });
 
+  it("cluster one: a redeploy with a longer interval keeps ticking (slots are times, so the new ones follow the old)", async () => {
+    const flow = (interval: string) => ({ nodes: [{ id: "i", type: "inject", config: { interval, cluster: "one" }, wires: [["out"]] }, { id: "out", type: "test-collect" }] });
+    t = await startTestFlow(flow("20ms"), { nodes: [inject] });
+    await t.waitFor("out", 3);
+    await t.redeploy(flow("100ms"));
+    const before = t.received("out").length;
+    await t.waitFor("out", before + 2, 2000);
+  });
+
   it("repeats on an interval and stops when the flow stops", async () => {
     // Fake timers: the interval fires exactly when the test moves the clock, and a stopped flow leaves no timer behind.
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });

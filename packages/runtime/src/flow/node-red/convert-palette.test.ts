@@ -90,4 +90,13 @@ describe("Node-RED import of the core palette", () => {
     expect(one({ type: "comment", name: "note", info: "why" })).toMatchObject({ type: "comment", config: { text: "why" }, unsupported: [] });
     expect(one({ type: "complete", scope: ["w.1", "w.2"], uncaught: false }).config).toEqual({ scope: ["w_1", "w_2"] });
   });
+
+  it("JSONata change and switch rules: a switch rule matches only on true, as it did; functions Wattflow lacks are named", () => {
+    const sw = one({ type: "switch", property: "payload", rules: [{ t: "jsonata_exp", v: "payload.name", vt: "jsonata" }, { t: "else" }], checkall: "false" });
+    expect(sw.config).toMatchObject({ rules: [{ op: "jsonata", value: "(payload.name) = true" }, { op: "else" }] });
+    expect(sw.warnings).toEqual([]);
+    const ch = one({ type: "change", rules: [{ t: "set", p: "payload.at", pt: "msg", to: "$moment().format()", tot: "jsonata" }] });
+    expect(ch.config).toEqual({ rules: [{ action: "set", path: "payload.at", value: "$moment().format()", valueType: "jsonata" }] });
+    expect(ch.warnings).toEqual(["n1: change rule setting payload.at uses $moment, which Wattflow's JSONata does not have; the expression fails when it runs"]);
+  });
 });

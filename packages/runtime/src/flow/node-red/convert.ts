@@ -33,6 +33,14 @@ const SWITCH_OPS: Record<string, string> = { eq: "eq", neq: "neq", lt: "lt", lte
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
+/** Functions the Node-RED runtime adds to JSONata that Wattflow's expressions do not have. */
+const NODE_RED_ONLY_JSONATA = ["$moment", "$clone"];
+
+function warnNodeRedJsonata(expression: unknown, where: string, warn: (message: string) => void): void {
+  const used = NODE_RED_ONLY_JSONATA.filter((f) => String(expression).includes(`${f}(`));
+  if (used.length > 0) warn(`${where} uses ${used.join(", ")}, which Wattflow's JSONata does not have; the expression fails when it runs`);
+}
+
 function typedValue(v: unknown, type: string): unknown {
   if (type === "number") return Number(v);
   if (type === "boolean") return v === true || v === "true";
@@ -129,6 +137,7 @@ const converters: Record<string, Converter> = {
       if (r.t === "set") {
         // Wattflow's change node evaluates JSONata over the message with the same $env/$flowContext/$globalContext bindings.
         const valueType = r.tot === "jsonata" ? "jsonata" : VALUE_TYPES[r.tot ?? "str"];
+        if (valueType === "jsonata") warnNodeRedJsonata(r.to, `${n.id}: change rule setting ${r.p}`, warn);
         if (!valueType) {
           warn(`${n.id}: change rule sets ${r.p} from "${r.tot}", which has no counterpart; rule left out`);
           return [];
@@ -150,7 +159,9 @@ const converters: Record<string, Converter> = {
         rules: rules.map((r) => {
           const op = SWITCH_OPS[r.t];
           if (!op) warn(`${n.id}: switch rule "${r.t}" has no counterpart; treated as else`);
-          const value = r.vt === "num" ? Number(r.v) : r.v;
+          if (r.t === "jsonata_exp") warnNodeRedJsonata(r.v, `${n.id}: switch rule`, warn);
+          // A JSONata rule matches only on a result of exactly true there; Wattflow's matches on any truthy result.
+          const value = r.t === "jsonata_exp" ? `(${String(r.v)}) = true` : r.vt === "num" ? Number(r.v) : r.v;
           return { op: op ?? "else", ...(value !== undefined && value !== "" ? { value } : {}), ...(r.v2 !== undefined ? { value2: r.vt === "num" ? Number(r.v2) : r.v2 } : {}) };
         }),
       },

@@ -147,7 +147,7 @@ describe("Node-RED export corpus", () => {
         { action: "set", path: "site", value: "$env('SITE_NAME')", valueType: "jsonata" },
       ],
     });
-    expect(node(f, "j3").config).toMatchObject({ rules: [{ op: "jsonata", value: "payload.amps > 5" }, { op: "else" }] });
+    expect(node(f, "j3").config).toMatchObject({ rules: [{ op: "jsonata", value: "(payload.amps > 5) = true" }, { op: "else" }] });
     const doc: FlowDocument = { ...f, env: { SITE_NAME: "barn" } };
     const high = await run(doc, async (t) => void (await t.engine.trigger(doc.id, "j1")), "j4");
     expect(high).toEqual([expect.objectContaining({ payload: { watts: 1500, volts: 230, amps: 6.52 }, site: "barn" })]);
