@@ -1,6 +1,6 @@
 // `npm run bench`: Wattflow against Node-RED 4 on the same flows, alternating, median of rounds.
 // `npm run bench -- --json` ends with one line of figures as JSON; `npm run bench -- --only mqtt` runs one part
-// (engine, startup, store, mqtt, function or scale).
+// (engine, startup, store, mqtt, function, isolate or scale).
 import { fork, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +17,7 @@ const json = process.argv.includes("--json");
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const onlyAt = process.argv.indexOf("--only");
 const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
-const PARTS = ["engine", "startup", "store", "mqtt", "function", "scale", "editor"];
+const PARTS = ["engine", "startup", "store", "mqtt", "function", "isolate", "scale", "editor"];
 if (only !== undefined && !PARTS.includes(only)) throw new Error(`--only takes one of ${PARTS.join(", ")}`);
 const runs = (part) => only === undefined || only === part;
 const GOALS = { chain5: 25, fanout: 40 };
@@ -118,6 +118,11 @@ await part("mqtt", async () => {
 await part("function", async () => {
   figures.function = await runFunctionIsolationBench({ rounds });
   printFunctionIsolation(figures.function);
+});
+
+await part("isolate", async () => {
+  const { runFlowIsolationBench, printFlowIsolation } = await import("./flow-isolation.mjs");
+  printFlowIsolation((figures.isolate = await runFlowIsolationBench({ rounds })));
 });
 
 await part("scale", async () => {

@@ -81,9 +81,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
 
   // Plugins are found and imported while the store opens: both wait mostly on the disk.
   const registry = new Registry();
+  const pluginDirs = [...(options.pluginDirs ?? []), ...nodeModulesChain(process.cwd()), ...nodeModulesChain(here)];
   const discovered = discoverPlugins({
     registry,
-    searchDirs: [...(options.pluginDirs ?? []), ...nodeModulesChain(process.cwd()), ...nodeModulesChain(here)],
+    searchDirs: pluginDirs,
     nodesDir: options.nodesDir,
     log,
   });
@@ -111,6 +112,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     http: flowServer.http,
     ws: flowServer.ws,
     ...(cluster ? { jobs: cluster.jobs } : {}),
+    // An isolated flow's worker finds the same plugins as this thread.
+    isolation: { pluginDirs, ...(options.nodesDir ? { nodesDir: options.nodesDir } : {}) },
     onEvent: (e) => events.publish(e),
   });
   let sharedDeploys: SharedDeploys | null = null;

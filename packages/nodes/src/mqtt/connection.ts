@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { defineConnection, Secret, Type, type ConnectionInstance } from "@wattflow/runtime";
+import { defineConnection, offerToIsolatedFlows, Secret, Type, type ConnectionInstance } from "@wattflow/runtime";
 import type { IClientOptions } from "mqtt";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
-import type { EmbeddedBroker } from "./embedded-broker.js";
+import type { EmbeddedBroker, EmbeddedBrokerOptions } from "./embedded-broker.js";
 import type { MqttSession } from "./session.js";
 import { mqttHealth } from "../health/mqtt.js";
 
@@ -14,6 +14,10 @@ export interface MqttBroker {
   url: string;
   embedded: EmbeddedBroker | null;
 }
+
+/** The process's one embedded broker is the main thread's: a flow isolated in a worker thread gets a share of it under this name. */
+export const EMBEDDED_BROKER = "mqtt.embedded-broker";
+offerToIsolatedFlows(EMBEDDED_BROKER, async (o: EmbeddedBrokerOptions) => (await import("./embedded-broker.js")).acquireEmbeddedBroker(o));
 
 const QoS = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]);
 

@@ -9,6 +9,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { timingSafeEqual } from "node:crypto";
 import { Aedes } from "aedes";
 import { WebSocketServer, createWebSocketStream } from "ws";
+import { acquireInMainThread } from "@wattflow/runtime";
+import { EMBEDDED_BROKER } from "./connection.js";
 
 export interface EmbeddedBrokerOptions {
   host: string;
@@ -24,6 +26,7 @@ export interface EmbeddedBroker {
   readonly url: string;
   readonly port: number;
   readonly wsPort: number | null;
+  /** Clients connected (NaN in an isolated flow's worker, which does not hold the broker). */
   clientCount(): number;
   release(): Promise<void>;
 }
@@ -135,6 +138,9 @@ async function stop(r: Running): Promise<void> {
 /** Starts the process's embedded broker, or joins the running one. */
 export async function acquireEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   assertSafeBroker(o);
+  // In an isolated flow's worker thread the process's one broker is the main thread's, held there for this flow.
+  const held = acquireInMainThread<Omit<EmbeddedBroker, "clientCount">>(EMBEDDED_BROKER, [o]);
+  if (held) return { ...(await held), clientCount: () => Number.NaN };
   while (starting) await starting.catch(() => undefined);
   if (running && running.key !== keyOf(o)) {
     throw new Error(`the embedded broker already runs on port ${running.port} with other settings; flows sharing it must agree on MQTT_PORT, MQTT_WS_PORT and credentials`);

@@ -12,6 +12,8 @@ import type { HttpRouter, JobGate, WsHub } from "./types.js";
 import { createLocalJobs } from "./local-jobs.js";
 import type { ConnectionHealth } from "../registry/define.js";
 import { describeStall, onStall, type Stall } from "./stall-monitor.js";
+import { IsolatedFlow, type IsolationSettings } from "./isolation/isolated-flow.js";
+import { crossingLinkCalls } from "./isolation/link-calls.js";
 
 export interface EngineOptions {
   store: Store;
@@ -28,6 +30,16 @@ export interface EngineOptions {
   /** Default IANA time zone for cron schedules. */
   timezone?: string;
   batchSize?: number;
+  /**
+   * How flows marked `"isolate": true` run in their worker threads; false runs every flow in this
+   * thread (the engine inside an isolated flow's worker).
+   */
+  isolation?: IsolationSettings | false;
+  /**
+   * Finds a node of a flow this engine does not run (`flow/node`), for links
+   * into it: an isolated flow's engine, in its worker, reaches the main thread's flows this way.
+   */
+  remote?: (key: string) => RuntimeNode | undefined;
 }
 
 export interface NodeStats extends NodeCounters {
@@ -47,12 +59,15 @@ export interface ConnectionStats {
   health: ConnectionHealth;
 }
 
+/** A flow as the engine holds it: running in this thread, or isolated in a worker thread of its own. */
+type HostedFlow = FlowRuntime | IsolatedFlow;
+
 /**
  * Runs compiled flows. It never validates: callers hand it flows that the
  * flow module compiled, so a bad file is refused before anything stops.
  */
 export class Engine {
-  private readonly flows = new Map<string, FlowRuntime>();
+  private readonly flows = new Map<string, HostedFlow>();
   private readonly fullNodes = new Set<RuntimeNode>();
   private readonly host: FlowHost;
   /** Deploys of one flow run one at a time. */
@@ -101,16 +116,31 @@ export class Engine {
   deploy(flow: CompiledFlow, diff: FlowDiff): Promise<void> {
     const previous = this.deployChains.get(flow.id) ?? Promise.resolve();
     const next = previous.then(async () => {
-      const running = this.flows.get(flow.id);
+      // The manager refuses an isolated flow's own calls out; a call into one that starts later can only be said.
+      if (this.options.isolation !== false) {
+        for (const problem of crossingLinkCalls(flow, this.flows)) {
+          this.options.log.error(problem);
+          this.emit({ type: "log", time: new Date().toISOString(), level: "error", message: problem, flowId: flow.id });
+        }
+      }
+      let running = this.flows.get(flow.id);
+      const isolate = flow.document.isolate === true && this.options.isolation !== false;
+      // Into or out of a worker: the flow starts anew on the other side.
+      if (running && running instanceof IsolatedFlow !== isolate) {
+        this.flows.delete(flow.id);
+        await running.stop("removed");
+        running = undefined;
+      }
       if (running) {
         await running.apply(flow, diff);
       } else {
-        const created = new FlowRuntime(flow, this.host);
+        const created = isolate ? this.isolated(flow) : new FlowRuntime(flow, this.host);
         this.flows.set(flow.id, created);
         await created.start();
       }
       // Links may point across flows: resolve them again everywhere.
       for (const f of this.flows.values()) if (f.id !== flow.id) f.rewire();
+      this.routesChanged();
     });
     this.deployChains.set(flow.id, next.catch(() => undefined));
     return next;
@@ -122,6 +152,23 @@ export class Engine {
     this.flows.delete(flowId);
     await flow.stop(reason);
     for (const f of this.flows.values()) f.rewire();
+    this.routesChanged();
+  }
+
+  private isolated(flow: CompiledFlow): IsolatedFlow {
+    const engine = this;
+    return new IsolatedFlow(flow, {
+      ...this.host,
+      batchSize: this.options.batchSize,
+      settings: this.options.isolation || {},
+      inject: (flowId, nodeId, msg, onComplete) => engine.inject(flowId, nodeId, msg, onComplete),
+    });
+  }
+
+  /** Isolated flows answer `http.routes()` from a copy, sent when a deploy may have changed the routes. */
+  private routesChanged(): void {
+    let routes: ReturnType<HttpRouter["routes"]> | undefined;
+    for (const f of this.flows.values()) if (f instanceof IsolatedFlow) f.routesChanged((routes ??= this.options.http.routes()));
   }
 
   async stop(): Promise<void> {
@@ -164,6 +211,10 @@ export class Engine {
   stats(): NodeStats[] {
     const out: NodeStats[] = [];
     for (const flow of this.flows.values()) {
+      if (flow instanceof IsolatedFlow) {
+        out.push(...flow.stats());
+        continue;
+      }
       for (const node of flow.nodes.values()) {
         out.push({
           flowId: flow.id,
@@ -187,17 +238,27 @@ export class Engine {
   /** Health of every connection that reports it, in every flow (asked in parallel). */
   async connectionStats(): Promise<ConnectionStats[]> {
     const asks: Promise<ConnectionStats | undefined>[] = [];
+    const isolated: Promise<ConnectionStats[]>[] = [];
     for (const flow of this.flows.values()) {
+      if (flow instanceof IsolatedFlow) {
+        isolated.push(flow.connectionStats().catch(() => []));
+        continue;
+      }
       for (const c of flow.connectionList()) {
         asks.push(flow.connectionHealth(c.id).then((health) => (health ? { flowId: flow.id, connectionId: c.id, type: c.type, health } : undefined)));
       }
     }
-    return (await Promise.all(asks)).filter((s): s is ConnectionStats => s !== undefined);
+    const local = (await Promise.all(asks)).filter((s): s is ConnectionStats => s !== undefined);
+    return [...local, ...(await Promise.all(isolated)).flat()];
   }
 
   statuses(): NodeStatusEntry[] {
     const out: NodeStatusEntry[] = [];
     for (const flow of this.flows.values()) {
+      if (flow instanceof IsolatedFlow) {
+        out.push(...flow.statuses());
+        continue;
+      }
       for (const node of flow.nodes.values()) {
         if (node.status.text !== undefined || node.status.fill !== undefined) out.push({ flowId: flow.id, nodeId: node.id, status: node.status });
       }
@@ -215,7 +276,9 @@ export class Engine {
 
   private lookup(key: string): RuntimeNode | undefined {
     const slash = key.indexOf("/");
-    return this.flows.get(key.slice(0, slash))?.nodes.get(key.slice(slash + 1));
+    const flow = this.flows.get(key.slice(0, slash));
+    if (flow) return flow.nodes.get(key.slice(slash + 1));
+    return this.options.remote?.(key);
   }
 
   private blockedChanged(): void {

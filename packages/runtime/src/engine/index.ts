@@ -3,3 +3,4 @@ export { createMessage, newMessageId, deepFreeze, freezeByDefault, type Message,
 export { Engine, type EngineOptions, type NodeStats, type ConnectionStats } from "./engine.js";
 export { enterHandler, leaveHandler, currentHandler, restoreHandler, handlersRan, type HandlerOwner } from "./running-handler.js";
 export { MessageError, isMessageError } from "./message-error.js";
+export { acquireInMainThread, offerToIsolatedFlows } from "./isolation/main-thread.js";

@@ -57,6 +57,10 @@ export function crossFlowProblems(flow: CompiledFlow, lookup: FlowNodesLookup): 
             ? `"${nodeId}" in flow "${flowId}" takes no input`
             : undefined;
       if (why) issues.push({ file: flow.file, flowId: flow.id, nodeId: node.id, pointer, message: `links to "${target}", but ${why}` });
+      // A call waits for its return in its own thread: from an isolated flow's worker, nothing in another flow can answer it.
+      else if (flow.document.isolate === true && node.type === "link-call" && flowId !== flow.id) {
+        issues.push({ file: flow.file, flowId: flow.id, nodeId: node.id, pointer, message: `calls "${target}" in another flow, but this flow is isolated (its own thread), where the return cannot come back; use link-out and link-in, or don't isolate the flow` });
+      }
     }
   }
   return issues;

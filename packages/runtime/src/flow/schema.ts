@@ -66,6 +66,9 @@ export const FlowDocumentSchema = Type.Object(
     label: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),
     env: Type.Optional(Type.Record(Type.String(), Type.String())),
+    isolate: Type.Optional(
+      Type.Boolean({ description: "run this flow in a worker thread of its own, so its nodes' work cannot hold up the other flows or the admin API" }),
+    ),
     connections: Type.Optional(Type.Array(FlowConnectionSchema)),
     subflows: Type.Optional(Type.Array(FlowSubflowSchema)),
     nodes: Type.Array(FlowNodeSchema),

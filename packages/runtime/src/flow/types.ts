@@ -55,6 +55,8 @@ export interface FlowDocument {
   description?: string;
   /** Defaults for `${NAME}` interpolation; the process environment wins. */
   env?: Record<string, string>;
+  /** Runs the flow in a worker thread of its own (see the README's engine section for what crosses and what it costs). */
+  isolate?: boolean;
   connections?: FlowConnection[];
   subflows?: FlowSubflow[];
   nodes: FlowNode[];

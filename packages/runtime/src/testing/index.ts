@@ -119,6 +119,8 @@ export async function startTestFlow(flow: TestFlowInput, options: TestFlowOption
     timezone: options.timezone,
     ...(options.jobs ? { jobs: options.jobs } : {}),
     onEvent: (e) => events.push(e),
+    // The harness's own nodes (test-collect) and its reads of them live in this thread: a flow marked isolate runs here too.
+    isolation: false,
   });
 
   const compile = (input: TestFlowInput): CompiledFlow => {
