@@ -257,7 +257,8 @@ describe.skipIf(!haveBrowser)("editor with every shipped flow (needs /usr/bin/ch
         await page.getByLabel("flow JSON").fill(JSON.stringify(doc));
         await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
       };
-      await importFlow({ format: "wattflow/flow@1", id: "deploy-all-a", nodes: [{ id: "note", type: "comment" }] });
+      // a links into b, which is new too: they can only go together.
+      await importFlow({ format: "wattflow/flow@1", id: "deploy-all-a", nodes: [{ id: "note", type: "comment" }, { id: "to-b", type: "link-out", config: { links: ["deploy-all-b/fn"] } }] });
       await importFlow({ format: "wattflow/flow@1", id: "deploy-all-b", nodes: [{ id: "fn", type: "function", config: { code: "return (msg;" } }] });
       await page.getByRole("button", { name: "deploy options" }).click();
       await page.getByTestId("deploy-all").click();

@@ -18,7 +18,7 @@ import {
 } from "@xyflow/react";
 import { flushSync } from "react-dom";
 import { codeProblems } from "./code/js-syntax.js";
-import { api, subscribe, setToken, Unauthorized, type DeployResult, type FlowDetail, type FlowSummary, type NodeCatalog, type RevisionSummary, type RuntimeEvent, type ValidateResult, type ValidationFailure } from "./api.js";
+import { api, subscribe, setToken, Unauthorized, type BatchConflict, type BatchDeployResult, type DeployResult, type FlowDetail, type FlowSummary, type NodeCatalog, type RevisionSummary, type RuntimeEvent, type ValidateResult, type ValidationFailure } from "./api.js";
 import { FlowNodeView, MissingNodeView, type FlowNodeData } from "./components/FlowNode.js";
 import { Palette } from "./components/Palette.js";
 import { DebugPanel } from "./components/DebugPanel.js";
@@ -583,32 +583,36 @@ function Editor() {
     if (checked) setDialog({ kind: "deploy-all", flows: checked });
   };
 
-  /** Deploys the modified flows one by one; each succeeds or fails on its own (a stale one is left as a draft). */
+  /**
+   * Deploys the modified flows together, all or none, so new flows that link to each other go at once and
+   * none is left running with a link into a flow that was refused.
+   */
   const deployAll = async (): Promise<void> => {
-    const results: string[] = [];
     const targets = modifiedFlows();
-    for (const [i, t] of targets.entries()) {
-      // The flows still to come may be link targets of this one (two new flows that link to each other).
-      const companions = targets.slice(i + 1).map((o) => o.doc);
-      const res = await ownDeploy(t.doc.id, () =>
-        guard(() =>
-          t.known
-            ? api<DeployResult | ValidationFailure>("PUT", `/api/flows/${encodeURIComponent(t.doc.id)}`, { flow: t.doc, expectedRevision: t.revision, author: "editor", companions })
-            : api<DeployResult | ValidationFailure>("POST", "/api/flows", { flow: t.doc, author: "editor", companions }),
-        ),
-      );
-      if (!res) return;
-      if (res.status === 200 || res.status === 201) {
-        const r = res.body as DeployResult;
-        results.push(`${t.doc.id}: ${r.unchanged ? "nothing changed" : `revision ${r.revision}`}`);
-        if (t.doc.id === doc.id) (setRevision(r.revision), setCurrent(doc.id), setBase(doc), setErrors({}));
-        else drafts.current.delete(t.doc.id);
-      } else if (res.status === 400) results.push(`${t.doc.id}: refused, ${(res.body as ValidationFailure).errors.length} problem(s); open it to see them`);
-      else if (res.status === 409) results.push(`${t.doc.id}: someone deployed it meanwhile; open it and deploy it alone to resolve`);
-      else results.push(`${t.doc.id}: failed (HTTP ${res.status})`);
-    }
-    setDraftCount(drafts.current.size);
-    setDialog({ kind: "message", text: `Deployed:\n${results.join("\n")}` });
+    const running = guard(() =>
+      api<BatchDeployResult | ValidationFailure | BatchConflict>("POST", "/api/flows/batch", { flows: targets.map((t) => ({ flow: t.doc, expectedRevision: t.known ? t.revision : 0 })), author: "editor" }),
+    ).then((res) => {
+      if (res?.status === 200) for (const r of (res.body as BatchDeployResult).results) ownDeploys.current.add(`${r.flowId}@${r.revision}`);
+      return res;
+    });
+    deployInFlight.current = running.catch(() => undefined);
+    const res = await running;
+    if (!res) return;
+    if (res.status === 200) {
+      const lines = (res.body as BatchDeployResult).results.map((r) => {
+        if (r.flowId === doc.id) (setRevision(r.revision), setCurrent(doc.id), setBase(doc), setErrors({}));
+        else drafts.current.delete(r.flowId);
+        return `${r.flowId}: ${r.unchanged ? "nothing changed" : `revision ${r.revision}`}`;
+      });
+      setDraftCount(drafts.current.size);
+      setDialog({ kind: "message", text: `Deployed:\n${lines.join("\n")}` });
+    } else if (res.status === 409) {
+      const names = (res.body as BatchConflict).conflicts.map((c) => c.flowId).join(", ");
+      setDialog({ kind: "message", text: `Nothing was deployed: someone deployed ${names} meanwhile. Open it and deploy it alone to resolve.` });
+    } else if (res.status === 400) {
+      const errors = (res.body as ValidationFailure).errors;
+      setDialog({ kind: "message", text: `Nothing was deployed: ${errors.length} problem(s).\n${errors.map((e) => `${e.flowId ?? ""}/${e.nodeId ?? ""} ${e.pointer}: ${e.message}`).join("\n")}` });
+    } else setDialog({ kind: "message", text: `Nothing was deployed (HTTP ${res.status}).` });
     await refresh();
   };
 

@@ -5,6 +5,7 @@
  *   GET    /api/flows                          FlowSummary[]
  *   POST   /api/flows                          DeployRequest (new flow)        -> 201 DeployResult | 400 ValidationFailure | 409 Conflict
  *   GET    /api/flows/:id                      FlowDetail
+ *   POST   /api/flows/batch                    BatchDeployRequest              -> 200 BatchDeployResult | 400 ValidationFailure | 409 BatchConflict
  *   PUT    /api/flows/:id                      DeployRequest                   -> 200 DeployResult | 400 ValidationFailure | 409 Conflict
  *   DELETE /api/flows/:id?expectedRevision=N   -> 204 | 409 Conflict
  *   POST   /api/flows/:id/validate             { flow, companions? }           -> ValidateResult (always 200)
@@ -48,8 +49,24 @@ export interface DeployRequest {
   expectedRevision?: number;
   message?: string;
   author?: string;
-  /** The other flows of one "deploy all", deployed next: links into them are accepted though they do not run yet. */
-  companions?: FlowDocument[];
+}
+
+/** Several flows deployed all or none; each flow's links may name the others' nodes. */
+export interface BatchDeployRequest {
+  flows: { flow: FlowDocument; expectedRevision?: number }[];
+  message?: string;
+  author?: string;
+}
+
+export interface BatchDeployResult {
+  results: DeployResult[];
+}
+
+/** 409 of a batch: the flows someone deployed since the edit began (nothing was deployed). */
+export interface BatchConflict {
+  error: "conflict";
+  message: string;
+  conflicts: { flowId: string; currentRevision: number }[];
 }
 
 export interface DeployResult {

@@ -77,7 +77,7 @@ describe("deploying flows that link to each other", () => {
     expect(body.errors).toHaveLength(1);
     expect(body.errors).toMatchObject([{ flowId: "c", nodeId: "send", pointer: "/nodes/0/config/links/1", message: 'links to "z/in", but there is no flow "z"' }]);
   });
-  it("deploys two new flows that link to each other over the API when each names the other as a companion (the editor's Deploy all)", async () => {
+  it("deploys two new flows that link to each other in one batch, all or none (the editor's Deploy all)", async () => {
     root = mkdtempSync(join(tmpdir(), "wattflow-links-"));
     const flowsDir = join(root, "flows");
     mkdirSync(flowsDir);
@@ -85,16 +85,26 @@ describe("deploying flows that link to each other", () => {
     const link = (id: string, to: string) => ({ format: "wattflow/flow@1", id, nodes: [{ id: "in", type: "link-in", config: {} }, { id: "send", type: "link-out", config: { links: [`${to}/in`] } }] });
     const call = async (method: string, path: string, body: unknown) => {
       const res = await fetch(new URL(path, rt!.adminUrl), { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-      return { status: res.status, body: (await res.json()) as { ok?: boolean; errors?: { message: string }[] } };
+      return { status: res.status, body: (await res.json()) as { ok?: boolean; errors?: { flowId?: string; message: string }[]; results?: { flowId: string; revision: number }[]; conflicts?: unknown[] } };
     };
     const [p, q] = [link("p", "q"), link("q", "p")];
-    // Alone, p's link names a flow that does not exist.
+    // Alone, p's link names a flow that does not exist; checked with q as its companion, it is fine.
     expect((await call("POST", "/api/flows", { flow: p })).body.errors?.map((e) => e.message)).toEqual(['links to "q/in", but there is no flow "q"']);
     expect((await call("POST", "/api/flows/p/validate", { flow: p, companions: [q] })).body).toMatchObject({ ok: true, errors: [] });
-    // A companion must really hold the node linked to.
-    expect((await call("POST", "/api/flows", { flow: p, companions: [{ ...q, nodes: [] }] })).status).toBe(400);
-    expect((await call("POST", "/api/flows", { flow: p, companions: [q] })).status).toBe(201);
-    expect((await call("POST", "/api/flows", { flow: q })).status).toBe(201);
+    // One flow of the batch is refused: nothing is deployed, so p does not run with a link into nothing.
+    const refused = await call("POST", "/api/flows/batch", { flows: [{ flow: p }, { flow: { ...q, nodes: [...q.nodes, { id: "bad", type: "no-such-type", config: {} }] } }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors?.map((e) => e.flowId)).toEqual(["q"]);
+    expect(rt.manager.list()).toEqual([]);
+    // A stale revision anywhere in the batch: 409, nothing deployed.
+    expect((await call("POST", "/api/flows/batch", { flows: [{ flow: p, expectedRevision: 0 }, { flow: q, expectedRevision: 3 }] })).status).toBe(409);
+    expect(rt.manager.list()).toEqual([]);
+    const deployed = await call("POST", "/api/flows/batch", { flows: [{ flow: p, expectedRevision: 0 }, { flow: q, expectedRevision: 0 }] });
+    expect(deployed.status).toBe(200);
+    expect(deployed.body.results?.map((r) => [r.flowId, r.revision])).toEqual([
+      ["p", 1],
+      ["q", 1],
+    ]);
     expect(rt.manager.list().map((f) => [f.id, f.state])).toEqual([
       ["p", "running"],
       ["q", "running"],

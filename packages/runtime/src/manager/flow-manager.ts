@@ -6,11 +6,11 @@ import { watch, type FSWatcher } from "chokidar";
 import type { Engine } from "../engine/engine.js";
 import type { Registry } from "../registry/registry.js";
 import { RevisionConflictError, type Store } from "../store/types.js";
-import type { FlowDetail, FlowSummary, RevisionDetail, RevisionDiff, RevisionSummary, RuntimeEvent, ValidateResult } from "../api/types.js";
+import type { DeployResult, FlowDetail, FlowSummary, RevisionDetail, RevisionDiff, RevisionSummary, RuntimeEvent, ValidateResult } from "../api/types.js";
 import type { CompiledFlow } from "../flow/compiled.js";
 import type { FlowDocument, FlowIssue } from "../flow/types.js";
 import { compileFlow, crossFlowProblems, diffDocuments, diffFlows, formatIssue, parseFlowText, redactSecrets, restoreRedactedSecrets, writeFlowFileAtomic } from "../flow/index.js";
-import type { DeployInput, DeployOutcome, FlowManagerApi } from "./types.js";
+import type { BatchOutcome, DeployInput, DeployOutcome, FlowManagerApi } from "./types.js";
 
 export interface FlowManagerOptions {
   engine: Engine;
@@ -87,6 +87,31 @@ export class FlowManager implements FlowManagerApi {
 
   deploy(input: DeployInput): Promise<DeployOutcome> {
     return this.serial(input.flowId, () => this.deployNow(input, "api"));
+  }
+
+  async deployBatch(inputs: readonly DeployInput[]): Promise<BatchOutcome> {
+    const twice = inputs.map((input) => input.flowId).filter((id, i, ids) => ids.indexOf(id) !== i);
+    if (twice.length > 0) return { ok: false, kind: "validation", errors: twice.map((flowId) => ({ flowId, pointer: "/id", message: "is in the batch twice" })) };
+    const others = (i: number): unknown[] => inputs.filter((_, j) => j !== i).map((o) => o.flow);
+    const conflicts = inputs.flatMap((input) => {
+      const current = this.flows.get(input.flowId)?.revision ?? 0;
+      return input.expectedRevision !== undefined && input.expectedRevision !== current ? [{ flowId: input.flowId, currentRevision: current }] : [];
+    });
+    if (conflicts.length > 0) return { ok: false, kind: "conflict", conflicts };
+    const errors = inputs.flatMap((input, i) => this.validate(input.flowId, input.flow, others(i)).errors);
+    if (errors.length > 0) return { ok: false, kind: "validation", errors };
+    const results: DeployResult[] = [];
+    for (const [i, input] of inputs.entries()) {
+      // Checked above; a deploy meanwhile (or a failure to start) is reported for what is left.
+      const outcome = await this.deploy({ ...input, companions: inputs.slice(i + 1).map((o) => o.flow) });
+      if (!outcome.ok) {
+        if (outcome.kind === "validation") return { ok: false, kind: "validation", errors: outcome.errors };
+        if (outcome.kind === "conflict") return { ok: false, kind: "conflict", conflicts: [{ flowId: input.flowId, currentRevision: outcome.currentRevision }] };
+        return { ok: false, kind: "validation", errors: [{ flowId: input.flowId, pointer: "", message: "could not be deployed" }] };
+      }
+      results.push(outcome.result);
+    }
+    return { ok: true, results };
   }
 
   remove(flowId: string, expectedRevision?: number): ReturnType<FlowManagerApi["remove"]> {

@@ -22,12 +22,14 @@ export interface DeployInput {
   expectedRevision?: number;
   author?: string;
   message?: string;
-  /**
-   * Flows deployed together with this one, one after another (the editor's "Deploy all"): links into them
-   * count as resolved, so two new flows that link to each other can be deployed. Not deployed by this call.
-   */
+  /** The other flows of the same batch (`deployBatch`), deployed next: links into them count as resolved. */
   companions?: readonly unknown[];
 }
+
+export type BatchOutcome =
+  | { ok: true; results: DeployResult[] }
+  | { ok: false; kind: "validation"; errors: FlowIssue[] }
+  | { ok: false; kind: "conflict"; conflicts: { flowId: string; currentRevision: number }[] };
 
 /**
  * Flow files on disk are the source of truth. The manager compiles them,
@@ -39,6 +41,12 @@ export interface FlowManagerApi {
   list(): FlowSummary[];
   get(flowId: string): FlowDetail | undefined;
   deploy(input: DeployInput): Promise<DeployOutcome>;
+  /**
+   * Deploys several flows, all or none: every one is checked (its revision, then as a deploy would, with
+   * the others' nodes counting as link targets) before the first is deployed, so new flows that link to
+   * each other go together and none is left running with a link to a flow that was refused.
+   */
+  deployBatch(inputs: readonly DeployInput[]): Promise<BatchOutcome>;
   validate(flowId: string, flow: unknown, companions?: readonly unknown[]): ValidateResult;
   remove(flowId: string, expectedRevision?: number): Promise<{ ok: true } | { ok: false; kind: "conflict"; currentRevision: number } | { ok: false; kind: "not-found" }>;
   revisions(flowId: string): Promise<RevisionSummary[]>;

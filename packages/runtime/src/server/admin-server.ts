@@ -153,10 +153,37 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       body: "DeployRequest",
       responses: { 201: "DeployResult", 400: "ValidationFailure", 409: "Conflict" },
       handler: async (q, r) => {
-        const body = q.body as { flow?: { id?: unknown }; message?: string; author?: string; companions?: unknown } | undefined;
+        const body = q.body as { flow?: { id?: unknown }; message?: string; author?: string } | undefined;
         const flowId = typeof body?.flow?.id === "string" ? body.flow.id : "";
         if (!flowId) return void r.status(400).json({ error: "validation", message: "body must be { flow } with flow.id", errors: [{ pointer: "/flow/id", message: "is required" }] });
-        replyDeploy(r, flowId, await o.manager.deploy({ flowId, flow: body!.flow, expectedRevision: 0, message: body!.message, author: body!.author, companions: companionsOf(body) }), true);
+        replyDeploy(r, flowId, await o.manager.deploy({ flowId, flow: body!.flow, expectedRevision: 0, message: body!.message, author: body!.author}), true);
+      },
+    },
+    {
+      method: "post",
+      path: "/api/flows/batch",
+      summary: "Deploy several flows, all or none (flows that link to each other go together)",
+      body: "BatchDeployRequest",
+      responses: { 200: "BatchDeployResult", 400: "ValidationFailure", 409: "BatchConflict" },
+      handler: async (q, r) => {
+        const body = q.body as { flows?: unknown; message?: string; author?: string } | undefined;
+        const entries = Array.isArray(body?.flows) ? (body.flows as unknown[]) : undefined;
+        const inputs = entries?.map((e) => {
+          const entry = (e !== null && typeof e === "object" ? e : {}) as { flow?: { id?: unknown }; expectedRevision?: unknown };
+          const flowId = typeof entry.flow?.id === "string" ? entry.flow.id : "";
+          const expectedRevision = typeof entry.expectedRevision === "number" ? entry.expectedRevision : undefined;
+          return { flowId, flow: entry.flow, expectedRevision, message: body?.message, author: body?.author };
+        });
+        const missing = inputs?.flatMap((input, i) => (input.flowId ? [] : [{ pointer: `/flows/${i}/flow/id`, message: "is required" }])) ?? [{ pointer: "/flows", message: "must be a list of { flow, expectedRevision? }" }];
+        if (missing.length > 0 || !inputs || inputs.length === 0) return void r.status(400).json({ error: "validation", message: "body must be { flows: [{ flow, expectedRevision? }, …] }", errors: missing });
+        const outcome = await o.manager.deployBatch(inputs);
+        for (const input of inputs) o.metrics.deploys.inc({ flow: input.flowId, outcome: outcome.ok ? "accepted" : outcome.kind === "conflict" ? "conflict" : "refused" });
+        if (outcome.ok) return void r.json({ results: outcome.results });
+        if (outcome.kind === "conflict") {
+          const names = outcome.conflicts.map((c) => `${c.flowId} is at revision ${c.currentRevision}`).join(", ");
+          return void r.status(409).json({ error: "conflict", message: `${names}: someone deployed since your edit began; nothing was changed`, conflicts: outcome.conflicts });
+        }
+        r.status(400).json({ error: "validation", message: `the flows have ${outcome.errors.length} problem(s); nothing was changed`, errors: outcome.errors });
       },
     },
     {
@@ -177,10 +204,10 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       body: "DeployRequest",
       responses: { 200: "DeployResult", 400: "ValidationFailure", 409: "Conflict" },
       handler: async (q, r) => {
-        const body = q.body as { flow?: unknown; expectedRevision?: number; message?: string; author?: string; companions?: unknown } | undefined;
+        const body = q.body as { flow?: unknown; expectedRevision?: number; message?: string; author?: string } | undefined;
         const flowId = String(q.params.id);
         if (!body || body.flow === undefined) return void r.status(400).json({ error: "validation", message: "body must be { flow, expectedRevision? }", errors: [{ pointer: "/flow", message: "is required" }] });
-        replyDeploy(r, flowId, await o.manager.deploy({ flowId, flow: body.flow, expectedRevision: body.expectedRevision, message: body.message, author: body.author, companions: companionsOf(body) }));
+        replyDeploy(r, flowId, await o.manager.deploy({ flowId, flow: body.flow, expectedRevision: body.expectedRevision, message: body.message, author: body.author }));
       },
     },
     {
