@@ -1,7 +1,7 @@
 import { getPath, type NodeBehaviour, type NodeHandle } from "@wattflow/runtime";
 import { periodKey } from "../shared/calendar.js";
 import { timeOf } from "../shared/flatten.js";
-import { catchUpDays, rollUpDay, type DayRollup } from "../store/day-rollups.js";
+import { catchUpDays, forgetRollups, rollUpDay, type DayRollup } from "../store/day-rollups.js";
 
 export interface StoredConfig {
   prefix: string;
@@ -36,9 +36,15 @@ export function storedRollups(node: NodeHandle, stored: StoredConfig, timeZone: 
         return;
       }
       await caughtUp;
-      const day = await rollUpDay(node.store, stored.prefix, stored.series, timeZone, time);
-      node.status({ fill: "green", shape: "dot", text: `rolled up ${periodKey("day", day, timeZone)}` });
-      done();
+      try {
+        const day = await rollUpDay(node.store, stored.prefix, stored.series, timeZone, time);
+        node.status({ fill: "green", shape: "dot", text: `rolled up ${periodKey("day", day, timeZone)}` });
+        done();
+      } catch (err) {
+        await forgetRollups(node.store, stored.prefix, stored.series, timeZone).catch(() => undefined);
+        node.status({ fill: "red", shape: "ring", text: "a day's roll-up failed: queries read the series until the next start rebuilds" });
+        done(err);
+      }
     },
     async close() {
       await caughtUp;

@@ -3,7 +3,7 @@ import { openPgStore, openStore, type Store, type Tags } from "@wattflow/runtime
 import { postgresAvailable, startPostgres, type Postgres } from "../../../../test/services/postgres.js";
 import { addUnits, startOf, type CalendarUnit } from "../shared/calendar.js";
 import { calendar, lifetime, type PeriodValue, type Reducer } from "./queries.js";
-import { calendarFromDays, catchUpDays, dailySeries, lifetimeFromDays, rollUpDay, type DayRollup } from "./day-rollups.js";
+import { calendarFromDays, catchUpDays, dailySeries, forgetRollups, lifetimeFromDays, rollUpDay, type DayRollup } from "./day-rollups.js";
 
 const QUARTER = 900_000;
 const ENERGY = "site.energy.pv";
@@ -123,6 +123,41 @@ describe.each(backends)("daily rollups on $name", ({ open }) => {
     for (const timeZone of ["Asia/Kolkata", "Europe/Berlin"]) {
       expectSame(await calendarFromDays(store, "site.daily", { ...o, timeZone }), await calendar(store, { ...o, timeZone }), timeZone);
     }
+  });
+
+  it("are repaired at the next start when a past day's roll-up was missed, and not read after one failed", async () => {
+    store = await open();
+    await seed(store);
+    const zone = "Europe/Berlin";
+    await catchUpDays(store, "site.daily", ROLLUPS, zone);
+    // A late window into the day before yesterday that was never rolled up (the runtime stopped first).
+    const day = addUnits("day", startOf("day", NOW, zone), -2, zone);
+    await store.writePoints([{ series: ENERGY, time: day + 3_600_000, value: 1000 }]);
+    const o = { series: ENERGY, unit: "day" as const, count: 5, reducer: "sum" as const, timeZone: zone, now: NOW };
+    await catchUpDays(store, "site.daily", ROLLUPS, zone);
+    expectSame(await calendarFromDays(store, "site.daily", o), await calendar(store, o));
+    // A roll-up that failed: the rollups stop counting as complete, so the answer comes from the points, then the next start rebuilds.
+    await forgetRollups(store, "site.daily", ROLLUPS, zone);
+    await store.writePoints([{ series: ENERGY, time: addUnits("day", day, -20, zone) + 3_600_000, value: 2000 }]);
+    expectSame(await calendarFromDays(store, "site.daily", { ...o, count: 30 }), await calendar(store, { ...o, count: 30 }));
+    await catchUpDays(store, "site.daily", ROLLUPS, zone);
+    expectSame(await calendarFromDays(store, "site.daily", { ...o, count: 30 }), await calendar(store, { ...o, count: 30 }));
+    expect((await store.context.get<{ building?: true }>("calendar-rollup:days", dailySeries("site.daily", ENERGY)))?.building).toBeUndefined();
+  });
+
+  it("keep the all-time peak when the points of its day were pruned", async () => {
+    store = await open();
+    await seed(store);
+    const zone = "UTC";
+    await catchUpDays(store, "site.daily", ROLLUPS, zone);
+    const o = { series: ENERGY, peakSeries: PEAK, timeZone: zone, now: NOW };
+    const before = await lifetimeFromDays(store, "site.daily", o);
+    expect(before.peak).not.toBeNull();
+    // Retention drops the raw points up to and including the peak's day; its rollup row stays.
+    await store.deleteOlderThan(PEAK, addUnits("day", startOf("day", before.peak!.at, zone), 1, zone));
+    const after = await lifetimeFromDays(store, "site.daily", o);
+    expect(after.peak?.value).toBe(before.peak!.value);
+    expect(after.peak?.at).toBe(startOf("day", before.peak!.at, zone));
   });
 
   it("keep each tag set apart, so a tag filter reads only its own days", async () => {

@@ -29,6 +29,11 @@ const MARK_SCOPE = "calendar-rollup:days";
 interface Mark {
   timeZone: string;
   aggregate: DayAggregate;
+  /**
+   * Rows of this zone are being written but do not cover every day yet (a build under way, or a day whose
+   * roll-up failed): not read, and not deleted by a build in the same zone.
+   */
+  building?: true;
 }
 
 const END = Number.MAX_SAFE_INTEGER;
@@ -37,7 +42,13 @@ export const dailySeries = (prefix: string, series: string): string => `${prefix
 
 async function ready(store: Store, prefix: string, r: DayRollup, timeZone: string): Promise<boolean> {
   const mark = await store.context.get<Mark>(MARK_SCOPE, dailySeries(prefix, r.series));
-  return mark?.timeZone === timeZone && mark.aggregate === r.aggregate;
+  return mark?.timeZone === timeZone && mark.aggregate === r.aggregate && mark.building !== true;
+}
+
+/** Claims a rollup's rows for this zone before writing any: a later build in another zone knows to remove them. */
+async function claim(store: Store, prefix: string, r: DayRollup, timeZone: string): Promise<void> {
+  const name = dailySeries(prefix, r.series);
+  if (!(await store.context.get<Mark>(MARK_SCOPE, name))) await store.context.set(MARK_SCOPE, name, { timeZone, aggregate: r.aggregate, building: true } satisfies Mark);
 }
 
 /**
@@ -69,16 +80,22 @@ export async function rollUpDay(store: Store, prefix: string, rollups: readonly 
   const from = startOf("day", time, timeZone);
   const to = addUnits("day", from, 1, timeZone);
   const points: TypedPoint[] = [];
-  for (const r of rollups) points.push(...(await days(store, prefix, r, timeZone, from, to)));
+  for (const r of rollups) {
+    await claim(store, prefix, r, timeZone);
+    points.push(...(await days(store, prefix, r, timeZone, from, to)));
+  }
   await store.writePoints(points);
   return from;
 }
 
+/** Days before the newest rollup that a start rolls up again: late writes into them while the runtime was away. */
+const RECENT_DAYS = 7;
+
 /**
  * Brings the rollups up to date at start: one already complete in this zone
- * is rolled up from its newest day on (what was written while the runtime was
- * away); any other is built anew from the whole series, then marked complete.
- * Returns how many days were written.
+ * is rolled up again from a week before its newest day on (what was written
+ * while the runtime was away, late windows included); any other is built anew
+ * from the whole series, then marked complete. Returns how many days were written.
  */
 export async function catchUpDays(store: Store, prefix: string, rollups: readonly DayRollup[], timeZone: string): Promise<number> {
   let written = 0;
@@ -86,20 +103,35 @@ export async function catchUpDays(store: Store, prefix: string, rollups: readonl
     const name = dailySeries(prefix, r.series);
     if (await ready(store, prefix, r, timeZone)) {
       const newest = await store.latest(name);
-      const points = await days(store, prefix, r, timeZone, newest ? startOf("day", newest.time, timeZone) : 0, END);
+      const from = newest ? addUnits("day", startOf("day", newest.time, timeZone), -RECENT_DAYS, timeZone) : 0;
+      const points = await days(store, prefix, r, timeZone, from, END);
       await store.writePoints(points);
       written += points.length;
       continue;
     }
-    // Days of another zone start at other instants: they go before the rebuild, and no query reads them meanwhile.
-    await store.context.delete(MARK_SCOPE, name);
-    await store.deleteOlderThan(name, END);
+    // Days of another zone (or aggregate) start at other instants: they go before the rebuild, and no query reads
+    // them meanwhile. Rows of this zone stay (they are written over): a second runtime building at the same moment
+    // (a cluster's first start) does not delete rows the first has just marked complete.
+    const mark = await store.context.get<Mark>(MARK_SCOPE, name);
+    if (mark && (mark.timeZone !== timeZone || mark.aggregate !== r.aggregate)) {
+      await store.context.delete(MARK_SCOPE, name);
+      await store.deleteOlderThan(name, END);
+    }
+    await store.context.set(MARK_SCOPE, name, { timeZone, aggregate: r.aggregate, building: true } satisfies Mark);
     const points = await days(store, prefix, r, timeZone, 0, END);
     await store.writePoints(points);
     await store.context.set(MARK_SCOPE, name, { timeZone, aggregate: r.aggregate } satisfies Mark);
     written += points.length;
   }
   return written;
+}
+
+/**
+ * A day whose roll-up failed would stay wrong (a start only rolls up the last week again): the rollups stop
+ * counting as complete, so queries answer from the series itself and the next start builds them anew.
+ */
+export async function forgetRollups(store: Store, prefix: string, rollups: readonly DayRollup[], timeZone: string): Promise<void> {
+  for (const r of rollups) await store.context.set(MARK_SCOPE, dailySeries(prefix, r.series), { timeZone, aggregate: r.aggregate, building: true } satisfies Mark);
 }
 
 const dayAggregate = (reducer: Reducer): DayAggregate | undefined => (reducer === "sum" || reducer === "max" || reducer === "min" ? reducer : undefined);
@@ -149,7 +181,8 @@ async function peakFromDays(store: Store, prefix: string, series: string, timeZo
   };
   if (await ready(store, prefix, { series, aggregate: "max" }, timeZone)) {
     const day = await store.extreme({ series: dailySeries(prefix, series), from: 0, to: today, ...tags }, "max");
-    if (day) consider(await store.extreme({ series, from: day.time, to: addUnits("day", day.time, 1, timeZone), ...tags }, "max"));
+    // The moment comes from the day's own points; when they were pruned, the day's rollup still has the value.
+    if (day) consider((await store.extreme({ series, from: day.time, to: addUnits("day", day.time, 1, timeZone), ...tags }, "max")) ?? day);
     consider(await store.extreme({ series, from: today, to: END, ...tags }, "max"));
   } else {
     consider(await store.extreme({ series, from: 0, to: END, ...tags }, "max"));
