@@ -50,9 +50,17 @@ async function build() {
   });
 }
 
-await build();
 const figures = {};
 const failed = {};
+try {
+  await build();
+} catch (err) {
+  // Nothing can be measured without a build; the run still ends with its JSON line, saying why.
+  failed.build = err instanceof Error ? err.message : String(err);
+  console.log(`build: FAILED: ${failed.build}`);
+  if (json) console.log(JSON.stringify({ failed }));
+  process.exit(1);
+}
 /**
  * Runs one part of the bench. A part that fails says so and the others still run: a run always ends with
  * every figure it could take, the failures named (`figures.failed`), and the JSON line last.
