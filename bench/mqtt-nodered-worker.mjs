@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNodeRed } from "./nodered-start.mjs";
-import { FILTER, createMeter } from "./mqtt-scenario.mjs";
+import { FILTER, subscriptionClock, createMeter } from "./mqtt-scenario.mjs";
 
 const { url, clientId, messages, warmup, sink, influx, broker: settings = {} } = JSON.parse(process.argv[2]);
 const userDir = mkdtempSync(join(tmpdir(), "wattflow-bench-nr-ingest-"));
@@ -78,10 +78,11 @@ writeFileSync(flowFile, JSON.stringify(flow));
 globalThis.__benchMeter = createMeter({
   warmup,
   total: messages,
-  onDone: ({ received, counted, ms }) => {
+  clock: subscriptionClock(url, warmup),
+  onDone: (timing) => {
     // Stored means on disk: the lines in the file (the InfluxDB count is taken by the benchmark).
     const stored = sink === "influx" ? null : readFileSync(outFile, "utf8").split("\n").filter(Boolean).length;
-    process.send?.({ received, stored, counted, ms });
+    process.send?.({ ...timing, stored });
     setTimeout(() => {
       rmSync(userDir, { recursive: true, force: true });
       process.exit(0);

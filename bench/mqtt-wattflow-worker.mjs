@@ -6,15 +6,15 @@ import { join } from "node:path";
 import { Type, defineNode } from "../packages/runtime/dist/index.js";
 import { openStore } from "../packages/runtime/dist/store/index.js";
 import { deployBenchFlow } from "./wattflow-engine.mjs";
-import { FILTER, SCHEMA, createMeter } from "./mqtt-scenario.mjs";
+import { FILTER, SCHEMA, subscriptionClock, createMeter } from "./mqtt-scenario.mjs";
 
 // broker: the mqtt-broker settings under test (protocol version, receive window, or the shipped flow's);
 // input: mqtt-in settings over the bench's defaults (the shipped flow's topic template and format).
 const { url, clientId, messages, warmup, sink, influx, broker = {}, input = {} } = JSON.parse(process.argv[2]);
 const dir = mkdtempSync(join(tmpdir(), "wattflow-bench-ingest-"));
-const meterCount = createMeter({ warmup, total: messages, onDone: finish });
+const meterCount = createMeter({ warmup, total: messages, clock: subscriptionClock(url, warmup), onDone: finish });
 
-// The meter is the only tap: the clock runs between the written counts `warmup` and `messages` (mqtt-scenario.mjs).
+// The meter is the only tap: the clock runs from the warm-up received at the connection to the written count `messages` (mqtt-scenario.mjs).
 const meter = defineNode({
   type: "bench-meter",
   category: "bench",
@@ -54,7 +54,7 @@ const doc = {
 const store = await openStore({ dataDir: dir });
 const engine = await deployBenchFlow(doc, [meter], store);
 
-async function finish({ received, counted, ms }) {
+async function finish(timing) {
   let stored = null;
   try {
     // Stored means in the store file, counted there, not at the meter.
@@ -64,7 +64,7 @@ async function finish({ received, counted, ms }) {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  process.send?.({ received, stored, counted, ms });
+  process.send?.({ ...timing, stored });
   process.exit(0);
 }
 

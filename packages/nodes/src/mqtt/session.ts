@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { CloseReason } from "@wattflow/runtime";
-import { DeferredAcks, type AckPacket } from "./deferred-acks.js";
+import { AckEntry, DeferredAcks, type AckPacket } from "./deferred-acks.js";
 import { matchTopic, type TopicPattern } from "./topic.js";
 
 export type QoS = 0 | 1 | 2;
@@ -86,6 +86,8 @@ interface Parked {
 export class MqttSession {
   readonly client: MqttClient;
   private readonly subscribers = new Set<Subscriber>();
+  /** The subscriber when there is exactly one (the usual case), read for every message without iterating the set. */
+  private only: Subscriber | null = null;
   private readonly parked = new Map<string, Parked>();
   private readonly acks: DeferredAcks;
   private readonly listeners = new Set<(state: BrokerState, detail?: string) => void>();
@@ -118,12 +120,16 @@ export class MqttSession {
     const writer = client as unknown as PacketWriter;
     const write = writer._sendPacket.bind(client);
     this.acks = new DeferredAcks(
-      (packet) => write(packet),
+      (bytes) => {
+        // Acks of a connection that is gone are void: the broker hands those messages over again.
+        const stream = client.stream;
+        if (client.connected && stream?.writable) stream.write(bytes);
+      },
       setImmediate,
       () => this.scheduleRedelivery(),
     );
     writer._sendPacket = (packet, cb, cbStorePut, noStore) => {
-      if (this.acks.hold(packet)) {
+      if (this.acks.swallows(packet)) {
         cb?.();
         return;
       }
@@ -210,6 +216,7 @@ export class MqttSession {
     if (filter.startsWith("$share/") || sub.ownSession) this.useSharedClientId(filter);
     const resumed = this.parked.get(filter);
     this.subscribers.add(sub);
+    this.only = this.subscribers.size === 1 ? sub : null;
     if (resumed) this.unpark(resumed, sub);
     // A restarted node that now listens elsewhere gives up what its former self kept.
     for (const p of [...this.parked.values()]) if (sub.owner !== undefined && p.owner === sub.owner) this.giveUp(p);
@@ -221,6 +228,7 @@ export class MqttSession {
     });
     return async (reason) => {
       this.subscribers.delete(sub);
+      this.only = this.subscribers.size === 1 ? this.subscribers.values().next().value! : null;
       if (reason === "shutdown") {
         // The session outlives the process: the broker keeps the subscription and queues for the next run.
         this.beginStop();
@@ -296,20 +304,19 @@ export class MqttSession {
     return `${topic}\0${createHash("sha1").update(payload).digest("base64")}`;
   }
 
-  /** Wraps a tracked message's release: counts its failures so the flow can park a message that keeps failing. */
-  private release(topic: string, payload: Buffer, key: string | undefined, release: (handling?: Handling) => void): (handling?: Handling) => void {
-    return (handling) => {
-      if (handling?.outcome === "nack" && !this.stopping) {
-        const k = key ?? this.digest(topic, payload);
-        this.failures.set(k, (this.failures.get(k) ?? 0) + 1);
-        // Bounded: the oldest entries go first (a Map iterates in insertion order).
-        if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
-      } else if (key !== undefined && handling?.outcome !== "nack") {
-        this.failures.delete(key);
-        this.redeliveryDelay = this.options.redeliveryDelayMs ?? 1000;
-      }
-      release(handling);
-    };
+  /** (For its deliveries.) A tracked message was handled: counts its failures (so the flow can park one that keeps failing), then releases its ack. */
+  settle(d: TrackedDelivery, handling: Handling | undefined): void {
+    const failed = handling?.outcome === "nack";
+    if (failed && !this.stopping) {
+      const k = d.key ?? this.digest(d.topic, d.payload);
+      this.failures.set(k, (this.failures.get(k) ?? 0) + 1);
+      // Bounded: the oldest entries go first (a Map iterates in insertion order).
+      if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+    } else if (d.key !== undefined && !failed) {
+      this.failures.delete(d.key);
+      this.redeliveryDelay = this.options.redeliveryDelayMs ?? 1000;
+    }
+    this.acks.settle(d, failed);
   }
 
   private isUsed(filter: string): boolean {
@@ -349,28 +356,40 @@ export class MqttSession {
     const tracked = packet.qos === 1 && packet.messageId !== undefined;
     if (this.stopping) {
       // Tracked and never released: its PUBACK is held, so the broker keeps the message for the next run.
-      if (tracked) this.acks.track(packet.messageId!);
+      if (tracked) this.acks.track(new AckEntry(packet.messageId!));
       return;
     }
     this.received += 1;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const topic = packet.topic;
+    // The usual case, one subscriber and no node restarting: one delivery object, which is also the ack's entry.
+    const sub = this.only;
+    if (sub !== null && this.parked.size === 0) {
+      const params = matchTopic(sub.pattern, topic);
+      if (params) {
+        if (!tracked) return sub.deliver(new UntrackedDelivery(topic, payload, params, packet.qos, packet.retain));
+        const key = this.failures.size > 0 ? this.digest(topic, payload) : undefined;
+        const attempt = key === undefined ? 1 : 1 + (this.failures.get(key) ?? 0);
+        return sub.deliver(this.acks.track(new TrackedDelivery(this, packet.messageId!, topic, payload, params, packet.qos, packet.retain, attempt, key)));
+      }
+    }
     const matches: { sub: Subscriber; params: Record<string, string> }[] = [];
-    for (const sub of this.subscribers) {
-      const params = matchTopic(sub.pattern, packet.topic);
-      if (params) matches.push({ sub, params });
+    for (const each of this.subscribers) {
+      const params = matchTopic(each.pattern, topic);
+      if (params) matches.push({ sub: each, params });
     }
     const waiting: Parked[] = [];
     if (this.parked.size > 0) {
-      for (const p of this.parked.values()) if (matchTopic(p.pattern, packet.topic)) waiting.push(p);
+      for (const p of this.parked.values()) if (matchTopic(p.pattern, topic)) waiting.push(p);
     }
     // Only while some message is failing is each arrival's digest worth computing.
-    const key = tracked && this.failures.size > 0 ? this.digest(packet.topic, payload) : undefined;
+    const key = tracked && this.failures.size > 0 ? this.digest(topic, payload) : undefined;
     const attempt = key === undefined ? 1 : 1 + (this.failures.get(key) ?? 0);
-    const release = tracked ? this.release(packet.topic, payload, key, this.acks.track(packet.messageId!)) : noop;
+    // Every consumer's part settles one entry: the message's ack goes once all of them are done.
+    const entry = tracked ? this.acks.track(new TrackedDelivery(this, packet.messageId!, topic, payload, {}, packet.qos, packet.retain, attempt, key)) : null;
+    const release = (handling?: Handling): void => entry?.handled(handling);
     const consumers = matches.length + waiting.length;
     if (consumers === 0) return release();
-    // The usual case, one subscriber: its handled() is the release itself (which ignores a second call).
-    if (consumers === 1 && matches.length === 1) return matches[0]!.sub.deliver(this.delivery(packet, payload, matches[0]!.params, release, attempt));
     let outstanding = consumers;
     let failed = false;
     const part = (): ((handling?: Handling) => void) => {
@@ -411,6 +430,43 @@ export class MqttSession {
 }
 
 const noop = (): void => undefined;
+
+/** A QoS 0 or 2 message: nothing waits for it to be handled. */
+class UntrackedDelivery implements Delivery {
+  readonly attempt = 1;
+
+  constructor(
+    readonly topic: string,
+    readonly payload: Buffer,
+    readonly params: Record<string, string>,
+    readonly qos: QoS,
+    readonly retain: boolean,
+  ) {}
+
+  handled(): void {}
+}
+
+/** A QoS 1 message whose acknowledgement waits for `handled` (first call counts); it is its own entry in the ack queue. */
+class TrackedDelivery extends AckEntry implements Delivery {
+  constructor(
+    private readonly session: MqttSession,
+    messageId: number,
+    readonly topic: string,
+    readonly payload: Buffer,
+    readonly params: Record<string, string>,
+    readonly qos: QoS,
+    readonly retain: boolean,
+    readonly attempt: number,
+    /** The message's digest while some message is failing (see `attempt`). */
+    readonly key: string | undefined,
+  ) {
+    super(messageId);
+  }
+
+  handled(handling?: Handling): void {
+    if (!this.settled) this.session.settle(this, handling);
+  }
+}
 
 /** A broker URL fit for logs: credentials in it are masked. */
 export function redactUrl(url: string): string {

@@ -12,6 +12,8 @@ export interface TopicPattern {
   readonly names: ReadonlyMap<number, string>;
   /** `filter` split at `/`, kept so matching splits only the delivered topic. */
   readonly levels: readonly string[];
+  /** The param name of each level (`names` as an array, read for every delivered message). */
+  readonly nameAt: readonly (string | undefined)[];
 }
 
 const NAMED = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
@@ -41,7 +43,7 @@ export function parseTopicPattern(pattern: string): TopicPattern {
     return level;
   });
   const filter = out.join("/");
-  return { subscription: share + filter, filter, names, levels: out };
+  return { subscription: share + filter, filter, names, levels: out, nameAt: out.map((_, i) => names.get(i)) };
 }
 
 /**
@@ -62,7 +64,7 @@ export function matchTopic(pattern: TopicPattern, topic: string): Record<string,
     const slash = topic.indexOf("/", from);
     const to = slash === -1 ? topic.length : slash;
     if (level === "+") {
-      const name = pattern.names.get(i);
+      const name = pattern.nameAt[i];
       if (name) params[name] = topic.slice(from, to);
     } else if (to - from !== level.length || !topic.startsWith(level, from)) {
       return null;

@@ -54,6 +54,17 @@ describe("validate", () => {
     expect(t!.received("bad")).toHaveLength(0);
   });
 
+  it("checks date-time as RFC 3339 does: a valid calendar date, a time zone, leap seconds only at the end of a UTC day", async () => {
+    await start({ schema: { type: "string", format: "date-time" } });
+    const valid = ["2021-11-01T00:00:00Z", "2024-02-29T12:30:00.123+01:00", "2016-12-31T23:59:60Z", "2016-12-31T18:59:60-05:00", "2021-11-01t00:00:00z", "2021-11-01 00:00:00Z"];
+    const invalid = ["2023-02-29T00:00:00Z", "2021-04-31T00:00:00Z", "2021-13-01T00:00:00Z", "2021-11-01T24:00:00Z", "2021-11-01T12:00:60Z", "2021-11-01T00:00:00", "2021-11-01T00:00:00+24:00", "2021-11-01TT00:00:00Z"];
+    for (const payload of [...valid, ...invalid]) t!.inject("v", { payload });
+    await t!.waitFor("ok", valid.length);
+    await t!.waitFor("bad", invalid.length);
+    expect(t!.received("ok").map((m) => m.payload)).toEqual(valid);
+    expect(t!.received("bad").map((m) => m.payload)).toEqual(invalid);
+  });
+
   it("sends invalid messages to output 2 with every error, each with a path and a readable message", async () => {
     await start({ schema: reading });
     const payload = { sensor_id: "LDR-1", value: "high", kind: "lux", email: "nope", extra: 1 };
