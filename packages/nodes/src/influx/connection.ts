@@ -4,7 +4,6 @@ import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import type { InfluxClient } from "./client.js";
 import { InfluxHealth } from "./health.js";
 import { V1Client } from "./v1.js";
-import { V2Client } from "./v2.js";
 
 export type { InfluxClient, Row } from "./client.js";
 
@@ -49,6 +48,8 @@ export default defineConnection({
       if (!c.org) throw missing("org", "InfluxDB 2.x needs the organization");
       if (!c.bucket) throw missing("bucket", "InfluxDB 2.x writes into a bucket");
       if (!c.token) throw missing("token", "set INFLUX_TOKEN to an API token with write access to the bucket");
+      // The InfluxDB client library loads with the first 2.x connection that has a url, not with the node catalog.
+      const { V2Client } = await import("./v2.js");
       client = new V2Client({ url: c.url, org: c.org, bucket: c.bucket, token: c.token, timeoutMs });
     }
     // A server that is away at start is no reason to fail the flow: writers queue to the outbox until it answers.

@@ -1,7 +1,6 @@
 import { Connection, defineNode, RAW_KEYWORD, setPath, Type } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import type { InfluxClient } from "./client.js";
-import { fillQuery, fluxLiteral, influxqlLiteral } from "./literals.js";
 
 export default defineNode({
   type: "influx-query",
@@ -20,8 +19,10 @@ export default defineNode({
   }),
   inputs: 1,
   outputs: ["rows"],
-  create(node, c) {
+  async create(node, c) {
     const client = node.connection<InfluxClient>(c.server);
+    // Flux literals come from the InfluxDB client library: loaded when a query node is created, not at every start.
+    const { fillQuery, fluxLiteral, influxqlLiteral } = await import("./literals.js");
     const literal = client.version === "v1" ? influxqlLiteral : fluxLiteral;
     return {
       async input(msg, send, done) {

@@ -3,7 +3,6 @@ import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import type { InfluxClient } from "./client.js";
 import { Delivery, type DeliveryCounts, type Outcome } from "./delivery.js";
-import { MappingError, pointMapper } from "./lines.js";
 
 /** The store outbox this node keeps unsent points in; stable across restarts and redeploys of the node. */
 export function outboxName(flowId: string, nodeId: string): string {
@@ -32,7 +31,7 @@ export default defineNode({
   outputs: ["stored"],
   // Messages stay un-done until their batch is written, so many must be in hand for batches to fill.
   concurrency: 100_000,
-  create(node, c) {
+  async create(node, c) {
     const client = node.connection<InfluxClient>(c.server);
     if (client.off) {
       return {
@@ -45,6 +44,8 @@ export default defineNode({
         },
       };
     }
+    // Line building uses the InfluxDB client library: loaded by the first writer that writes, not at every start.
+    const { MappingError, pointMapper } = await import("./lines.js");
     const toLine = pointMapper(c);
     const name = outboxName(node.flowId, node.id);
     const flushMs = parseDuration(c.flushInterval);

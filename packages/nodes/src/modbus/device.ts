@@ -2,10 +2,11 @@ import { createRequire } from "node:module";
 import type { ModbusRTU as ModbusClient } from "modbus-serial/ModbusRTU.js";
 import type { Logger } from "@wattflow/runtime";
 import type { RegisterFunction } from "./registers.js";
-import type { RunningSimulator } from "./simulator.js";
+import type { EpeverRegisters } from "./simulator.js";
 
 // modbus-serial is CommonJS whose module.exports is the client class; its typings describe an ES default.
-// Required when a device is first opened, so the node catalog costs nothing of it.
+// Required when a real device is first opened (it loads the native serial port library, a tenth of a second
+// at start): the node catalog and the built-in simulator cost nothing of it.
 const loadModbusRTU = (): typeof ModbusClient => createRequire(import.meta.url)("modbus-serial") as typeof ModbusClient;
 
 export interface DeviceOptions {
@@ -63,15 +64,47 @@ export function parseDeviceUrl(url: string): Target {
   throw new Error(`unsupported Modbus URL ${url}: use tcp://host:502, rtu:///dev/ttyUSB0?baud=115200 or sim://epever`);
 }
 
+const modbusException = (code: number, at: string, where: string, unitId: number, length: number): ModbusError =>
+  new ModbusError(`Modbus exception ${code} (${EXCEPTIONS[code] ?? "unknown"}) reading ${at} (${length}) from ${where} unit ${unitId}`, "exception");
+
+const hex = (address: number): string => `0x${address.toString(16).padStart(4, "0")}`;
+
+/**
+ * `sim://epever`: the simulator's registers read in process, with the answers a Modbus TCP link to it would
+ * give (input registers; an exception for holding registers it lacks; coils and discrete inputs off).
+ */
+function simulatedDevice(url: string, registers: EpeverRegisters): ModbusDevice {
+  let closed = false;
+  const where = url;
+  return {
+    url,
+    simulated: true,
+    async read(unitId, fn, address, length) {
+      if (closed) throw new ModbusError(`${where}: connection closed`, "connection");
+      try {
+        if (fn === "input") return await registers.readInputs(address, length);
+        if (fn === "holding") throw Object.assign(new Error("illegal data address"), { modbusErrorCode: 2 });
+        return new Array<boolean>(length).fill(false);
+      } catch (err) {
+        const code = (err as { modbusErrorCode?: unknown }).modbusErrorCode;
+        if (typeof code === "number") throw modbusException(code, hex(address), where, unitId, length);
+        throw err;
+      }
+    },
+    endPoll: () => Promise.resolve(),
+    close: async () => {
+      closed = true;
+    },
+  };
+}
+
 export async function openDevice(options: DeviceOptions): Promise<ModbusDevice> {
-  let target = parseDeviceUrl(options.url);
-  let simulator: RunningSimulator | null = null;
+  const target = parseDeviceUrl(options.url);
   if (target.kind === "sim") {
     if (target.model !== "epever") throw new Error(`no simulator for "${target.model}" (known: epever)`);
-    const { startEpeverSimulator } = await import("./simulator.js");
-    simulator = await startEpeverSimulator();
-    target = { kind: "tcp", host: simulator.host, port: simulator.port };
-    options.log.info({ url: simulator.url }, "Modbus source is SIMULATED: an Epever simulator on loopback");
+    const { epeverRegisters } = await import("./simulator.js");
+    options.log.info({ url: options.url }, "Modbus source is SIMULATED: an Epever simulator in process");
+    return simulatedDevice(options.url, epeverRegisters());
   }
   const where = target.kind === "tcp" ? `${target.host}:${target.port}` : target.path;
   const ModbusRTU = loadModbusRTU();
@@ -106,7 +139,7 @@ export async function openDevice(options: DeviceOptions): Promise<ModbusDevice> 
   const once = async (unitId: number, fn: RegisterFunction, address: number, length: number): Promise<number[] | boolean[]> => {
     await connect();
     client.setID(unitId);
-    const at = `0x${address.toString(16).padStart(4, "0")}`;
+    const at = hex(address);
     try {
       switch (fn) {
         case "input":
@@ -121,7 +154,7 @@ export async function openDevice(options: DeviceOptions): Promise<ModbusDevice> 
     } catch (err) {
       const e = err as { modbusCode?: number; name?: string; message?: string; errno?: string };
       if (typeof e.modbusCode === "number") {
-        throw new ModbusError(`Modbus exception ${e.modbusCode} (${EXCEPTIONS[e.modbusCode] ?? "unknown"}) reading ${at} (${length}) from ${where} unit ${unitId}`, "exception");
+        throw modbusException(e.modbusCode, at, where, unitId, length);
       }
       if (e.name === "TransactionTimedOutError" || /timed out/i.test(e.message ?? "")) {
         throw new ModbusError(`Modbus timeout after ${options.timeoutMs} ms reading ${at} from ${where} unit ${unitId}`, "timeout");
@@ -155,7 +188,7 @@ export async function openDevice(options: DeviceOptions): Promise<ModbusDevice> 
 
   return {
     url: options.url,
-    simulated: simulator !== null,
+    simulated: false,
     read: (unitId, fn, address, length) => {
       if (closed) return Promise.reject(new ModbusError(`${where}: connection closed`, "connection"));
       return serial(() => withRetries(unitId, fn, address, length));
@@ -164,7 +197,6 @@ export async function openDevice(options: DeviceOptions): Promise<ModbusDevice> 
     close: async () => {
       closed = true;
       await serial(disconnect);
-      await simulator?.close();
     },
   };
 }

@@ -115,6 +115,11 @@ describe("modbus-read against a Modbus TCP server", () => {
     t = await startTestFlow(flow("sim://epever"), nodes);
     const [msg] = await t.waitFor("out", 1);
     expect(msg!.device).toMatchObject({ simulated: true });
+    // Read in process, through the same register map and decoding as a device on a link.
+    const p = msg!.payload as Record<string, Record<string, number>>;
+    expect(p.battery!.soc).toBeGreaterThanOrEqual(0);
+    expect(p.battery!.soc).toBeLessThanOrEqual(100);
+    expect(typeof p.pv_array!.power).toBe("number");
     expect(t.engine.statuses().find((s) => s.nodeId === "poll")?.status.text).toMatch(/\(simulated\)$/);
   });
 

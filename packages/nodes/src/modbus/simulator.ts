@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
-import ModbusRTU from "modbus-serial";
+import { createRequire } from "node:module";
+import type { ServerTCP } from "modbus-serial/ServerTCP.js";
 import { localParts } from "../shared/calendar.js";
 
 export interface SimulatorOptions {
@@ -96,15 +97,23 @@ export function epeverModel(t: number, peakWatts = 400, timezone = "UTC"): Epeve
   return { sun, pvPower, pvVoltage, loadPower, batteryVoltage, chargingPower, soc };
 }
 
+/** An Epever Tracer-AN's registers, answered in process: what `sim://epever` reads and the TCP simulator serves. */
+export interface EpeverRegisters {
+  /** Input registers from `address`; an error carrying `modbusErrorCode` for an address the controller lacks. */
+  readInputs(address: number, length: number): Promise<number[]>;
+  behave(b: { delayMs?: number; exception?: number | null }): void;
+  requests(): number;
+}
+
+/** Exception 2 (illegal data address): what the controller answers for registers it does not implement. */
+export const illegalAddress = (address: number): Error => exception(0x02, `illegal data address 0x${address.toString(16)}`);
+
 /**
- * An Epever Tracer-AN over Modbus TCP with the vendor's register layout and a
- * plausible day (`epeverModel`): PV power follows the sun, the battery charges by day and
- * feeds a small load at night, energy counters integrate what happened.
- * Addresses the real controller does not implement answer an exception.
+ * The Epever Tracer-AN's register layout over a plausible day (`epeverModel`): PV power follows
+ * the sun, the battery charges by day and feeds a small load at night, energy counters integrate
+ * what happened. Addresses the real controller does not implement answer an exception.
  */
-export async function startEpeverSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const host = options.host ?? "127.0.0.1";
-  const port = options.port || (await freePort(host));
+export function epeverRegisters(options: Omit<SimulatorOptions, "host" | "port"> = {}): EpeverRegisters {
   const peak = options.peakWatts ?? 400;
   const tz = options.timezone ?? "UTC";
   const now = options.now ?? Date.now;
@@ -163,12 +172,30 @@ export async function startEpeverSimulator(options: SimulatorOptions = {}): Prom
     const out: number[] = [];
     for (let a = address; a < address + length; a++) {
       const v = snap[a];
-      if (v === undefined) throw exception(0x02, `illegal data address 0x${a.toString(16)}`);
+      if (v === undefined) throw illegalAddress(a);
       out.push(v);
     }
     return out;
   };
 
+  return {
+    readInputs: read,
+    behave: (b) => {
+      behaviour = { ...behaviour, ...b };
+    },
+    requests: () => requests,
+  };
+}
+
+// modbus-serial's server alone: its main module loads the native serial port library, which a TCP server never needs.
+const loadServerTCP = (): typeof ServerTCP => createRequire(import.meta.url)("modbus-serial/servers/servertcp") as typeof ServerTCP;
+
+/** The Epever Tracer-AN simulator (`epeverRegisters`) served over Modbus TCP. */
+export async function startEpeverSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port || (await freePort(host));
+  const registers = epeverRegisters(options);
+  const read = registers.readInputs;
   type Cb<T> = (err: Error | null, value: T) => void;
   const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
   const vector = {
@@ -178,12 +205,13 @@ export async function startEpeverSimulator(options: SimulatorOptions = {}): Prom
     getInputRegister: (address: number, _unit: number, cb: Cb<number>) => {
       read(address, 1).then((v) => cb(null, v[0]!), (err: unknown) => cb(asError(err), 0));
     },
-    getHoldingRegister: (address: number, _unit: number, cb: Cb<number>) => cb(exception(0x02, `illegal data address 0x${address.toString(16)}`), 0),
+    getHoldingRegister: (address: number, _unit: number, cb: Cb<number>) => cb(illegalAddress(address), 0),
     getCoil: (_address: number, _unit: number, cb: Cb<boolean>) => cb(null, false),
     getDiscreteInput: (_address: number, _unit: number, cb: Cb<boolean>) => cb(null, false),
   };
 
-  const server = new ModbusRTU.ServerTCP(vector, { host, port, unitID: 255 });
+  const Server = loadServerTCP();
+  const server = new Server(vector, { host, port, unitID: 255 });
   server.on("socketError", () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.on("initialized", () => resolve());
@@ -194,10 +222,8 @@ export async function startEpeverSimulator(options: SimulatorOptions = {}): Prom
     host,
     port,
     url: `tcp://${host}:${port}`,
-    behave: (b) => {
-      behaviour = { ...behaviour, ...b };
-    },
-    requests: () => requests,
+    behave: registers.behave,
+    requests: registers.requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Message, NodeContext } from "@wattflow/runtime";
-import { compileExpression, isTruthy, toPlain } from "./expression.js";
+import { compileExpression, expressionProblem, isTruthy, toPlain } from "./expression.js";
 
 const context = (values: Record<string, unknown>): NodeContext => ({
   get: <T>(key: string) => values[key] as T,
@@ -27,6 +27,16 @@ describe("JSONata expressions", () => {
     expect(result).toEqual({ kept: { a: 1 }, list: [2, 3], site: "roof", limit: 5 });
     expect((result as { kept: unknown }).kept).toBe(kept);
     expect(Object.keys((result as { list: unknown[] }).list)).toEqual(["0", "1"]);
+  });
+
+  it("gives each node compiled after a check its own bindings", async () => {
+    const text = "$env('SITE') & '/' & payload";
+    expect(expressionProblem(text, "rules[0].value")).toBeUndefined();
+    const roof = compileExpression(text, "rules[0].value", scope);
+    const shed = compileExpression(text, "rules[0].value", { ...scope, env: (name: string) => (name === "SITE" ? "shed" : undefined) });
+    expect(await roof.evaluate(msg({ payload: "a" }))).toBe("roof/a");
+    expect(await shed.evaluate(msg({ payload: "b" }))).toBe("shed/b");
+    expect(expressionProblem("payload +", "rules[1].value")).toMatch(/^rules\[1\]\.value: JSONata syntax error: /);
   });
 
   it("is true the way JSONata's $boolean is", () => {

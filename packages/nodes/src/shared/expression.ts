@@ -35,11 +35,24 @@ function describe(err: unknown): string {
   return `${e.message ?? String(err)}${at}${e.code ? ` [${e.code}]` : ""}`;
 }
 
+/**
+ * Expressions the deploy-time check has parsed, kept for the node created right after it: a flow's
+ * expressions are parsed once per deploy, not twice (parsing is most of their cost at start). Each is handed
+ * out once, since a node binds its own functions into it; a check not followed by a compile (an editor's
+ * validation) leaves its entry here, so the map is capped.
+ */
+const checked = new Map<string, ReturnType<typeof jsonata>>();
+const CHECKED_LIMIT = 500;
+
 /** The syntax problem of an expression, in words, or undefined when it compiles. For deploy-time checks. */
 export function expressionProblem(text: unknown, field: string): string | undefined {
   if (typeof text !== "string" || text.trim() === "") return `${field}: a JSONata expression (a non-empty string) is required`;
   try {
-    jsonata(text);
+    const expr = jsonata(text, { timeout: EXPRESSION_TIMEOUT_MS });
+    if (!checked.has(text)) {
+      if (checked.size >= CHECKED_LIMIT) checked.clear();
+      checked.set(text, expr);
+    }
     return undefined;
   } catch (err) {
     return `${field}: JSONata syntax error: ${describe(err)}`;
@@ -59,9 +72,13 @@ export const EXPRESSION_TIMEOUT_MS = 5000;
  * hand it to `done` and the flow's catch nodes see it.
  */
 export function compileExpression(text: string, field: string, scope: ExpressionScope, timeoutMs = EXPRESSION_TIMEOUT_MS): CompiledExpression {
-  let expr: ReturnType<typeof jsonata>;
+  let expr: ReturnType<typeof jsonata> | undefined;
+  if (timeoutMs === EXPRESSION_TIMEOUT_MS) {
+    expr = checked.get(text);
+    checked.delete(text);
+  }
   try {
-    expr = jsonata(text, { timeout: timeoutMs });
+    expr ??= jsonata(text, { timeout: timeoutMs });
   } catch (err) {
     throw new Error(`${field}: JSONata syntax error: ${describe(err)}`);
   }

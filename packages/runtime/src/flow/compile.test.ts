@@ -166,6 +166,23 @@ describe("hashes", () => {
     expect(canonicalJson({ b: 1, a: { d: undefined, c: "x" } })).toBe('{"a":{"c":"x"},"b":1}');
   });
 
+  it("keep the values earlier versions computed (revisions compare them)", () => {
+    const d = {
+      id: "pinned",
+      label: "Pinned ✓",
+      nodes: [
+        { id: "b", type: "inject", config: { interval: "1s", payload: { z: [1, 2.5, null, true], a: 'x"y\n' } }, wires: [["a"]] },
+        { id: "a", type: "debug", config: { unused: undefined } },
+      ],
+      env: { Z: "1", a: "2", é: "3" },
+    };
+    expect(canonicalJson(d)).toBe(
+      '{"env":{"Z":"1","a":"2","é":"3"},"id":"pinned","label":"Pinned ✓","nodes":[{"config":{"interval":"1s","payload":{"a":"x\\"y\\n","z":[1,2.5,null,true]}},"id":"b","type":"inject","wires":[["a"]]},{"config":{},"id":"a","type":"debug"}]}',
+    );
+    expect(hashDocument(d)).toBe("12c3ad4b695c42435d008a4c11f10f8adef3a656a9c8f4cd11767057b608612c");
+    expect(canonicalJson([undefined, () => 1, Number.NaN, [, 2]])).toBe("[null,null,null,[,2]]");
+  });
+
   it("give a compiled flow the hash of its document", () => {
     const d = doc([{ id: "p", type: "poll" }]);
     expect(compiled(d).hash).toBe(hashDocument(d));

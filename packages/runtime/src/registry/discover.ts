@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -64,33 +65,62 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
-async function readPackage(dir: string): Promise<Candidate | null> {
-  let pkg: { name?: string; wattflow?: { nodes?: string | string[] } };
+/**
+ * The plugin a package folder holds, or null. Read synchronously: a start reads every installed package's
+ * manifest (hundreds), and one read each on this thread takes a fraction of the time the same reads take as
+ * promises queued through the I/O thread pool. Only a manifest that mentions "wattflow" is parsed.
+ */
+function readManifest(dir: string): Manifest | null {
+  let pkg: Manifest;
   try {
-    pkg = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as typeof pkg;
+    const text = readFileSync(join(dir, "package.json"), "utf8");
+    if (!text.includes('"wattflow"')) return null;
+    pkg = JSON.parse(text) as Manifest;
   } catch {
     return null;
   }
-  if (!pkg.wattflow) return null;
-  const nodes = pkg.wattflow.nodes;
+  return pkg.wattflow ? pkg : null;
+}
+
+interface Manifest {
+  name?: string;
+  wattflow?: { nodes?: string | string[] };
+}
+
+/** A plugin package's candidate; `dir` is its real path, which its entries are resolved against. */
+function candidateOf(dir: string, pkg: Manifest): Candidate {
+  const nodes = pkg.wattflow?.nodes;
   const entries = (Array.isArray(nodes) ? nodes : nodes ? [nodes] : []).map((e) => resolve(dir, e));
   return { name: pkg.name ?? dir, dir, entries };
 }
 
-async function packagesIn(nodeModules: string): Promise<string[]> {
-  if (!(await isDir(nodeModules))) return [];
-  // Scopes are listed together rather than one after another: a workspace has hundreds of packages.
-  const lists = await Promise.all(
-    (await readdir(nodeModules))
-      .filter((entry) => !entry.startsWith("."))
-      .map(async (entry): Promise<string[]> => {
-        const path = join(nodeModules, entry);
-        if (!entry.startsWith("@")) return [path];
-        if (!(await isDir(path))) return [];
-        return (await readdir(path)).map((scoped) => join(path, scoped));
-      }),
-  );
-  return lists.flat();
+/** Lists a folder; nothing when it is not one (or cannot be read). */
+function listDir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+function packagesIn(nodeModules: string): string[] {
+  const out: string[] = [];
+  for (const entry of listDir(nodeModules)) {
+    if (entry.startsWith(".")) continue;
+    const path = join(nodeModules, entry);
+    if (!entry.startsWith("@")) out.push(path);
+    else for (const scoped of listDir(path)) out.push(join(path, scoped));
+  }
+  return out;
+}
+
+/** The real path, so a package linked in from elsewhere is taken once. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /**
@@ -168,11 +198,17 @@ export async function discoverPlugins(options: DiscoverOptions): Promise<Discove
   const candidates: Candidate[] = [...builtinPlugins].map(([name, load]) => ({ name, dir: "", entries: [], load }));
 
   for (const dir of new Set(options.searchDirs.map((d) => resolve(d)))) {
-    const [installed, workspace] = await Promise.all([packagesIn(dir), basename(dir) === "node_modules" ? workspacePackages(dir) : []]);
-    // Every package.json is read at once, then taken in listing order, so the first of duplicates still wins.
-    const reals = await Promise.all([...installed, ...workspace].map((pkgDir) => realpath(pkgDir).catch(() => pkgDir)));
-    const fresh = reals.filter((real) => !seen.has(real) && seen.add(real));
-    for (const c of await Promise.all(fresh.map(readPackage))) if (c && !builtinPlugins.has(c.name)) candidates.push(c);
+    const workspace = basename(dir) === "node_modules" ? await workspacePackages(dir) : [];
+    // Taken in listing order, so the first of duplicates (by real path) wins.
+    for (const pkgDir of [...packagesIn(dir), ...workspace]) {
+      const pkg = readManifest(pkgDir);
+      if (!pkg) continue;
+      const real = realPath(pkgDir);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      const c = candidateOf(real, pkg);
+      if (!builtinPlugins.has(c.name)) candidates.push(c);
+    }
   }
   if (options.nodesDir && (await isDir(options.nodesDir))) {
     for (const entry of (await readdir(options.nodesDir)).sort()) {
@@ -182,8 +218,8 @@ export async function discoverPlugins(options: DiscoverOptions): Promise<Discove
         const real = await realpath(path);
         if (seen.has(real)) continue;
         seen.add(real);
-        const c = await readPackage(real);
-        if (c) candidates.push(c);
+        const pkg = readManifest(real);
+        if (pkg) candidates.push(candidateOf(real, pkg));
       }
     }
   }
