@@ -48,8 +48,11 @@ const noteLogger = {
   error: (...args: unknown[]) => notes.push({ level: "error", text: args.map(String).join(" ") }),
 };
 
-function newAjv(flavour: Flavour, options: SchemaOptions): Ajv {
+function newAjv(flavour: Flavour, options: SchemaOptions, checksSchemas = false): Ajv {
   const ajvOptions: Options = {
+    // Schemas are checked against the meta-schema by one instance per flavour (`checkerOf`): compiling the
+    // meta-schema's own validator costs more than most schemas, and an instance per option set did it again.
+    validateSchema: checksSchemas,
     allErrors: true,
     // Errors carry the schema they came from, for its MESSAGE_KEYWORD.
     verbose: true,
@@ -107,8 +110,15 @@ function isCommonDateTime(text: string): boolean {
   return zone === -1 || (twoDigits(text, zone + 1) <= 23 && twoDigits(text, zone + 4) <= 59);
 }
 
-// One ajv per flavour and options: a new instance compiles the meta-schema and formats again, which costs more than most schemas.
+// One ajv per flavour and options, which compiles schemas; one per flavour that checks them against the meta-schema.
 const instances = new Map<string, Ajv>();
+const checkers = new Map<Flavour, Ajv>();
+
+function checkerOf(flavour: Flavour): Ajv {
+  let checker = checkers.get(flavour);
+  if (!checker) checkers.set(flavour, (checker = newAjv(flavour, { coerceTypes: false, useDefaults: false, strict: true }, true)));
+  return checker;
+}
 // Compiled once per schema text and options: the deploy check, the node's start and identical schemas in other nodes share it.
 const compiled = new Map<string, { fn: ValidateFunction; notes: readonly Note[] } | { error: string }>();
 
@@ -123,7 +133,8 @@ function compileOnce(schema: Record<string, unknown>, options: SchemaOptions): {
     notes = [];
     try {
       // The meta-schema check first: its errors point into the schema, where compile's only say "schema is invalid".
-      if (!ajv.validateSchema(schema)) throw new Error(describeErrors(ajv.errors ?? [], "schema", true).map((i) => i.message).join("; "));
+      const checker = checkerOf(flavour);
+      if (!checker.validateSchema(schema)) throw new Error(describeErrors(checker.errors ?? [], "schema", true).map((i) => i.message).join("; "));
       // A schema with an `$id` is registered under it: its own instance keeps another schema with the same id from clashing.
       const fn = hasId(schema) ? newAjv(flavour, options).compile(schema) : ajv.compile(schema);
       entry = { fn, notes };
