@@ -18,7 +18,7 @@ export async function deployBenchFlow(doc, extraNodes, store) {
     log: pino({ level: "silent" }),
     http: new RouteTable(),
     ws: { endpoint: () => ({ path: "", broadcast: () => 0, clientCount: 0, onMessage() {}, close() {} }) },
-    freeze: false,
+    // freeze: the shipped default (off under NODE_ENV=production, which the bench sets for both systems).
   });
   await engine.deploy(result.flow, diffFlows(undefined, result.flow));
   return engine;

@@ -45,10 +45,11 @@ const sink = defineNode({
   inputs: 1,
   outputs: [],
   create(node) {
+    // A synchronous node: `transform` is Wattflow's API for it (Node-RED's sink does the same check in its input handler).
     return {
-      input(msg, _send, done) {
+      transform(msg) {
         tally.accept(node.id, msg);
-        done();
+        return null;
       },
     };
   },

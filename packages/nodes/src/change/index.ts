@@ -74,22 +74,14 @@ export default defineNode({
         },
       };
     }
+    // Synchronous rules: the node is a function of the message (`transform`), the engine's cheapest path.
     const rules = compiled.map((r) => (r as { sync: CompiledRule }).sync);
-    if (rules.length === 1) {
-      const only = rules[0]!;
-      return {
-        input(msg, send, done) {
-          send(only(msg));
-          done();
-        },
-      };
-    }
+    if (rules.length === 1) return { transform: rules[0]! };
     return {
-      input(msg, send, done) {
+      transform(msg) {
         let out: Message = msg;
         for (let i = 0; i < rules.length; i++) out = rules[i]!(out);
-        send(out);
-        done();
+        return out;
       },
     };
   },

@@ -13,12 +13,22 @@ export interface Message {
 export type MessageInit = { _msgid?: string; topic?: string; payload?: unknown; [key: string]: unknown };
 
 const idPrefix = Math.floor(Math.random() * 0xffffffff).toString(36) + ".";
-let idCounter = 0;
+/** Ids count in blocks of TAIL_COUNT: the block's part is converted once per block, the tail read from a table. */
+const TAIL_COUNT = 36 * 36;
+let tails: string[] | null = null;
+let tail = TAIL_COUNT;
+let block = 0;
+let blockPrefix = "";
 
-/** Process-unique, cheap message ids: a random prefix and a counter. */
+/** Process-unique, cheap message ids: a random prefix and a counter (a number's conversion to text costs more than the rest of an id). */
 export function newMessageId(): string {
-  idCounter += 1;
-  return idPrefix + idCounter.toString(36);
+  if (tail === TAIL_COUNT) {
+    tails ??= Array.from({ length: TAIL_COUNT }, (_, i) => i.toString(36).padStart(2, "0"));
+    tail = 0;
+    block += 1;
+    blockPrefix = `${idPrefix}${block.toString(36)}.`;
+  }
+  return blockPrefix + tails![tail++]!;
 }
 
 export function createMessage(init: MessageInit): Message {

@@ -9,23 +9,20 @@ export class DeliveryQueue {
   private msgs: (Message | undefined)[];
   private trackers: (Tracker | null | undefined)[];
   private head = 0;
-  private count = 0;
+  /** Deliveries queued: a field, not a getter, as it is read on every delivery (also before the code is optimized). Only the queue writes it. */
+  length = 0;
 
   constructor(initialCapacity = 16) {
     this.msgs = new Array(initialCapacity);
     this.trackers = new Array(initialCapacity);
   }
 
-  get length(): number {
-    return this.count;
-  }
-
   push(msg: Message, tracker: Tracker | null): void {
-    if (this.count === this.msgs.length) this.grow();
-    const at = (this.head + this.count) % this.msgs.length;
+    if (this.length === this.msgs.length) this.grow();
+    const at = (this.head + this.length) % this.msgs.length;
     this.msgs[at] = msg;
     this.trackers[at] = tracker;
-    this.count += 1;
+    this.length += 1;
   }
 
   /** Removes the head; `peekMsg`/`peekTracker` read it first. */
@@ -33,7 +30,7 @@ export class DeliveryQueue {
     this.msgs[this.head] = undefined;
     this.trackers[this.head] = undefined;
     this.head = (this.head + 1) % this.msgs.length;
-    this.count -= 1;
+    this.length -= 1;
   }
 
   peekMsg(): Message {
@@ -46,8 +43,8 @@ export class DeliveryQueue {
 
   /** Empties the queue, handing each tracker to `each` (to fail them). */
   drainAll(each: (tracker: Tracker | null) => void): number {
-    const n = this.count;
-    while (this.count > 0) {
+    const n = this.length;
+    while (this.length > 0) {
       each(this.peekTracker());
       this.shift();
     }
@@ -58,7 +55,7 @@ export class DeliveryQueue {
     const size = this.msgs.length * 2;
     const msgs = new Array<Message | undefined>(size);
     const trackers = new Array<Tracker | null | undefined>(size);
-    for (let i = 0; i < this.count; i++) {
+    for (let i = 0; i < this.length; i++) {
       const from = (this.head + i) % this.msgs.length;
       msgs[i] = this.msgs[from];
       trackers[i] = this.trackers[from];
@@ -83,13 +80,12 @@ export interface HeldDelivery<T> {
 export class Outbox<T> {
   private items: (HeldDelivery<T> | undefined)[] = [];
   private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
+  /** Deliveries held: a field, as every send reads it. Only the outbox writes it. */
+  length = 0;
 
   push(item: HeldDelivery<T>): void {
     this.items.push(item);
+    this.length += 1;
   }
 
   peek(): HeldDelivery<T> | undefined {
@@ -99,6 +95,7 @@ export class Outbox<T> {
   shift(): void {
     this.items[this.head] = undefined;
     this.head += 1;
+    this.length -= 1;
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;

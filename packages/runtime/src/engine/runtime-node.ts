@@ -47,7 +47,10 @@ const SENT: Promise<void> = Promise.resolve();
  */
 export class RuntimeNode implements Drainable {
   scheduled = false;
-  behaviour: NodeBehaviour | null = null;
+  /** What `behaviour` handles input with; kept apart so a delivery reads one field, not the behaviour's shape. */
+  private transformer: ((msg: Message) => Output) | null = null;
+  private handler: NonNullable<NodeBehaviour["input"]> | null = null;
+  private current: NodeBehaviour | null = null;
   /** Resolved targets per output port. */
   outputs: RuntimeNode[][] = [];
   status: NodeStatus = {};
@@ -80,15 +83,47 @@ export class RuntimeNode implements Drainable {
 
   private readonly scheduler: Scheduler;
   private readonly freeze: boolean;
+  /** Read from `compiled` when it is set (a redeploy swaps it), so a delivery does not walk the config. */
+  private spec!: CompiledNode;
+  private queueSize = 0;
+  private blocking = false;
+  private concurrencyLimit = DEFAULT_CONCURRENCY;
+  private disabled = false;
 
   constructor(
     readonly flowId: string,
-    public compiled: CompiledNode,
+    compiled: CompiledNode,
     private readonly host: NodeHost,
   ) {
     this.scheduler = host.scheduler;
     this.freeze = host.freeze;
+    this.compiled = compiled;
     this.counters = { received: 0, sent: new Array<number>(compiled.ports.length).fill(0), dropped: 0, errors: 0, rejected: 0, deadLetters: 0 };
+  }
+
+  get compiled(): CompiledNode {
+    return this.spec;
+  }
+
+  set compiled(compiled: CompiledNode) {
+    this.spec = compiled;
+    this.queueSize = compiled.queue.size;
+    this.blocking = compiled.queue.policy === "block";
+    this.concurrencyLimit = compiled.queue.concurrency ?? compiled.definition.concurrency ?? DEFAULT_CONCURRENCY;
+    this.disabled = compiled.disabled;
+  }
+
+  /** What the node's definition created (null while it is not running). */
+  get behaviour(): NodeBehaviour | null {
+    return this.current;
+  }
+
+  set behaviour(behaviour: NodeBehaviour | null) {
+    this.current = behaviour;
+    const transform = behaviour?.transform;
+    const input = behaviour?.input;
+    this.transformer = transform ?? null;
+    this.handler = !transform && input ? input.bind(behaviour) : null;
   }
 
   get id(): string {
@@ -146,8 +181,7 @@ export class RuntimeNode implements Drainable {
    * would leave both waiting on each other, so the queue grows past its size.
    */
   private hasRoomFor(sender: RuntimeNode): boolean {
-    const { size, policy } = this.compiled.queue;
-    if (this.queue.length < size || policy !== "block") return true;
+    if (this.queue.length < this.queueSize || !this.blocking) return true;
     if (this.host.reaches(this, sender)) return true;
     this.markFull();
     return false;
@@ -161,21 +195,8 @@ export class RuntimeNode implements Drainable {
 
   /** A message arriving on this node's input. */
   accept(msg: Message, tracker: Tracker | null): void {
-    if (this.queue.length >= this.compiled.queue.size) {
-      const policy = this.compiled.queue.policy;
-      if (policy === "drop-oldest") {
-        this.dropHead();
-      } else if (policy === "drop-newest") {
-        this.counters.dropped += 1;
-        tracker?.fail(QUEUE_FULL);
-        this.host.messageDropped(this);
-        return;
-      } else {
-        // `block` never drops. Senders in the flow are held before they get here (`hasRoomFor`); what still
-        // arrives over the size comes around a loop or from outside any node (catch/status events, the admin API).
-        this.markFull();
-      }
-    }
+    // The rare branches live in methods of their own: the delivery path stays small to run and to optimize.
+    if (this.queue.length >= this.queueSize && !this.overSize(tracker)) return;
     if (tracker !== null) tracker.retain();
     // Fast path: nothing waits before this message and the node is idle, so handing it over now keeps
     // the per-wire order; the depth limit keeps long or looping chains off the stack.
@@ -201,8 +222,22 @@ export class RuntimeNode implements Drainable {
     if (!this.scheduled) this.scheduler.schedule(this);
   }
 
-  private get concurrencyLimit(): number {
-    return this.compiled.queue.concurrency ?? this.compiled.definition.concurrency ?? DEFAULT_CONCURRENCY;
+  /** A message arrives at a full queue: the policy decides. False when it was dropped. */
+  private overSize(tracker: Tracker | null): boolean {
+    const policy = this.spec.queue.policy;
+    if (policy === "drop-oldest") {
+      this.dropHead();
+    } else if (policy === "drop-newest") {
+      this.counters.dropped += 1;
+      tracker?.fail(QUEUE_FULL);
+      this.host.messageDropped(this);
+      return false;
+    } else {
+      // `block` never drops. Senders in the flow are held before they get here (`hasRoomFor`); what still
+      // arrives over the size comes around a loop or from outside any node (catch/status events, the admin API).
+      this.markFull();
+    }
+    return true;
   }
 
   drain(max: number): number {
@@ -224,11 +259,11 @@ export class RuntimeNode implements Drainable {
       this.busy = false;
       handlersRan(this, began);
     }
-    if (this.full && this.queue.length <= this.compiled.queue.size / 2) {
+    if (this.full && this.queue.length <= this.queueSize / 2) {
       this.full = false;
       this.host.queueRelieved(this);
     }
-    if (this.heldSenders.size > 0 && this.queue.length < this.compiled.queue.size) this.wakeHeldSenders();
+    if (this.heldSenders.size > 0 && this.queue.length < this.queueSize) this.wakeHeldSenders();
     return handled;
   }
 
@@ -325,10 +360,14 @@ export class RuntimeNode implements Drainable {
 
   private deliver(msg: Message, tracker: Tracker | null): void {
     this.counters.received += 1;
-    const behaviour = this.behaviour;
-    if (!behaviour?.input || this.compiled.disabled) {
+    if (this.transformer !== null && !this.disabled) {
+      this.transformOne(msg, tracker);
+      return;
+    }
+    const input = this.handler;
+    if (input === null || this.disabled) {
       if (tracker) {
-        if (!behaviour) tracker.fail(NOT_RUNNING);
+        if (!this.current) tracker.fail(NOT_RUNNING);
         tracker.release();
       }
       return;
@@ -349,7 +388,7 @@ export class RuntimeNode implements Drainable {
     };
     const outer = enterHandler(this, msg);
     try {
-      const result = behaviour.input(msg, send, done);
+      const result = input(msg, send, done);
       if (result !== undefined && typeof (result as Promise<void>).then === "function") {
         (result as Promise<void>).then(undefined, done);
       }
@@ -358,6 +397,28 @@ export class RuntimeNode implements Drainable {
     } finally {
       leaveHandler(this, outer);
     }
+  }
+
+  /**
+   * A synchronous node (`transform`): what it returns is sent and the input is done when it returns, so
+   * no send or done function is made per message. Same order as `input`: sends take their holds first.
+   */
+  private transformOne(msg: Message, tracker: Tracker | null): void {
+    const outer = enterHandler(this, msg);
+    try {
+      const out = this.transformer!.call(this.current, msg);
+      // One message (the usual result) goes straight to port 0.
+      if (out !== null && typeof out === "object" && !Array.isArray(out)) this.toPort(0, out as Message, tracker);
+      else this.emit(out, tracker);
+    } catch (err) {
+      leaveHandler(this, outer);
+      this.fail(err, msg, tracker);
+      if (tracker !== null) tracker.release();
+      return;
+    }
+    leaveHandler(this, outer);
+    if (this.completeWatched) this.host.messageCompleted(this, msg);
+    if (tracker !== null) tracker.release();
   }
 
   private readonly sendUntracked: Send = (out) => this.emit(out, null);
@@ -391,20 +452,32 @@ export class RuntimeNode implements Drainable {
   }
 
   private toPort(port: number, msg: Message, tracker: Tracker | null): void {
-    if (typeof msg !== "object") {
-      this.fail(new TypeError(`sent a ${typeof msg} on output ${port}; messages are objects`), undefined, tracker);
-      return;
+    if (typeof msg !== "object" || typeof msg._msgid !== "string" || this.freeze) {
+      const ready = this.prepare(port, msg, tracker);
+      if (ready === null) return;
+      msg = ready;
     }
-    if (typeof msg._msgid !== "string") msg = createMessage(msg);
-    if (this.freeze) deepFreeze(msg);
-    if (port < this.counters.sent.length) this.counters.sent[port]! += 1;
+    const sent = this.counters.sent;
+    if (port < sent.length) sent[port]! += 1;
     const targets = this.outputs[port];
     if (targets === undefined) return;
     for (let i = 0; i < targets.length; i++) {
       const target = targets[i]!;
       // Once anything is held, later sends queue behind it, to every target: the order per wire is kept.
-      if (this.outbox.length === 0 && target.hasRoomFor(this)) target.accept(msg, tracker);
+      // (Room in the target's queue is checked here first: the usual answer without a call.)
+      if (this.outbox.length === 0 && (target.queue.length < target.queueSize || target.hasRoomFor(this))) target.accept(msg, tracker);
       else this.hold(target, msg, tracker);
     }
+  }
+
+  /** What a sent value needs before delivery: refused when not an object, an id when it has none, frozen when asked. */
+  private prepare(port: number, msg: Message, tracker: Tracker | null): Message | null {
+    if (typeof msg !== "object") {
+      this.fail(new TypeError(`sent a ${typeof msg} on output ${port}; messages are objects`), undefined, tracker);
+      return null;
+    }
+    const ready = typeof msg._msgid !== "string" ? createMessage(msg) : msg;
+    if (this.freeze) deepFreeze(ready);
+    return ready;
   }
 }
