@@ -270,6 +270,45 @@ export function describeBackend(backend: BackendUnderTest): void {
       expect((await s.deadLetters.list()).map((l) => [l.reason, l.preview])).toEqual([["bad\uFFFD", "a\uFFFDb"]]);
     });
 
+    it("a batch reads back as if written point by point: the last write at a (series, tags, time) wins, whatever the tag order", async () => {
+      const s = await store();
+      type Written = { series: string; time: number; value: number | string; tags: Record<string, string> };
+      const batch: Written[] = [];
+      const fields = ["temperature", "humidity", "battery"];
+      for (let m = 0; m < 300; m++) {
+        // A new tags object per message, keys in either order; the clock of each tag set steps back now and then.
+        const site = `s${m % 2}`;
+        const tags: Record<string, string> = m % 3 === 0 ? { type: "dht22", site } : { site, type: "dht22" };
+        const time = T0 + (m % 47) * 1000;
+        for (const f of fields) batch.push({ series: `sensors.reading.${f}`, time, value: m * 10 + fields.indexOf(f), tags });
+        // A typed value between numbers at the same instant: the later write of the two wins.
+        if (m === 150) batch.push({ series: "sensors.reading.battery", time, value: "low", tags });
+        if (m === 200) batch.push({ series: "sensors.reading.battery", time: T0 + (150 % 47) * 1000, value: "replaced", tags: { site: "s0", type: "dht22" } });
+      }
+      await s.writePoints(batch);
+      const expected = new Map<string, number | string>();
+      for (const p of batch) expected.set(`${p.series} ${p.tags.site} ${p.time}`, p.value);
+      const read = new Map<string, number | string>();
+      let rows = 0;
+      for (const f of fields) {
+        for (const p of await s.rangeValues({ series: `sensors.reading.${f}`, from: T0, to: T0 + DAY })) {
+          rows++;
+          read.set(`${p.series} ${p.tags?.site} ${p.time}`, p.value as number | string);
+          expect(Object.keys(p.tags ?? {}).sort()).toEqual(["site", "type"]);
+        }
+      }
+      expect(read).toEqual(expected);
+      expect(rows).toBe(expected.size);
+      expect((await s.seriesNames()).length).toBe(6);
+      // The same tags object changed between writes names another series.
+      const tags: Record<string, string> = { site: "s0", type: "dht22" };
+      await s.writePoints([{ series: "sensors.reading.battery", time: T0 + 2 * DAY, value: 1, tags }]);
+      tags.site = "s9";
+      await s.writePoints([{ series: "sensors.reading.battery", time: T0 + 2 * DAY, value: 2, tags }]);
+      expect((await s.latest("sensors.reading.battery", { site: "s0" }))?.value).toBe(1);
+      expect((await s.latest("sensors.reading.battery", { site: "s9" }))?.value).toBe(2);
+    });
+
     it("retention removes old points of the matching series only, and drops whole time partitions where it can", async () => {
       const s = await store();
       const points = [];

@@ -4,6 +4,7 @@ import { DEFAULT_DEAD_LETTER_CAPACITY, keepableLetter, toLetter, type DeadLetter
 import { migratePg, PARTITION_LOCK } from "./pg-schema.js";
 import { pgRecords } from "./pg-records.js";
 import { checkPointTime, checkSeriesLimits, encodeValue } from "./point-checks.js";
+import { SeriesIdCache } from "./series-id-cache.js";
 import { tagKey } from "./sqlite-store.js";
 import {
   RevisionConflictError,
@@ -140,8 +141,8 @@ class PgStore implements Store {
   private readonly partitions = new Set<number>();
   /** Series ids by name and canonical tags: ids never change, so this cache never goes stale. */
   private readonly seriesIds = new Map<string, number>();
-  /** The same ids by name and tags as written (see `quickId`), so a write skips building the canonical key. */
-  private readonly idByWrite = new Map<string, number>();
+  /** The same ids by name and tags as written, so a write skips building the canonical key. */
+  private readonly idByWrite = new SeriesIdCache();
   private readonly capacity: number;
   private closed = false;
 
@@ -202,24 +203,13 @@ class PgStore implements Store {
     for (const r of rows) this.seriesIds.set(`${r.name}\u0000${r.tag_key}`, r.id);
   }
 
-  /** Series id of a point as written: by name and tag values in the order given (no sorting on the hot path). */
-  private quickId(name: string, tags: Tags | undefined): { quick: string; id: number | undefined } {
-    // Length-prefixed, so no tag name or value can run into the next one.
-    let quick = name.length + ":" + name;
-    for (const k in tags) {
-      const v = String(tags[k]);
-      quick += `${k.length}:${k}${v.length}:${v}`;
-    }
-    return { quick, id: this.idByWrite.get(quick) };
-  }
-
   private async insertPoints(client: Queryable, points: readonly TypedPoint[]): Promise<void> {
     const ids: number[] = [];
     const times: number[] = [];
     const values: (number | null)[] = [];
     let jsons: (string | null)[] | null = null;
-    /** Rows whose series is new to this process, by quick key, resolved after the series upsert. */
-    const unresolved = new Map<string, { name: string; key: string; tags: Tags | undefined; rows: number[] }>();
+    /** Rows whose series is new to this process, by name and canonical tags, resolved after the series upsert. */
+    const unresolved = new Map<string, { name: string; key: string; tags: Tags | undefined; rows: number[]; given: (Tags | undefined)[] }>();
     const now = Date.now();
     for (const p of points) {
       // Also bounds the partitions a batch can create: each day of time is a table (see MAX_FUTURE_MS).
@@ -233,12 +223,15 @@ class PgStore implements Store {
         json = text;
         jsons ??= new Array<string | null>(ids.length).fill(null);
       }
-      const { quick, id } = this.quickId(p.series, p.tags);
+      const id = this.idByWrite.get(p.series, p.tags);
       const row = ids.length;
       if (id === undefined) {
-        let u = unresolved.get(quick);
-        if (!u) unresolved.set(quick, (u = { name: p.series, key: tagKey(p.tags), tags: p.tags, rows: [] }));
+        const key = tagKey(p.tags);
+        const wanted = `${p.series}\u0000${key}`;
+        let u = unresolved.get(wanted);
+        if (!u) unresolved.set(wanted, (u = { name: p.series, key, tags: p.tags, rows: [], given: [] }));
         u.rows.push(row);
+        u.given.push(p.tags);
       }
       ids.push(id ?? 0);
       times.push(Math.round(p.time));
@@ -247,11 +240,12 @@ class PgStore implements Store {
     }
     if (ids.length === 0) return;
     if (unresolved.size > 0) {
-      await this.seriesIdsFor(client, new Map([...unresolved.values()].map((u) => [`${u.name}\u0000${u.key}`, u])));
-      for (const [quick, u] of unresolved) {
-        const id = this.seriesIds.get(`${u.name}\u0000${u.key}`)!;
-        if (this.idByWrite.size < 100_000) this.idByWrite.set(quick, id);
+      await this.seriesIdsFor(client, unresolved);
+      for (const [wanted, u] of unresolved) {
+        const id = this.seriesIds.get(wanted)!;
         for (const r of u.rows) ids[r] = id;
+        // The same tags in another order are another path to the same id.
+        for (const tags of u.given) this.idByWrite.set(u.name, tags, id);
       }
     }
     await this.ensurePartitions(client, times);

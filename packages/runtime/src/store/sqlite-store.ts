@@ -5,6 +5,7 @@ import { ContextViews } from "./context-views.js";
 import { DEAD_LETTERS_MIGRATION, sqliteDeadLetters } from "./dead-letters.js";
 import { RECORDS_MIGRATION, sqliteRecords } from "./records.js";
 import { checkPointTime, checkSeriesLimits, encodeValue } from "./point-checks.js";
+import { SeriesIdCache } from "./series-id-cache.js";
 import {
   type Aggregate,
   type Bucket,
@@ -54,6 +55,9 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE point_values (series_id INTEGER NOT NULL, time INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY(series_id, time)) WITHOUT ROWID;`,
   RECORDS_MIGRATION,
 ];
+
+/** Numeric points per INSERT statement: one call into SQLite binds this many rows. */
+const ROWS_PER_INSERT = 64;
 
 interface SeriesRow {
   id: number;
@@ -114,8 +118,16 @@ export function openStore(options: StoreOptions = {}): Store {
 class SqliteStore implements Store {
   /** name → tagKey → series */
   private readonly seriesByName = new Map<string, Map<string, SeriesRow>>();
-  /** Series ids by name and tag values as given, so a write finds its series without building the canonical key. */
-  private readonly idByWrite = new Map<string, Map<string, number>>();
+  /** Series ids by name and tags as a write gives them, so a write finds its series without building the canonical key. */
+  private readonly idByWrite = new SeriesIdCache();
+  /** Numeric rows of the batch not yet inserted, as columns (reused across batches). */
+  private readonly pendingIds: number[] = [];
+  private readonly pendingTimes: number[] = [];
+  private readonly pendingValues: number[] = [];
+  private pendingCount = 0;
+  /** Row order for an insert, and the arguments of one `upsertPoints` (reused across batches). */
+  private readonly pendingOrder: number[] = [];
+  private readonly insertArgs: number[] = new Array<number>(ROWS_PER_INSERT * 3).fill(0);
   /** Series that have (or had) non-numeric values: only their numeric writes must clear a typed value at the same time. */
   private readonly typedSeries = new Set<number>();
   private readonly stmts;
@@ -136,6 +148,8 @@ class SqliteStore implements Store {
     this.stmts = {
       insertSeries: db.prepare("INSERT INTO series(name, tags) VALUES (?, ?)"),
       upsertPoint: db.prepare("INSERT OR REPLACE INTO points(series_id, time, value) VALUES (?, ?, ?)"),
+      // Rows are inserted in order, so a later duplicate (series, time) replaces an earlier one as single inserts would.
+      upsertPoints: db.prepare(`INSERT OR REPLACE INTO points(series_id, time, value) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => "(?, ?, ?)").join(", ")}`),
       deletePoint: db.prepare("DELETE FROM points WHERE series_id = ? AND time = ?"),
       upsertValue: db.prepare("INSERT OR REPLACE INTO point_values(series_id, time, value) VALUES (?, ?, ?)"),
       deleteValue: db.prepare("DELETE FROM point_values WHERE series_id = ? AND time = ?"),
@@ -196,21 +210,10 @@ class SqliteStore implements Store {
   }
 
   private seriesId(name: string, tags: Tags | undefined): number {
-    // Length-prefixed, so no tag name or value can run into the next one.
-    let quick = "";
-    for (const k in tags) {
-      const v = String(tags[k]);
-      quick += `${k.length}:${k}${v.length}:${v}`;
-    }
-    let byWrite = this.idByWrite.get(name);
-    const known = byWrite?.get(quick);
+    const known = this.idByWrite.get(name, tags);
     if (known !== undefined) return known;
     const id = this.seriesIdByKey(name, tags);
-    if (!byWrite) {
-      byWrite = new Map();
-      this.idByWrite.set(name, byWrite);
-    }
-    if (byWrite.size < 100_000) byWrite.set(quick, id);
+    this.idByWrite.set(name, tags, id);
     return id;
   }
 
@@ -231,21 +234,66 @@ class SqliteStore implements Store {
   }
 
   private readonly writeBatch = (points: readonly TypedPoint[]): void => {
-    const upsert = this.stmts.upsertPoint;
     const now = Date.now();
-    for (const p of points) {
+    this.pendingCount = 0;
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i]!;
       checkPointTime(p, now);
-      if (typeof p.value === "number") {
-        if (!Number.isFinite(p.value)) continue;
+      const value = p.value;
+      if (typeof value === "number") {
+        if (!Number.isFinite(value)) continue;
         const id = this.seriesId(p.series, p.tags);
         const time = Math.round(p.time);
-        upsert.run(id, time, p.value);
+        // point_values only: independent of the rows still pending for points.
         if (this.typedSeries.has(id)) this.stmts.deleteValue.run(id, time);
+        const n = this.pendingCount++;
+        this.pendingIds[n] = id;
+        this.pendingTimes[n] = time;
+        this.pendingValues[n] = value;
       } else {
+        // A typed value deletes the numeric point at its time: the numeric rows before it must be in first.
+        this.insertPending();
         this.writeTyped(p);
       }
     }
+    this.insertPending();
   };
+
+  /**
+   * Inserts the pending numeric rows in (series, time) order, many per statement. A statement of many rows keeps a
+   * journal of the pages it changes (to undo just itself on error); in key order those are a few pages, which stay in
+   * memory, where rows in arrival order touch a page per series and spill that journal to a temporary file.
+   */
+  private insertPending(): void {
+    const count = this.pendingCount;
+    if (count === 0) return;
+    this.pendingCount = 0;
+    const ids = this.pendingIds;
+    const times = this.pendingTimes;
+    const values = this.pendingValues;
+    const order = this.pendingOrder;
+    order.length = count;
+    for (let i = 0; i < count; i++) order[i] = i;
+    // Ties keep arrival order, so a later point at the same (series, time) still replaces an earlier one.
+    order.sort((a, b) => ids[a]! - ids[b]! || times[a]! - times[b]! || a - b);
+    const args = this.insertArgs;
+    let i = 0;
+    for (; i + ROWS_PER_INSERT <= count; i += ROWS_PER_INSERT) {
+      for (let j = 0; j < ROWS_PER_INSERT; j++) {
+        const row = order[i + j]!;
+        args[j * 3] = ids[row]!;
+        args[j * 3 + 1] = times[row]!;
+        args[j * 3 + 2] = values[row]!;
+      }
+      this.stmts.upsertPoints.run(args);
+    }
+    for (; i < count; i++) {
+      const row = order[i]!;
+      this.stmts.upsertPoint.run(ids[row], times[row], values[row]);
+    }
+    // A rollup may write far more rows than a batch: that much is not kept around for the next write.
+    if (count > 100_000) ids.length = times.length = values.length = order.length = 0;
+  }
 
   private writeTyped(p: TypedPoint): void {
     const text = encodeValue(p.series, p.value);
