@@ -286,14 +286,18 @@ export class FlowManager implements FlowManagerApi {
 
     await this.options.engine.deploy(next, diff);
     const managed: ManagedFlow = existing ?? { id: next.id, file: target, running: null, revision: 0, errors: [] };
-    managed.running = next;
-    managed.errors = [];
-    managed.file = target;
-    this.flows.set(next.id, managed);
+    // The new document shows together with its revision number, never beside the old number while the store answers.
+    const settle = (revision: number): void => {
+      managed.running = next;
+      managed.revision = revision;
+      managed.errors = [];
+      managed.file = target;
+      this.flows.set(next.id, managed);
+    };
 
     const latest = await this.options.store.revisions.latest(next.id);
     if (latest && latest.hash === next.hash) {
-      managed.revision = latest.revision;
+      settle(latest.revision);
     } else {
       const wanted = (latest?.revision ?? 0) + 1;
       try {
@@ -306,8 +310,10 @@ export class FlowManager implements FlowManagerApi {
           message: input.message ?? "",
           document: next.document,
         });
-        managed.revision = record.revision;
+        settle(record.revision);
       } catch (err) {
+        // It runs, under the revision it had until the store says otherwise.
+        settle(managed.revision);
         // Another runtime on the same database recorded this number first: its deploy won the race.
         if (!(err instanceof RevisionConflictError)) throw err;
         const current = (await this.options.store.revisions.latest(next.id))?.revision ?? wanted;
