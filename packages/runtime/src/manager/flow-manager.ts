@@ -295,7 +295,14 @@ export class FlowManager implements FlowManagerApi {
       this.flows.set(next.id, managed);
     };
 
-    const latest = await this.options.store.revisions.latest(next.id);
+    let latest: Awaited<ReturnType<Store["revisions"]["latest"]>>;
+    try {
+      latest = await this.options.store.revisions.latest(next.id);
+    } catch (err) {
+      // The engine runs it: the manager must know, or the next deploy would diff against the document before.
+      settle(managed.revision);
+      throw err;
+    }
     if (latest && latest.hash === next.hash) {
       settle(latest.revision);
     } else {

@@ -36,6 +36,8 @@ export class WorkerServices {
   private readonly jobAborts = new Map<number, AbortController>();
   private readonly shared = new Map<number, Shared>();
   private nextShared = 0;
+  /** Set once the worker is gone: what an acquire still under way gets is released at once. */
+  private released = false;
 
   constructor(
     private readonly channel: Channel,
@@ -73,6 +75,7 @@ export class WorkerServices {
   }
 
   async releaseAll(): Promise<void> {
+    this.released = true;
     for (const remove of this.routes.values()) remove();
     this.routes.clear();
     for (const e of this.endpoints.values()) e.endpoint.close();
@@ -145,6 +148,10 @@ export class WorkerServices {
     const acquire = offered(name) as ((...a: unknown[]) => Promise<Shared & Record<string, unknown>>) | undefined;
     if (!acquire) throw new Error(`the main thread offers no "${name}" to isolated flows`);
     const value = await acquire(...args);
+    if (this.released) {
+      await value.release();
+      throw new Error(`the isolated flow's worker stopped while "${name}" was being acquired`);
+    }
     const id = ++this.nextShared;
     this.shared.set(id, value);
     const fields: Record<string, unknown> = {};

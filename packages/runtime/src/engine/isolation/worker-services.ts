@@ -121,10 +121,28 @@ export function runStoreOperation(store: Store, path: string[], args: unknown[])
 /**
  * The worker's context writes go through the main thread's context API, key
  * by key, so a scope the main thread holds in memory too (`global`) sees
- * them; changes made in one go still reach the database in one transaction.
+ * them. Only each key's last change of the batch is written: writes of one
+ * key sent together could otherwise commit in any order on a pooled store.
  */
+const contextWrites = new WeakMap<Store, Promise<unknown>>();
+
+/** Batches are written one after another, in the order they came, so a later batch's value of a key wins. */
 function applyContext(store: Store, changes: readonly ContextChange[]): Promise<unknown> {
-  return Promise.all(changes.map((c) => (c.json === undefined ? store.context.delete(c.scope, c.key) : store.context.set(c.scope, c.key, JSON.parse(c.json) as unknown))));
+  const previous = contextWrites.get(store) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => applyBatch(store, changes));
+  contextWrites.set(store, next);
+  return next;
+}
+
+function applyBatch(store: Store, changes: readonly ContextChange[]): Promise<unknown> {
+  const last = new Map<string, ContextChange>();
+  for (const c of changes) {
+    const key = `${c.scope}\u0000${c.key}`;
+    // Re-inserted so the map keeps the order of each key's last change.
+    last.delete(key);
+    last.set(key, c);
+  }
+  return Promise.all([...last.values()].map((c) => (c.json === undefined ? store.context.delete(c.scope, c.key) : store.context.set(c.scope, c.key, JSON.parse(c.json) as unknown))));
 }
 
 /** Routes on the main thread's flow server whose requests are answered here. */
