@@ -7,10 +7,10 @@
 //    1 ms per message; in one thread they share it, isolated each has its own, so the 2 cores help.
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { sourceAndSink } from "./bench-nodes.mjs";
 
 const CROSSING_MESSAGES = 50_000;
 const BUSY_MESSAGES = 2_000;
-const BATCH = 1000;
 const BUSY_CODE = "let x = 0;\nfor (let i = 0; i < 300000; i++) x = (x + i * 7) % 1000003;\nreturn { ...msg, payload: x };";
 
 const here = fileURLToPath(import.meta.url);
@@ -28,49 +28,7 @@ async function child(scenario, isolate) {
   const far = busy ? ["far0", "far1"] : ["far0"];
   const perFlow = busy ? BUSY_MESSAGES : CROSSING_MESSAGES;
   const total = perFlow * far.length;
-  let received = 0;
-  let finished;
-  const allIn = new Promise((resolve) => (finished = resolve));
-
-  const source = defineNode({
-    type: "bench-source",
-    category: "bench",
-    summary: "emits the benchmark messages",
-    config: Type.Object({}),
-    inputs: 0,
-    outputs: ["out"],
-    create(node) {
-      return {
-        trigger() {
-          let i = 0;
-          const burst = () => {
-            if (node.isBlocked()) return void node.whenUnblocked().then(burst);
-            const end = Math.min(i + BATCH, perFlow);
-            for (; i < end; i++) node.send(node.newMessage({ payload: i }));
-            if (i < perFlow) setImmediate(burst);
-          };
-          burst();
-        },
-      };
-    },
-  });
-  const sink = defineNode({
-    type: "bench-sink",
-    category: "bench",
-    summary: "counts",
-    config: Type.Object({}),
-    inputs: 1,
-    outputs: [],
-    create() {
-      return {
-        input(_msg, _send, done) {
-          received += 1;
-          done();
-          if (received === total) finished();
-        },
-      };
-    },
-  });
+  const { source, sink, allIn } = sourceAndSink({ Type, defineNode }, { perFlow, total });
   const registry = new Registry();
   for (const d of [...nodes, source, sink]) registry.registerNode(d, "bench");
   for (const c of connections) registry.registerConnection(c, "bench");

@@ -5,10 +5,10 @@
 //    in-process they share the runtime's one thread; isolated, each function has its own, so 2 cores help.
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { sourceAndSink } from "./bench-nodes.mjs";
 
 const TRIVIAL_MESSAGES = 100_000;
 const BUSY_MESSAGES = 2_000;
-const BATCH = 1000;
 const BUSY_CODE = "let x = 0;\nfor (let i = 0; i < 300000; i++) x = (x + i * 7) % 1000003;\nreturn { ...msg, payload: x };";
 const TRIVIAL_CODE = "return { ...msg, payload: msg.payload + 1 };";
 
@@ -22,50 +22,8 @@ async function child(scenario, isolation) {
   const busy = scenario === "busy";
   const perFlow = busy ? BUSY_MESSAGES : TRIVIAL_MESSAGES;
   const flows = busy ? 2 : 1;
-  let received = 0;
   let startedAt = 0;
-  let finished;
-  const allIn = new Promise((resolve) => (finished = resolve));
-
-  const source = defineNode({
-    type: "bench-source",
-    category: "bench",
-    summary: "emits the benchmark messages",
-    config: Type.Object({}),
-    inputs: 0,
-    outputs: ["out"],
-    create(node) {
-      return {
-        trigger() {
-          let i = 0;
-          const burst = () => {
-            if (node.isBlocked()) return void node.whenUnblocked().then(burst);
-            const end = Math.min(i + BATCH, perFlow);
-            for (; i < end; i++) node.send(node.newMessage({ payload: i }));
-            if (i < perFlow) setImmediate(burst);
-          };
-          burst();
-        },
-      };
-    },
-  });
-  const sink = defineNode({
-    type: "bench-sink",
-    category: "bench",
-    summary: "counts",
-    config: Type.Object({}),
-    inputs: 1,
-    outputs: [],
-    create() {
-      return {
-        input(_msg, _send, done) {
-          received += 1;
-          done();
-          if (received === perFlow * flows) finished();
-        },
-      };
-    },
-  });
+  const { source, sink, allIn } = sourceAndSink({ Type, defineNode }, { perFlow, total: perFlow * flows });
   const nodes = [];
   for (let f = 0; f < flows; f++) {
     nodes.push(
