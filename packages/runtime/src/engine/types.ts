@@ -163,8 +163,8 @@ export interface JobRun {
 export interface JobGate {
   /**
    * Runs `work` for `slot` (a schedule time, ms) unless the job is done for it; the slot counts as done once
-   * `work` resolves. A runtime that does not hold the job waits until the slot is done, a newer slot is asked
-   * for, or `signal` aborts (a node's gate aborts when the node closes).
+   * `work` resolves. A runtime that does not hold the job waits until the slot is done or `signal` aborts
+   * (a node's gate aborts when the node closes; a caller that asks for a newer slot aborts its older wait itself).
    */
   run(job: string, slot: number, work: (run: JobRun) => Promise<void>, options?: { signal?: AbortSignal }): Promise<JobOutcome>;
 }
