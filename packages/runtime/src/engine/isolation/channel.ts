@@ -95,8 +95,13 @@ export class Channel {
   }
 
   private post(packet: Packet): void {
+    // While a batch that could not be copied goes item by item, what its fallbacks post goes right after the
+    // item it replaces, ahead of the batch's later items (a wire's messages keep their order).
+    if (this.inline) return void this.inline.push(packet);
     if (this.outbox.push(packet) === 1) queueMicrotask(this.flush);
   }
+
+  private inline: Packet[] | null = null;
 
   private readonly flush = (): void => {
     const batch = this.outbox;
@@ -106,7 +111,16 @@ export class Channel {
       this.port.postMessage(batch);
     } catch {
       // Something in the batch cannot be copied (a function, a socket): the rest still goes, item by item.
-      for (const packet of batch) this.postAlone(packet);
+      const inline: Packet[] = [];
+      this.inline = inline;
+      try {
+        for (const packet of batch) {
+          this.postAlone(packet);
+          while (inline.length > 0) this.postAlone(inline.shift()!);
+        }
+      } finally {
+        this.inline = null;
+      }
     }
   };
 
