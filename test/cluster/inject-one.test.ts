@@ -27,18 +27,18 @@ afterAll(async () => {
   await db?.stop();
 });
 
-const flow = {
-  id: "poll",
+const flow = (id: string) => ({
+  id,
   nodes: [
     { id: "tick", type: "inject", config: { interval: `${PERIOD_MS}ms`, cluster: "one" }, wires: [["seen"]] },
     { id: "seen", type: "test-collect", config: {} },
   ],
-};
+});
 
-async function runtime(instance: string): Promise<{ member: Cluster; flow: TestFlow }> {
+async function runtime(instance: string, flowId = "poll"): Promise<{ member: Cluster; flow: TestFlow }> {
   const member = await Cluster.start({ url: db.url, instance, log, heartbeatMs: 200, jobRetryMs: 20 });
   members.push(member);
-  const started = await startTestFlow(flow, { nodes, flowId: "poll", jobs: member.jobs });
+  const started = await startTestFlow(flow(flowId), { nodes, flowId, jobs: member.jobs });
   flows.push(started);
   return { member, flow: started };
 }
@@ -71,5 +71,18 @@ describe.skipIf(!postgresAvailable)("inject once per cluster", () => {
     await other.flow.waitFor("seen", before + 3, 5000);
     const all = [...periods(holder.flow), ...periods(other.flow)];
     expect(new Set(all).size).toBe(all.length);
+  });
+
+  it("a runtime that stops running the flow, though its process lives on, lets the job go to one that still runs it", async () => {
+    const c = await runtime("c", "poll2");
+    const d = await runtime("d", "poll2");
+    await until(() => c.flow.received("seen").length + d.flow.received("seen").length >= 3, 10_000, "ticks");
+    const holder = c.flow.received("seen").length > 0 ? c : d;
+    const other = holder === c ? d : c;
+    // Only the flow stops; the holder's database sessions, and its lock session, stay.
+    await holder.flow.stop();
+    const before = other.flow.received("seen").length;
+    await other.flow.waitFor("seen", before + 3, 5000);
+    expect((await other.member.view()).locks.find((l) => l.job === "poll2/tick")?.holder).toBe(other.member.instance);
   });
 });

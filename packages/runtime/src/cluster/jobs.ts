@@ -35,6 +35,9 @@ export class ClusterJobs implements JobGate {
    */
   private readonly waiting = new Map<string, Set<number>>();
   private stopped = false;
+  /** Runs under way here, by job: a release waits for them. */
+  private readonly active = new Map<string, number>();
+  private readonly releaseWanted = new Set<string>();
 
   constructor(private readonly o: ClusterJobsOptions) {}
 
@@ -63,17 +66,26 @@ export class ClusterJobs implements JobGate {
         // Read again under the lock: the previous holder may have finished the slot just before it let go.
         const fresh = await this.state(job);
         if (fresh.lastRun !== null && fresh.lastRun >= slot) return "already-done";
+        this.releaseWanted.delete(job);
+        this.active.set(job, (this.active.get(job) ?? 0) + 1);
         try {
-          await work({ slot, lastRun: fresh.lastRun });
-        } catch (err) {
-          await this.o.pool.query("UPDATE wattflow_cluster_jobs SET last_failed = $2 WHERE name = $1", [job, slot]);
-          throw err;
+          try {
+            await work({ slot, lastRun: fresh.lastRun });
+          } catch (err) {
+            await this.o.pool.query("UPDATE wattflow_cluster_jobs SET last_failed = $2 WHERE name = $1", [job, slot]);
+            throw err;
+          }
+          await this.o.pool.query(
+            "UPDATE wattflow_cluster_jobs SET last_run = GREATEST(coalesce(last_run, $2), $2), runs = runs + 1, ran_by = $3, ran_at = now() WHERE name = $1",
+            [job, slot, this.o.instance],
+          );
+          return "ran";
+        } finally {
+          const left = (this.active.get(job) ?? 1) - 1;
+          if (left > 0) this.active.set(job, left);
+          else this.active.delete(job);
+          if (left <= 0 && this.releaseWanted.has(job)) await this.unlock(job);
         }
-        await this.o.pool.query(
-          "UPDATE wattflow_cluster_jobs SET last_run = GREATEST(coalesce(last_run, $2), $2), runs = runs + 1, ran_by = $3, ran_at = now() WHERE name = $1",
-          [job, slot, this.o.instance],
-        );
-        return "ran";
       }
       // Another runtime holds the job. Its failure ends the wait as well: it is its holder's to report.
       if (state.lastFailed !== null && state.lastFailed >= slot) return "elsewhere";
@@ -98,6 +110,30 @@ export class ClusterJobs implements JobGate {
       lastRun: r.last_run === null ? null : new Date(Number(r.last_run)).toISOString(),
       runs: Number(r.runs),
     }));
+  }
+
+  /** The node that ran `job` here closed: its lock goes (after a run under way), so a runtime still running it takes over. */
+  async release(job: string): Promise<void> {
+    if (!this.held.has(job)) return;
+    if (this.active.has(job)) {
+      this.releaseWanted.add(job);
+      return;
+    }
+    await this.unlock(job);
+  }
+
+  private async unlock(job: string): Promise<void> {
+    this.releaseWanted.delete(job);
+    if (!this.held.delete(job)) return;
+    const session = this.o.lockSession();
+    if (!session) return;
+    try {
+      await session.query("SELECT pg_advisory_unlock($1, $2)", [LOCK_CLASS, this.key(job)]);
+      this.o.log.info({ job }, `this runtime let go of cluster job ${job}`);
+    } catch (err) {
+      // The session may be gone already, and the lock with it.
+      this.o.log.warn({ job, err: err instanceof Error ? err.message : String(err) }, "could not let go of a cluster job's lock");
+    }
   }
 
   /** Jobs whose lock this runtime holds. */

@@ -23,11 +23,22 @@ export class OwnedResources {
     };
   }
 
-  /** The job gate for this owner: its waits end when the owner closes. */
+  /** The job gate for this owner: its waits end, and the jobs it ran are let go, when the owner closes. */
   jobs(gate: JobGate): JobGate {
     const closing = new AbortController();
-    this.own(() => closing.abort());
-    return { run: (job, slot, work, options) => gate.run(job, slot, work, { signal: options?.signal ?? closing.signal }) };
+    const used = new Set<string>();
+    this.own(() => {
+      closing.abort();
+      for (const job of used) void gate.release?.(job).catch(this.onCallbackError);
+    });
+    return {
+      run: (job, slot, work, options) => {
+        used.add(job);
+        // The caller's own signal (a newer tick giving up an older wait) and the owner's close both end a wait.
+        const signal = options?.signal ? AbortSignal.any([options.signal, closing.signal]) : closing.signal;
+        return gate.run(job, slot, work, { signal });
+      },
+    };
   }
 
   releaseAll(): void {

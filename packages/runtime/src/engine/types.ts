@@ -167,6 +167,11 @@ export interface JobGate {
    * (a node's gate aborts when the node closes; a caller that asks for a newer slot aborts its older wait itself).
    */
   run(job: string, slot: number, work: (run: JobRun) => Promise<void>, options?: { signal?: AbortSignal }): Promise<JobOutcome>;
+  /**
+   * This runtime no longer runs the job (its node closed): a lock it holds for it is let go, once a run under
+   * way ends, so another runtime can take the job over. Absent where there is nothing to let go.
+   */
+  release?(job: string): Promise<void>;
 }
 
 /** The handle a node gets from the runtime: everything it may touch. */
