@@ -8,11 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { startRuntime, type RunningRuntime } from "../start.js";
 import type { Health, RuntimeEvent } from "../api/types.js";
-import { until } from "../testing/index.js";
+import { capturingLogger, until } from "../testing/index.js";
 
 let rt: RunningRuntime;
 let root: string;
@@ -49,12 +47,6 @@ beforeAll(async () => {
     { id: "go-slow", type: "inject", config: {}, wires: [["slow"]] },
     fnNode("slow", "const end = Date.now() + 1500; while (Date.now() < end) {}\nreturn msg;", { timeout: "5s" }),
   ]);
-  const logs = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(...chunk.toString().split("\n").filter(Boolean));
-      cb();
-    },
-  });
   rt = await startRuntime({
     port: 0,
     host: "127.0.0.1",
@@ -63,7 +55,7 @@ beforeAll(async () => {
     dataDir: join(root, "data"),
     flowsDir,
     watch: false,
-    logger: pino({ level: "warn" }, logs),
+    logger: capturingLogger(logLines, "warn"),
   });
   rt.events.subscribe((e) => events.push(e));
 });

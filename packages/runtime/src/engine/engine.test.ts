@@ -3,6 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { Connection, defineConnection, defineNode } from "../registry/define.js";
 import { startTestFlow, type TestFlow } from "../testing/index.js";
 import type { Message } from "./message.js";
+import { listenerNode } from "./__fixtures__/listener.js";
 
 /** Polls `check` until it holds; fails after `ms` (a wait on an outcome, never a fixed sleep). */
 async function until(check: () => boolean, ms = 5_000): Promise<void> {
@@ -131,19 +132,8 @@ const ticker = defineNode({
   },
 });
 
-const forward = defineNode({
-  type: "forward",
-  category: "test",
-  summary: "forwards (catch/status listener)",
-  config: Type.Object({ scope: Type.Array(Type.String(), { default: [] }) }),
-  inputs: 1,
-  outputs: ["out"],
-  listens: "errors",
-  create() {
-    return { input: (msg, send, done) => (send(msg), done()) };
-  },
-});
-const statusWatch = defineNode({ ...forward, type: "status-watch", listens: "status" });
+const forward = listenerNode("forward", "errors");
+const statusWatch = listenerNode("status-watch", "status");
 
 const all = [add, mutator, thrower, gate, counter, ticker, forward, statusWatch];
 let t: TestFlow | undefined;

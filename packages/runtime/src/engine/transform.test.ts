@@ -3,6 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { defineNode } from "../registry/define.js";
 import { startTestFlow, type TestFlow } from "../testing/index.js";
 import type { Message } from "./message.js";
+import { listenerNode } from "./__fixtures__/listener.js";
 
 /**
  * A synchronous node (`transform`): payload + 1, or a throw on payload `fail`; `split` sends
@@ -49,19 +50,8 @@ const gate = defineNode({
   },
 });
 
-const forward = defineNode({
-  type: "forward",
-  category: "test",
-  summary: "forwards what a catch or complete listener hears",
-  config: Type.Object({ scope: Type.Array(Type.String(), { default: [] }) }),
-  inputs: 1,
-  outputs: ["out"],
-  listens: "errors",
-  create() {
-    return { input: (msg, send, done) => (send(msg), done()) };
-  },
-});
-const completeWatch = defineNode({ ...forward, type: "complete-watch", listens: "complete" });
+const forward = listenerNode("forward", "errors");
+const completeWatch = listenerNode("complete-watch", "complete");
 
 let t: TestFlow | undefined;
 afterEach(async () => {

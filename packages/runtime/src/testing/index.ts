@@ -6,6 +6,7 @@
  *   t.inject("parse", { payload: "21.5" });
  *   const [out] = await t.waitFor("out", 1);
  */
+import { Writable } from "node:stream";
 import pino, { type Logger } from "pino";
 import { Type } from "@sinclair/typebox";
 import { Engine } from "../engine/engine.js";
@@ -221,6 +222,19 @@ export async function startTestFlow(flow: TestFlowInput, options: TestFlowOption
  * Polls `check` every 20 ms until it holds (it may be async); fails after
  * `ms`, naming `what`. The deadline only turns a hang into a readable failure.
  */
+/** A logger at `level` whose lines (JSON text, one per entry) are pushed onto `lines`, for tests that read the log. */
+export function capturingLogger(lines: string[], level: pino.LevelWithSilent = "info"): Logger {
+  return pino(
+    { level },
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(...chunk.toString().split("\n").filter(Boolean));
+        callback();
+      },
+    }),
+  );
+}
+
 export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = "condition"): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {

@@ -4,8 +4,6 @@
  * stopping the engine ends the worker, and what was in it fails.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { nodes } from "@wattflow/nodes";
 import { Engine } from "../engine.js";
 import { createMessage } from "../message.js";
@@ -16,19 +14,13 @@ import type { CompiledFlow } from "../../flow/compiled.js";
 import { openStore } from "../../store/index.js";
 import { RouteTable } from "../../server/route-table.js";
 import { MemoryWsHub } from "../../testing/memory-ws.js";
-import { collectNode, until } from "../../testing/index.js";
+import { capturingLogger, collectNode, until } from "../../testing/index.js";
 
 let engine: Engine | undefined;
 const lines: string[] = [];
 
 function start(): Engine {
-  const logs = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString().split("\n").filter(Boolean));
-      cb();
-    },
-  });
-  engine = new Engine({ store: openStore({ memory: true }), log: pino({ level: "info" }, logs), http: new RouteTable(), ws: new MemoryWsHub(), closeTimeoutMs: 1000 });
+  engine = new Engine({ store: openStore({ memory: true }), log: capturingLogger(lines, "info"), http: new RouteTable(), ws: new MemoryWsHub(), closeTimeoutMs: 1000 });
   return engine;
 }
 

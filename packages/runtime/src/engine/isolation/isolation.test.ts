@@ -9,14 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { WebSocket } from "ws";
 import mqtt from "mqtt";
 import { createServer } from "node:net";
 import { startRuntime, type RunningRuntime } from "../../start.js";
 import type { RuntimeEvent } from "../../api/types.js";
-import { until } from "../../testing/index.js";
+import { capturingLogger, until } from "../../testing/index.js";
 import { createMessage } from "../message.js";
 import { formatIssue } from "../../flow/index.js";
 import type { Completion } from "../types.js";
@@ -98,12 +96,6 @@ beforeAll(async () => {
     true,
     broker,
   );
-  const logs = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(...chunk.toString().split("\n").filter(Boolean));
-      cb();
-    },
-  });
   rt = await startRuntime({
     port: 0,
     host: "127.0.0.1",
@@ -112,7 +104,7 @@ beforeAll(async () => {
     dataDir: join(root, "data"),
     flowsDir,
     watch: false,
-    logger: pino({ level: "info" }, logs),
+    logger: capturingLogger(logLines, "info"),
   });
   rt.events.subscribe((e) => events.push(e));
 }, 30_000);
