@@ -167,6 +167,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   if (options.watch !== false) await manager.watch();
   events.startCounts(() => engine.stats());
   ready = true;
+  // The admin API's framework loads once the flows run, so neither the start nor the first request waits for it.
+  setImmediate(() => void admin.prepare().catch((err: unknown) => log.error({ err }, "the admin API could not load")));
 
   return {
     adminUrl: `http://${urlHost(options.host)}:${adminPort}/`,

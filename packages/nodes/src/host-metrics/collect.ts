@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { readFile, readdir } from "node:fs/promises";
 import os from "node:os";
 import type Systeminformation from "systeminformation";
+import * as linux from "./linux.js";
 
-// Imported at the first collection, so a runtime whose flows read no host metrics never loads it.
+// Imported at the first collection off Linux, so a runtime whose flows read no host metrics never loads it (and Linux never does).
 let library: Promise<typeof Systeminformation> | undefined;
 const systeminformation = (): Promise<typeof Systeminformation> => (library ??= import("systeminformation").then((m) => m.default));
 
@@ -76,9 +77,9 @@ interface InterfaceCounters {
  * library's own reader first lists the interfaces with shell commands run synchronously (about 50 ms of
  * blocked event loop at the first sample). Elsewhere the library reads them.
  */
-async function networkCounters(si: typeof Systeminformation): Promise<InterfaceCounters[]> {
+async function networkCounters(si: typeof Systeminformation | null): Promise<InterfaceCounters[]> {
   const present = await readdir("/sys/class/net").catch(() => null);
-  if (present === null) return si.networkStats("*").catch(() => []);
+  if (present === null) return si ? si.networkStats("*").catch(() => []) : [];
   // The interfaces with an address, as the library lists them (not every virtual device the kernel has).
   const names = Object.keys(os.networkInterfaces()).filter((name) => present.includes(name));
   const counter = async (iface: string, name: string): Promise<number> => Number((await readFile(`/sys/class/net/${iface}/statistics/${name}`, "utf8").catch(() => "0")).trim()) || 0;
@@ -97,7 +98,26 @@ function primaryAddress(): string {
   return "127.0.0.1";
 }
 
+/** On Linux everything is read from /etc, /proc and /sys (see linux.ts); elsewhere the library asks the OS. */
+const onLinux = process.platform === "linux";
+
 export async function collectInventory(hostId: string): Promise<HostInventory> {
+  if (onLinux) {
+    const [os_version, cpu_model, gpu_model, storage, ifaces] = await Promise.all([linux.osVersion(), linux.cpuModel(), linux.gpuModel(), linux.blockDevices(), networkInterfaces()]);
+    return {
+      id: hostId,
+      hostname: os.hostname(),
+      system_type: "LINUX",
+      ip_address: primaryAddress(),
+      cpu_model,
+      cpu_cores: os.cpus().length,
+      ram_total: os.totalmem(),
+      gpu_model,
+      os_version,
+      storage_devices: storage.map((d) => ({ id: stableUuid(hostId, "storage", d.name), ...d })),
+      network_interfaces: nicsOf(hostId, ifaces),
+    };
+  }
   const si = await systeminformation();
   const [osInfo, cpu, mem, disks, blocks, ifaces, graphics] = await Promise.all([
     si.osInfo(),
@@ -123,18 +143,33 @@ export async function collectInventory(hostId: string): Promise<HostInventory> {
     gpu_model: graphics.controllers[0]?.model ?? "",
     os_version: `${osInfo.distro} ${osInfo.release}`.trim(),
     storage_devices: storage.map((d) => ({ id: stableUuid(hostId, "storage", d.name), ...d })),
-    network_interfaces: ifaces
-      .filter((i) => !i.internal)
-      .map((i) => ({ id: stableUuid(hostId, "nic", i.iface), name: i.iface, mac_address: i.mac.toUpperCase(), ip_address: i.ip, is_up: i.up })),
+    network_interfaces: nicsOf(hostId, ifaces),
   };
+}
+
+function nicsOf(hostId: string, ifaces: Awaited<ReturnType<typeof networkInterfaces>>): HostInventory["network_interfaces"] {
+  return ifaces
+    .filter((i) => !i.internal)
+    .map((i) => ({ id: stableUuid(hostId, "nic", i.iface), name: i.iface, mac_address: i.mac.toUpperCase(), ip_address: i.ip, is_up: i.up }));
 }
 
 const metricName = (text: string): string => text.replace(/^\/$/, "root").replace(/^\//, "").replace(/[^A-Za-z0-9]+/g, "_").toLowerCase() || "root";
 
-export async function collectMetrics(now = Date.now()): Promise<Record<string, Metric>> {
+interface Readings {
+  cpuUsage: number;
+  mem: linux.MemoryInfo;
+  fs: linux.FileSystemUse[];
+  net: InterfaceCounters[];
+  temperature: number | null;
+}
+
+async function readLinux(): Promise<Readings> {
+  const [mem, fs, net, temperature] = await Promise.all([linux.memoryInfo(), linux.fileSystems().catch(() => []), networkCounters(null), linux.cpuTemperature().catch(() => null)]);
+  return { cpuUsage: linux.cpuUsage(), mem, fs, net, temperature };
+}
+
+async function readWithLibrary(): Promise<Readings> {
   const si = await systeminformation();
-  const timestamp = new Date(now).toISOString();
-  const m = (value: number, unit: string, category: Metric["category"]): Metric => ({ value: Math.round(value * 100) / 100, unit, timestamp, category });
   const [load, mem, fs, net, temp] = await Promise.all([
     si.currentLoad(),
     si.mem(),
@@ -142,9 +177,16 @@ export async function collectMetrics(now = Date.now()): Promise<Record<string, M
     networkCounters(si),
     si.cpuTemperature().catch(() => ({ main: null as number | null })),
   ]);
+  return { cpuUsage: load.currentLoad, mem, fs, net, temperature: typeof temp.main === "number" ? temp.main : null };
+}
+
+export async function collectMetrics(now = Date.now()): Promise<Record<string, Metric>> {
+  const timestamp = new Date(now).toISOString();
+  const m = (value: number, unit: string, category: Metric["category"]): Metric => ({ value: Math.round(value * 100) / 100, unit, timestamp, category });
+  const { cpuUsage, mem, fs, net, temperature } = onLinux ? await readLinux() : await readWithLibrary();
   const [l1, l5, l15] = os.loadavg();
   const out: Record<string, Metric> = {
-    cpu_usage: m(load.currentLoad, "%", "CPU"),
+    cpu_usage: m(cpuUsage, "%", "CPU"),
     load_1m: m(l1!, "", "CPU"),
     load_5m: m(l5!, "", "CPU"),
     load_15m: m(l15!, "", "CPU"),
@@ -167,6 +209,6 @@ export async function collectMetrics(now = Date.now()): Promise<Record<string, M
     out[`net_tx_bytes_${name}`] = m(n.tx_bytes, "bytes", "NETWORK");
     out[`net_errors_${name}`] = m(n.rx_errors + n.tx_errors, "", "NETWORK");
   }
-  if (typeof temp.main === "number") out.system_temperature = m(temp.main, "°C", "TEMPERATURE");
+  if (temperature !== null) out.system_temperature = m(temperature, "°C", "TEMPERATURE");
   return out;
 }

@@ -2,6 +2,7 @@
  * host-metrics on the machine running the tests: what it reports agrees with
  * what Node itself knows of this host, and the host id stays the same.
  */
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
@@ -38,6 +39,13 @@ describe("host-metrics", () => {
     expect(first!.topic).toBe(`hosts/${id}`);
     expect(report.host).toMatchObject({ id, hostname: os.hostname(), ram_total: os.totalmem() });
     expect(report.host.cpu_cores).toBeGreaterThan(0);
+    if (process.platform === "linux") {
+      // The distribution's own words, as its os-release file gives them.
+      const release = readFileSync("/etc/os-release", "utf8");
+      const field = (key: string) => new RegExp(`^${key}="?([^"\n]*)"?$`, "m").exec(release)?.[1];
+      expect(report.host.os_version).toBe(`${field("NAME")} ${field("VERSION_ID")}`);
+      expect(report.host.system_type).toBe("LINUX");
+    }
     for (const nic of report.host.network_interfaces) expect(nic.id).toBe(stableUuid(id, "nic", nic.name));
 
     const m = report.metrics;

@@ -1,13 +1,15 @@
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
+import { _, Ajv, type ErrorObject, type Format, type Options, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import type { Logger } from "@wattflow/runtime";
+import formatsModule from "ajv-formats/dist/formats.js";
+import { ValidatorCache, type Logger } from "@wattflow/runtime";
 import { describeErrors, MESSAGE_KEYWORD } from "./errors.js";
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+const { fullFormats } = formatsModule as unknown as { fullFormats: Record<string, Format> };
 
 export interface SchemaOptions {
   coerceTypes: boolean;
@@ -48,11 +50,16 @@ const noteLogger = {
   error: (...args: unknown[]) => notes.push({ level: "error", text: args.map(String).join(" ") }),
 };
 
-function newAjv(flavour: Flavour, options: SchemaOptions, checksSchemas = false): Ajv {
+/** The name under which cached validator code requires the formats (see `formats()`). */
+const FORMATS_MODULE = "wattflow:validate/formats";
+
+/** `meta`: for checking schemas, as ajv checks them against its meta-schema (formats such as `regex` not checked; compile reports a bad pattern). */
+function newAjv(flavour: Flavour, options: SchemaOptions, forCache = false, meta = false): Ajv {
   const ajvOptions: Options = {
-    // Schemas are checked against the meta-schema by one instance per flavour (`checkerOf`): compiling the
-    // meta-schema's own validator costs more than most schemas, and an instance per option set did it again.
-    validateSchema: checksSchemas,
+    ...(meta ? { validateFormats: false } : {}),
+    // Schemas are checked against the meta-schema by a validator of their own (`metaValidator`), cached like
+    // the schemas: compiling the meta-schema costs more than most schemas.
+    validateSchema: false,
     allErrors: true,
     // Errors carry the schema they came from, for its MESSAGE_KEYWORD.
     verbose: true,
@@ -66,6 +73,8 @@ function newAjv(flavour: Flavour, options: SchemaOptions, checksSchemas = false)
     strictTuples: "log",
     strictRequired: false,
     logger: noteLogger,
+    // Code kept on disk finds the formats (with the quick date-time) under a name of its own.
+    ...(forCache ? { code: { source: true, formats: _`require(${FORMATS_MODULE})` } } : {}),
   };
   const ajv = flavour === "2020" ? new Ajv2020(ajvOptions) : flavour === "2019" ? new Ajv2019(ajvOptions) : new Ajv(ajvOptions);
   addFormats(ajv);
@@ -75,6 +84,18 @@ function newAjv(flavour: Flavour, options: SchemaOptions, checksSchemas = false)
   return ajv;
 }
 
+let formatsRecord: Record<string, unknown> | undefined;
+/** Every format the node's ajv knows, as the cached code requires them: the same definitions newAjv gives ajv. */
+function formats(): Record<string, unknown> {
+  if (!formatsRecord) {
+    const all: Record<string, unknown> = { ...fullFormats };
+    const quick = quickDateTime(fullFormats["date-time"]);
+    if (quick) all["date-time"] = quick;
+    formatsRecord = all;
+  }
+  return formatsRecord;
+}
+
 /**
  * `date-time` as ajv-formats checks it, with a quick path for the common shape (`2026-11-01T00:00:00.000Z`,
  * `…+01:00`): one regular expression test without captures and a few digit reads, where the full check
@@ -82,10 +103,15 @@ function newAjv(flavour: Flavour, options: SchemaOptions, checksSchemas = false)
  * the full check accepts too; everything else (other separators, leap seconds, bad dates) goes to the full check.
  */
 function quickenDateTime(ajv: Ajv): void {
-  const full = ajv.formats["date-time"];
-  if (full === undefined || typeof full !== "object" || !("validate" in full) || typeof full.validate !== "function") return;
+  const quick = quickDateTime(ajv.formats["date-time"]);
+  if (quick) ajv.addFormat("date-time", quick);
+}
+
+/** ajv-formats' date-time definition with the quick path in front; undefined when it is not the expected shape. */
+function quickDateTime(full: Format | undefined): Format | undefined {
+  if (full === undefined || typeof full !== "object" || !("validate" in full) || typeof full.validate !== "function") return undefined;
   const check = full.validate as (text: string) => boolean;
-  ajv.addFormat("date-time", { ...full, type: "string", validate: (text: string) => isCommonDateTime(text) || check(text) } as typeof full);
+  return { ...full, type: "string", validate: (text: string) => isCommonDateTime(text) || check(text) } as Format;
 }
 
 const COMMON_DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/;
@@ -110,34 +136,71 @@ function isCommonDateTime(text: string): boolean {
   return zone === -1 || (twoDigits(text, zone + 1) <= 23 && twoDigits(text, zone + 4) <= 59);
 }
 
-// One ajv per flavour and options, which compiles schemas; one per flavour that checks them against the meta-schema.
-const instances = new Map<string, Ajv>();
-const checkers = new Map<Flavour, Ajv>();
+/** What the cached code depends on besides the schema and its options: the formats and keywords added in newAjv. */
+const CODE_VERSION = "validate-node/1 ajv-formats+quick-date-time x-message";
 
-function checkerOf(flavour: Flavour): Ajv {
-  let checker = checkers.get(flavour);
-  if (!checker) checkers.set(flavour, (checker = newAjv(flavour, { coerceTypes: false, useDefaults: false, strict: true }, true)));
-  return checker;
+// Validators are kept on disk between starts (ValidatorCache): a start reads the code instead of compiling.
+const caches = new Map<string, ValidatorCache>();
+
+function cacheFor(flavour: Flavour, options: SchemaOptions, meta = false): ValidatorCache {
+  const optionsKey = `${CODE_VERSION}|${flavour}|${options.coerceTypes}|${options.useDefaults}|${options.strict}${meta ? "|meta" : ""}`;
+  let cache = caches.get(optionsKey);
+  if (!cache) {
+    cache = new ValidatorCache({
+      makeAjv: () => newAjv(flavour, options, true, meta),
+      optionsKey,
+      // A getter: the formats are made only when cached code first asks for them.
+      modules: Object.defineProperty({}, FORMATS_MODULE, { enumerable: true, get: formats }),
+      // ajv's notes come with the code, so a schema read from the cache is reported as one just compiled.
+      annex: () => notes.map((n) => ({ level: n.level, text: n.text })),
+    });
+    caches.set(optionsKey, cache);
+  }
+  return cache;
 }
+
+const META_SCHEMA: Record<Flavour, string> = {
+  "07": "http://json-schema.org/draft-07/schema",
+  "2019": "https://json-schema.org/draft/2019-09/schema",
+  "2020": "https://json-schema.org/draft/2020-12/schema",
+};
+
+// The meta-schema check per flavour: one reference to the meta-schema ajv carries, compiled (or read) like any schema.
+const metaValidators = new Map<Flavour, ValidateFunction>();
+
+function metaValidator(flavour: Flavour): ValidateFunction {
+  let meta = metaValidators.get(flavour);
+  if (!meta) metaValidators.set(flavour, (meta = cacheFor(flavour, { coerceTypes: false, useDefaults: false, strict: true }, true).validator({ $ref: META_SCHEMA[flavour] })));
+  return meta;
+}
+
 // Compiled once per schema text and options: the deploy check, the node's start and identical schemas in other nodes share it.
 const compiled = new Map<string, { fn: ValidateFunction; notes: readonly Note[] } | { error: string }>();
 
 function compileOnce(schema: Record<string, unknown>, options: SchemaOptions): { fn: ValidateFunction; notes: readonly Note[] } {
   const flavour = flavourOf(schema);
-  const optionsKey = `${flavour}|${options.coerceTypes}|${options.useDefaults}|${options.strict}`;
-  const key = `${optionsKey}|${JSON.stringify(schema)}`;
+  const key = `${flavour}|${options.coerceTypes}|${options.useDefaults}|${options.strict}|${JSON.stringify(schema)}`;
   let entry = compiled.get(key);
   if (!entry) {
-    let ajv = instances.get(optionsKey);
-    if (!ajv) instances.set(optionsKey, (ajv = newAjv(flavour, options)));
     notes = [];
     try {
+      // A `$schema` naming a version (or a schema) this node has no meta-schema for is refused, not read as draft-07.
+      const declared = schema.$schema;
+      if (declared !== undefined && declared !== META_SCHEMA[flavour] && declared !== `${META_SCHEMA[flavour]}#`) {
+        throw new Error(`$schema ${JSON.stringify(declared)} is not one this node reads: ${Object.values(META_SCHEMA).join(", ")} (or none, for draft-07)`);
+      }
       // The meta-schema check first: its errors point into the schema, where compile's only say "schema is invalid".
-      const checker = checkerOf(flavour);
-      if (!checker.validateSchema(schema)) throw new Error(describeErrors(checker.errors ?? [], "schema", true).map((i) => i.message).join("; "));
-      // A schema with an `$id` is registered under it: its own instance keeps another schema with the same id from clashing.
-      const fn = hasId(schema) ? newAjv(flavour, options).compile(schema) : ajv.compile(schema);
-      entry = { fn, notes };
+      const meta = metaValidator(flavour);
+      if (!meta(schema)) throw new Error(describeErrors(meta.errors ?? [], "schema", true).map((i) => i.message).join("; "));
+      notes = [];
+      if (hasId(schema)) {
+        // A schema with an `$id` is registered under it: its own instance keeps another schema with the same id from clashing.
+        entry = { fn: newAjv(flavour, options).compile(schema), notes };
+      } else {
+        // A schema that does not compile throws here and is never kept, so every deploy names its problem.
+        const found = cacheFor(flavour, options).entry(schema);
+        entry = { fn: found.validate, notes: Array.isArray(found.annex) ? (found.annex as Note[]) : [] };
+      }
     } catch (err) {
       entry = { error: err instanceof Error ? err.message : String(err) };
     }

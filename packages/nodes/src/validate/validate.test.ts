@@ -152,6 +152,16 @@ describe("validate", () => {
     await expect(refused).rejects.toThrow(reason);
   });
 
+  it("refuses every node that shares a bad schema, each by its own place in the flow", async () => {
+    const schema = { type: "object", properties: { value: { type: "nubmer" } } };
+    const refused = startTestFlow(
+      { nodes: [{ id: "first", type: "validate", config: { schema } }, { id: "second", type: "validate", config: { schema } }] },
+      { nodes: [validate] },
+    );
+    await expect(refused).rejects.toThrow(/first \/nodes\/0\/config\/schema: config\.schema is not a valid JSON Schema: \/properties\/value\/type must be one of/);
+    await expect(refused).rejects.toThrow(/second \/nodes\/1\/config\/schema: config\.schema is not a valid JSON Schema: \/properties\/value\/type must be one of/);
+  });
+
   it("accepts unknown keywords with strict off", async () => {
     await start({ schema: { type: "object", "x-unit": "W", properties: { value: { type: "number" } } }, strict: false });
     t!.inject("v", { payload: { value: 1 } });

@@ -53,13 +53,35 @@ export function interpolateString(value: string, pointer: string, ctx: Interpola
 
 /** A copy of `value` with every string interpolated; issues are reported with their JSON pointer. */
 export function interpolateDeep(value: unknown, pointer: string, ctx: InterpolationContext): unknown {
-  if (typeof value === "string") return interpolateString(value, pointer, ctx);
-  if (Array.isArray(value)) return value.map((v, i) => interpolateDeep(v, `${pointer}/${i}`, ctx));
+  return interpolateAt(value, { parent: null, segment: pointer }, ctx);
+}
+
+/**
+ * Where a value sits, as a chain of segments: configs are walked at every deploy, and the pointer is only
+ * needed for a string with a reference in it, so it is joined only then.
+ */
+interface Place {
+  parent: Place | null;
+  /** The escaped segment; the root's is the pointer given to interpolateDeep. */
+  segment: string;
+}
+
+function pointerOf(place: Place): string {
+  let out = place.segment;
+  for (let p = place.parent; p; p = p.parent) out = `${p.segment}/${out}`;
+  return out;
+}
+
+function interpolateAt(value: unknown, place: Place, ctx: InterpolationContext): unknown {
+  if (typeof value === "string") return value.includes("${") ? interpolateString(value, pointerOf(place), ctx) : value;
+  if (Array.isArray(value)) return value.map((v, i) => interpolateAt(v, { parent: place, segment: String(i) }, ctx));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      // defineProperty, not assignment: JSON.parse makes "__proto__" an own key, and `out.__proto__ = v` would set the prototype.
-      Object.defineProperty(out, k, { value: interpolateDeep(v, `${pointer}/${escapePointer(k)}`, ctx), enumerable: true, writable: true, configurable: true });
+      const copy = interpolateAt(v, { parent: place, segment: escapePointer(k) }, ctx);
+      // defineProperty for "__proto__": JSON.parse makes it an own key, and `out.__proto__ = v` would set the prototype.
+      if (k === "__proto__") Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
+      else out[k] = copy;
     }
     return out;
   }
@@ -68,6 +90,7 @@ export function interpolateDeep(value: unknown, pointer: string, ctx: Interpolat
 
 /** One JSON pointer segment (RFC 6901). */
 export function escapePointer(segment: string): string {
+  if (!segment.includes("~") && !segment.includes("/")) return segment;
   return segment.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 

@@ -25,10 +25,10 @@ let documentValidator: ValidateFunction | undefined;
 
 /** The document's own shape (format 1 schema), every violation at once. Node configs are checked separately. */
 export function validateDocumentShape(doc: unknown): Problem[] {
-  documentValidator ??= new ValidatorCache(
-    () => new Ajv({ ...DOCUMENT_OPTIONS, code: { optimize: false, source: true } }),
-    JSON.stringify({ ...DOCUMENT_OPTIONS, optimize: false }),
-  ).validator(FlowDocumentSchema);
+  documentValidator ??= new ValidatorCache({
+    makeAjv: () => new Ajv({ ...DOCUMENT_OPTIONS, code: { optimize: false, source: true } }),
+    optionsKey: JSON.stringify({ ...DOCUMENT_OPTIONS, optimize: false }),
+  }).validator(FlowDocumentSchema);
   return documentValidator(doc) ? [] : describeAjvErrors(documentValidator.errors ?? [], doc);
 }
 
@@ -38,11 +38,14 @@ const CONFIG_OPTIONS = { allErrors: true, strict: false, useDefaults: true, coer
 // The cache and its ajv are made on first use: a start whose validators are all cached never compiles.
 let configCache: ValidatorCache | undefined;
 function cache(): ValidatorCache {
-  configCache ??= new ValidatorCache(() => {
-    const ajv = new Ajv({ ...CONFIG_OPTIONS, code: { optimize: false, source: true } });
-    addFormats(ajv);
-    return ajv;
-  }, JSON.stringify({ ...CONFIG_OPTIONS, formats: "ajv-formats", optimize: false }));
+  configCache ??= new ValidatorCache({
+    makeAjv: () => {
+      const ajv = new Ajv({ ...CONFIG_OPTIONS, code: { optimize: false, source: true } });
+      addFormats(ajv);
+      return ajv;
+    },
+    optionsKey: JSON.stringify({ ...CONFIG_OPTIONS, formats: "ajv-formats", optimize: false }),
+  });
   return configCache;
 }
 // Keyed by the schema object, so a definition is compiled once and dropped with its registry; across starts the cache keeps the code.

@@ -6,7 +6,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ajv } from "ajv";
+import { Ajv, _ } from "ajv";
 import { Type } from "@sinclair/typebox";
 import { afterEach, describe, expect, it } from "vitest";
 import { ValidatorCache } from "./validator-cache.js";
@@ -21,7 +21,10 @@ const OPTIONS = { allErrors: true, strict: false, useDefaults: true, coerceTypes
 
 describe("ValidatorCache", () => {
   let dir: string | undefined;
+  // Each cache's V8 copies are written on a timer: written now, so nothing lands in the folder once it is removed.
+  const caches: ValidatorCache[] = [];
   afterEach(async () => {
+    for (const cache of caches.splice(0)) await cache.keepCompiledCode();
     if (dir) await rm(dir, { recursive: true, force: true });
     dir = undefined;
   });
@@ -29,8 +32,8 @@ describe("ValidatorCache", () => {
   /** A cache whose ajv counts the schemas it had to compile. */
   function cacheIn(folder: string | null) {
     const made = { compiles: 0 };
-    const cache = new ValidatorCache(
-      () => {
+    const cache = new ValidatorCache({
+      makeAjv: () => {
         const ajv = new Ajv({ ...OPTIONS, code: { optimize: false, source: true } });
         const compile = ajv.compile.bind(ajv);
         ajv.compile = ((s: object) => {
@@ -39,9 +42,10 @@ describe("ValidatorCache", () => {
         }) as typeof ajv.compile;
         return ajv;
       },
-      "test",
-      folder,
-    );
+      optionsKey: "test",
+      dir: folder,
+    });
+    caches.push(cache);
     return { cache, made };
   }
 
@@ -86,5 +90,63 @@ describe("ValidatorCache", () => {
     const none = cacheIn(null);
     expect(none.cache.validator(schema)({ retries: 1 })).toBe(true);
     expect(none.made.compiles).toBe(1);
+  });
+
+  it("keeps V8's compiled code beside the validator, and a damaged copy only costs a compile", async () => {
+    dir = await mkdtemp(join(tmpdir(), "wattflow-validators-"));
+    const first = cacheIn(dir);
+    first.cache.validator(schema)({});
+    await settle(dir, 1);
+    // V8's cache of the code is taken once the validator has run (here at once, rather than on the timer).
+    await first.cache.keepCompiledCode();
+    const [v8File] = (await readdir(dir)).filter((f) => f.endsWith(".v8"));
+    expect(v8File).toBeDefined();
+    expect((await readFile(join(dir, v8File!))).length).toBeGreaterThan(100);
+    // A start that finds both has nothing more to keep.
+    const second = cacheIn(dir);
+    expect(second.cache.validator(schema)({})).toBe(true);
+    expect(second.made.compiles).toBe(0);
+
+    await writeFile(join(dir, v8File!), "not V8's");
+    const third = cacheIn(dir);
+    const validate = third.cache.validator(schema);
+    expect(third.made.compiles).toBe(0);
+    expect(validate({ retries: -1 })).toBe(false);
+    expect(validate.errors!.map((e) => `${e.instancePath} ${e.keyword}`)).toEqual(["/retries minimum"]);
+    // The refused cache is taken again.
+    await third.cache.keepCompiledCode();
+    expect((await readFile(join(dir, v8File!))).length).toBeGreaterThan(100);
+  });
+
+  it("gives the code the caller's modules and keeps what annex said at compile time", async () => {
+    dir = await mkdtemp(join(tmpdir(), "wattflow-validators-"));
+    const withFormat = Type.Object({ code: Type.String({ format: "plant-code" }) });
+    let compiles = 0;
+    const make = () => {
+      const cache = new ValidatorCache({
+        makeAjv: () => {
+          compiles += 1;
+          const ajv = new Ajv({ ...OPTIONS, code: { optimize: false, source: true, formats: _`require("test:formats")` } });
+          ajv.addFormat("plant-code", /^PV-\d+$/);
+          return ajv;
+        },
+        optionsKey: "formats",
+        dir,
+        modules: { "test:formats": { "plant-code": /^PV-\d+$/ } },
+        annex: () => ({ compiledAt: "first start" }),
+      });
+      caches.push(cache);
+      return cache;
+    };
+    const fresh = make().entry(withFormat);
+    await settle(dir, 1);
+    const cached = make().entry(withFormat);
+    expect(compiles).toBe(1);
+    for (const { validate, annex } of [fresh, cached]) {
+      expect(annex).toEqual({ compiledAt: "first start" });
+      expect(validate({ code: "PV-12" })).toBe(true);
+      expect(validate({ code: "12" })).toBe(false);
+      expect(validate.errors?.[0]?.keyword).toBe("format");
+    }
   });
 });
