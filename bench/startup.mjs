@@ -27,12 +27,17 @@ function bundledCli() {
 /** The issue's goals: spawn to ready with every shipped flow, and resident memory after start. */
 export const STARTUP_GOALS = { ready_ms: 500, rss_mb: 80, rss_demo_mb: 50 };
 
-/** Resident memory of a running process; null when it has already exited (its /proc entry is gone). */
-function rssMb(pid) {
+/**
+ * Resident memory of a running process in MB: all of it, and its two parts: anonymous (the JavaScript heap,
+ * malloc's arenas, stacks: what the program's own work costs) and file-backed (pages of the node binary and
+ * the shared libraries it has touched: a floor no JavaScript change lowers). Null when the process has already
+ * exited (its /proc entry is gone).
+ */
+function residentMb(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return Math.round(kb / 1024);
+    const mb = (field) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+    return { rss: mb("VmRSS"), anon: mb("RssAnon"), file: mb("RssFile") };
   } catch {
     return null;
   }
@@ -95,8 +100,12 @@ export async function measureStartup(options = {}) {
         const readyMs = Math.round(performance.now() - began);
         // Let the flows' first timers run before reading memory.
         setTimeout(() => {
-          const rss = rssMb(child.pid);
-          finish({ readyMs, rssMb: rss, ...(rss === null ? { error: "exited before its memory could be read" } : {}) });
+          const resident = residentMb(child.pid);
+          finish(
+            resident === null
+              ? { readyMs, rssMb: null, error: "exited before its memory could be read" }
+              : { readyMs, rssMb: resident.rss, anonMb: resident.anon, fileMb: resident.file },
+          );
         }, 1000);
       }
     });
@@ -104,6 +113,22 @@ export async function measureStartup(options = {}) {
       err = (err + chunk).slice(-2000);
     });
     child.once("exit", (code) => finish({ readyMs: null, rssMb: null, error: `exited (${code}) before ready: ${err.trim().split("\n").slice(-3).join(" | ")}` }));
+  });
+}
+
+/** Resident memory of an idle `node` process 1 s after it starts: the floor under every figure here. Null when unreadable. */
+function idleNodeMb() {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 10_000)"], { stdio: "ignore" });
+    const timer = setTimeout(() => {
+      const resident = residentMb(child.pid);
+      child.once("exit", () => resolve(resident));
+      child.kill("SIGTERM");
+    }, 1000);
+    child.once("error", () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
   });
 }
 
@@ -117,7 +142,13 @@ async function measureMedian(rounds, options) {
   const runs = [];
   for (let r = 0; r < rounds; r++) runs.push(await measureStartup(options));
   const errors = [...new Set(runs.map((r) => r.error).filter(Boolean))];
-  return { readyMs: median(runs.map((r) => r.readyMs)), rssMb: median(runs.map((r) => r.rssMb)), ...(errors.length > 0 ? { error: errors.join("; ") } : {}) };
+  return {
+    readyMs: median(runs.map((r) => r.readyMs)),
+    rssMb: median(runs.map((r) => r.rssMb)),
+    anonMb: median(runs.map((r) => r.anonMb ?? null)),
+    fileMb: median(runs.map((r) => r.fileMb ?? null)),
+    ...(errors.length > 0 ? { error: errors.join("; ") } : {}),
+  };
 }
 
 /**
@@ -125,8 +156,9 @@ async function measureMedian(rounds, options) {
  * (one start each). Never throws.
  */
 export async function runStartupBench({ rounds = 3, perFlow = true } = {}) {
-  const result = { all: null, demo: null, flows: {}, cli: null };
+  const result = { all: null, demo: null, flows: {}, cli: null, idleNode: null };
   try {
+    result.idleNode = await idleNodeMb();
     const { cli, note } = await bundledCli();
     result.cli = cli;
     if (note) result.note = note;
@@ -153,14 +185,23 @@ export async function runStartupBench({ rounds = 3, perFlow = true } = {}) {
   return result;
 }
 
-/** The figures `--json` reports: ready_ms, rss_mb (all flows), rss_demo_mb, ready_demo_ms, rss_flow_mb per flow. */
+/**
+ * The figures `--json` reports: ready_ms, rss_mb (all flows), rss_demo_mb, ready_demo_ms, rss_flow_mb per flow,
+ * and each RSS split into its anonymous and file-backed parts (`rss_anon_mb`, `rss_file_mb`, …).
+ */
 export function startupFigures(result) {
   return {
     ready_ms: result.all?.readyMs ?? null,
     rss_mb: result.all?.rssMb ?? null,
+    rss_anon_mb: result.all?.anonMb ?? null,
+    rss_file_mb: result.all?.fileMb ?? null,
     ready_demo_ms: result.demo?.readyMs ?? null,
     rss_demo_mb: result.demo?.rssMb ?? null,
+    rss_demo_anon_mb: result.demo?.anonMb ?? null,
+    rss_demo_file_mb: result.demo?.fileMb ?? null,
     rss_flow_mb: Object.fromEntries(Object.entries(result.flows).map(([id, f]) => [id, f.rssMb])),
+    rss_flow_anon_mb: Object.fromEntries(Object.entries(result.flows).map(([id, f]) => [id, f.anonMb ?? null])),
+    rss_idle_node_mb: result.idleNode?.rss ?? null,
   };
 }
 
@@ -169,11 +210,16 @@ export function printStartup(result) {
   const f = startupFigures(result);
   console.log(`runtime start (spawn to "ready" line; resident memory 1 s after ready), ${result.cli ? relative(root, result.cli) : "CLI"}:`);
   if (result.note) console.log(`  note: ${result.note}`);
-  console.log(`  all shipped flows: ready ${goal(f.ready_ms, STARTUP_GOALS.ready_ms, "ms")}; rss ${goal(f.rss_mb, STARTUP_GOALS.rss_mb, "MB")}`);
-  console.log(`  demo flow alone:   ready ${f.ready_demo_ms ?? "n/a"} ms; rss ${goal(f.rss_demo_mb, STARTUP_GOALS.rss_demo_mb, "MB")}`);
+  const parts = (anon, file) => (anon === null ? "" : ` = ${anon} anonymous + ${file} file-backed`);
+  console.log(`  all shipped flows: ready ${goal(f.ready_ms, STARTUP_GOALS.ready_ms, "ms")}; rss ${goal(f.rss_mb, STARTUP_GOALS.rss_mb, "MB")}${parts(f.rss_anon_mb, f.rss_file_mb)}`);
+  console.log(`  demo flow alone:   ready ${f.ready_demo_ms ?? "n/a"} ms; rss ${goal(f.rss_demo_mb, STARTUP_GOALS.rss_demo_mb, "MB")}${parts(f.rss_demo_anon_mb, f.rss_demo_file_mb)}`);
   const ids = Object.keys(result.flows);
   if (ids.length > 0) {
-    console.log("  each flow alone:   " + ids.map((id) => `${id} ${result.flows[id].rssMb ?? "n/a"} MB / ${result.flows[id].readyMs ?? "n/a"} ms`).join(", "));
+    console.log("  each flow alone:   " + ids.map((id) => `${id} ${result.flows[id].rssMb ?? "n/a"} MB (${result.flows[id].anonMb ?? "n/a"} anon) / ${result.flows[id].readyMs ?? "n/a"} ms`).join(", "));
+  }
+  if (result.idleNode) {
+    const n = result.idleNode;
+    console.log(`  floor: an idle \`node\` holds ${n.rss} MB (${n.anon} anonymous + ${n.file} file-backed: the binary's own pages, which every figure above includes)`);
   }
   const failures = [result.error, result.all?.error && `all flows: ${result.all.error}`, result.demo?.error && `demo: ${result.demo.error}`]
     .concat(ids.filter((id) => result.flows[id].error).map((id) => `${id}: ${result.flows[id].error}`))

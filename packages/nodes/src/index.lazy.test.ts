@@ -64,7 +64,9 @@ describe("node catalog loads implementations on first use", () => {
       join(dir, "record.mjs"),
       `import { register } from "node:module";\nimport Module from "node:module";\nimport { appendFileSync } from "node:fs";\n` +
         `register(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)});\n` +
-        `const load = Module._load;\nModule._load = function (request, ...rest) { appendFileSync(${JSON.stringify(log)}, "require:" + request + "\\n"); return load.call(this, request, ...rest); };\n`,
+        `const load = Module._load;\nModule._load = function (request, ...rest) { appendFileSync(${JSON.stringify(log)}, "require:" + request + "\\n"); return load.call(this, request, ...rest); };\n` +
+        // Node READMEs read from disk, through node:fs's readFileSync (the bundle imports it by name: synced below).
+        `import fs from "node:fs";\nconst read = fs.readFileSync;\nfs.readFileSync = function (path, ...rest) { if (String(path).endsWith("README.md")) appendFileSync(${JSON.stringify(log)}, "readme:" + path + "\\n"); return read.call(this, path, ...rest); };\nModule.syncBuiltinESMExports();\n`,
     );
     await writeFile(join(dir, "demo.json"), JSON.stringify(demo));
     runtime = await spawnRuntime([process.execPath, wattflowBin, "start", "--data", join(dir, "data"), "--flows", dir, "--log-level", "warn"], {
@@ -76,6 +78,16 @@ describe("node catalog loads implementations on first use", () => {
   afterAll(async () => {
     if (runtime) await killNow(runtime.child);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads no node's README until the catalog is asked for, and then gives each type its docs", async () => {
+    const readmes = async (): Promise<number> => (await loadedLog()).split("\n").filter((line) => line.startsWith("readme:")).length;
+    expect(await readmes()).toBe(0);
+    const catalog = (await (await fetch(`${runtime!.admin}/api/nodes`)).json()) as { nodes: { type: string; docs: string }[] };
+    expect(catalog.nodes.find((n) => n.type === "inject")?.docs).toMatch(/^# inject/);
+    expect(catalog.nodes.find((n) => n.type === "change")?.docs).toMatch(/^# change/);
+    // The hook does see README reads: the catalog's answer above was read from disk just now.
+    expect(await readmes()).toBeGreaterThan(0);
   });
 
   it("lists every node and connection type, while the demo flow loads none of the other types' libraries", async () => {

@@ -51,7 +51,9 @@ export default defineNode({
   type: "aggregate-window",
   category: "time series",
   summary: "Groups readings into wall-clock windows per key and emits avg/min/max/sum/count/first/last and energy (Wh) per window.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["window", "late"],

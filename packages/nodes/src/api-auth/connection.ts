@@ -135,7 +135,9 @@ const seconds = (field: string, text: string): number => {
 export default defineConnection({
   type: "api-auth",
   summary: "Users and JWT settings for flow HTTP endpoints: login, refresh and logout tokens (SimpleJWT's shapes), checked by http-in's auth.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   async create(handle, c): Promise<ConnectionInstance<ApiAuth>> {
     const statics = staticTokens(c.tokens);

@@ -16,7 +16,9 @@ export default defineNode({
   type: "api-auth-routes",
   category: "network",
   summary: "Serves login, token refresh and logout for an api-auth connection (SimpleJWT's /token/ endpoints).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     auth: Connection("api-auth", { description: "the api-auth connection whose users and keys are used" }),
     loginPath: path("/api/users/token/"),

@@ -9,7 +9,9 @@ export default defineNode({
   type: "api-docs",
   category: "network",
   summary: "Serves an OpenAPI 3.0 document of every flow route on the server, and a page that lists them.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     schemaPath: route("/api/schema/", "OpenAPI JSON document"),
     docsPath: route("/api/docs/", "HTML docs page"),

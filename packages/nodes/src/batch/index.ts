@@ -7,7 +7,9 @@ export default defineNode({
   type: "batch",
   category: "sequence",
   summary: "Groups messages into sequences by count (with overlap) or by time interval, marked with msg.parts for `join`.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     mode: Type.Union([Type.Literal("count"), Type.Literal("interval")], { default: "count" }),
     count: Type.Integer({ minimum: 1, default: 10, description: "count mode: messages per sequence" }),

@@ -61,7 +61,9 @@ export default defineNode({
   type: "calendar-rollup",
   category: "time series",
   summary: "Rolls an array of readings up by local hour, day or month: avg/min/max/sum/count/first/last and energy (trapezoid, split at period boundaries).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["rows"],

@@ -5,7 +5,9 @@ export default defineNode({
   type: "catch",
   category: "common",
   summary: "Receives errors reported by nodes of this flow, with msg.error naming the source.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     scope: Type.Array(Type.String(), { default: [], description: "node ids to hear; empty: every node of the flow" }),
   }),

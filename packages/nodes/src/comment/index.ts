@@ -5,7 +5,9 @@ export default defineNode({
   type: "comment",
   category: "common",
   summary: "A note on the canvas: it has no wires and does nothing at run time.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({ text: Type.String({ default: "", description: "the note (Markdown)" }) }),
   inputs: 0,
   outputs: [],

@@ -5,7 +5,9 @@ export default defineNode({
   type: "complete",
   category: "common",
   summary: "Sends the message another node of this flow finished handling (it called done without an error).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     scope: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "ids of the nodes to hear (of this flow)" }),
   }),

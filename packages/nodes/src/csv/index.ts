@@ -15,7 +15,9 @@ export default defineNode({
   type: "csv",
   category: "parser",
   summary: "Converts between CSV text and rows: parses text into objects (one message per row, or an array), builds CSV from an object or an array.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     property: Type.String({ default: "payload", minLength: 1 }),
     columns: Type.String({ default: "", description: "column names, comma separated; empty: from the header row, else col1, col2, …" }),

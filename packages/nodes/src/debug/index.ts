@@ -6,7 +6,9 @@ export default defineNode({
   type: "debug",
   category: "common",
   summary: "Shows messages in the editor's debug panel, on the event stream and optionally in the log.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     property: Type.String({ default: "payload", description: 'the message property to show, or "msg" for the whole message' }),
     toEvents: Type.Boolean({ default: true, description: "send to the debug panel / event stream" }),

@@ -16,7 +16,9 @@ export default defineNode({
   type: "delay",
   category: "function",
   summary: "Delays each message, or limits the rate of messages (all, or the latest per topic).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     mode: Type.Union([Type.Literal("delay"), Type.Literal("random"), Type.Literal("rate"), Type.Literal("rate-per-topic")], {
       default: "delay",

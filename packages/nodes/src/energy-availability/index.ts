@@ -50,7 +50,9 @@ export default defineNode({
   type: "energy-availability",
   category: "energy",
   summary: "Decides which energy sources are available now from the site balance (surplus, battery state of charge), grid always.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["available"],

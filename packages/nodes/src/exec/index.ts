@@ -31,7 +31,9 @@ export default defineNode({
   type: "exec",
   category: "function",
   summary: "Runs a program with an argument list (no shell) and sends its output and exit code; off unless the runtime allows it.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     command: Type.String({ minLength: 1, description: "program to run (a path, or a name looked up in PATH); never run through a shell" }),
     args: Type.Array(Type.String(), { default: [], description: "arguments, each passed as it is" }),

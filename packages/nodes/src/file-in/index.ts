@@ -8,7 +8,9 @@ export default defineNode({
   type: "file-in",
   category: "storage",
   summary: "Reads a file under the file root into msg.payload: as text, as bytes, or one message per line.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     root: Type.Optional(Type.String({ description: "folder the node may read from; default: the runtime's WATTFLOW_FILE_ROOT, else the data folder" })),
     filename: Type.String({ default: "", description: "path relative to the root; empty: msg.filename" }),

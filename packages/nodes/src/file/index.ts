@@ -17,7 +17,9 @@ export default defineNode({
   type: "file",
   category: "storage",
   summary: "Writes msg.payload to a file under the file root: append, overwrite, or delete the file.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     root: Type.Optional(Type.String({ description: "folder the node may write in; default: the runtime's WATTFLOW_FILE_ROOT, else the data folder" })),
     filename: Type.String({ default: "", description: "path relative to the root; empty: msg.filename" }),

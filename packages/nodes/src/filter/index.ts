@@ -18,7 +18,9 @@ export default defineNode({
   type: "filter",
   category: "function",
   summary: "Report by exception: passes a message only when its value changed, or moved out of (deadband) or stayed within (narrowband) a band.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     mode: Type.Union([Type.Literal("changed"), Type.Literal("changed-ignore-first"), Type.Literal("deadband"), Type.Literal("narrowband")], {
       default: "changed",

@@ -20,7 +20,9 @@ export default defineNode({
   type: "function",
   category: "function",
   summary: "Runs your JavaScript on each message. Not a sandbox: the code has the runtime's full privileges.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     code: Type.String({ default: DEFAULT_CODE, description: "body of async function (msg, node, context, env, flow, global)", [RAW_KEYWORD]: true }),
     file: Type.Optional(

@@ -1,4 +1,6 @@
 /** GitHub's REST Contents API, for keeping files in a repository. The token never appears in errors. */
+import { httpFetch, type HttpResponse } from "../shared/http-client.js";
+
 export class GithubError extends Error {
   constructor(
     message: string,
@@ -30,13 +32,13 @@ export class GithubClient {
     return this.o.token ? text.split(this.o.token).join("***") : text;
   }
 
-  private async request(method: string, path: string, body?: unknown, accept = "application/vnd.github+json"): Promise<Response> {
+  private async request(method: string, path: string, body?: unknown, accept = "application/vnd.github+json"): Promise<HttpResponse> {
     const sleep = this.o.sleep ?? sleepReal;
     const url = `${this.o.apiUrl.replace(/\/$/, "")}/repos/${this.o.repo}/contents/${path.split("/").map(encodeURIComponent).join("/")}${method === "GET" ? `?ref=${encodeURIComponent(this.o.branch)}` : ""}`;
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
+      let res: HttpResponse;
       try {
-        res = await fetch(url, {
+        res = await httpFetch(url, {
           method,
           headers: {
             authorization: `Bearer ${this.o.token}`,

@@ -11,7 +11,9 @@ export interface GithubRepo {
 export default defineConnection({
   type: "github",
   summary: "A GitHub repository and branch, reached through the REST Contents API with a token from the environment.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     repo: Type.String({ default: "", description: "owner/name; empty: GitHub sync is off" }),
     branch: Type.String({ default: "main" }),

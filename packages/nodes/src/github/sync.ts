@@ -9,7 +9,9 @@ export default defineNode({
   type: "github-sync",
   category: "storage",
   summary: "Pushes a local file to a GitHub repository (or fetches it back); restores missing local files from the repository at start.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     repo: Connection("github"),
     file: Type.String({ minLength: 1, description: "local file; relative paths are under DATA_DIR or the working folder" }),

@@ -19,7 +19,9 @@ export default defineNode({
   type: "health-check",
   category: "monitoring",
   summary: "Checks the flow's dependencies (store, MQTT broker, InfluxDB and its outboxes) and puts the result on the message, with statusCode 200 or 503.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     broker: Type.Optional(Connection("mqtt-broker", { description: "the MQTT broker the flow needs connected (none: not checked)" })),
     influx: Type.Optional(Connection("influxdb", { description: "the InfluxDB the flow writes to, checked when it has a URL (none: not checked)" })),

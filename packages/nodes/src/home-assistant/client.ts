@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { httpFetch, type HttpResponse } from "../shared/http-client.js";
 
 export interface HaState {
   entity_id: string;
@@ -27,9 +28,9 @@ export class HaClient {
   ) {}
 
   async state(entityId: string): Promise<HaState> {
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(new URL(`/api/states/${encodeURIComponent(entityId)}`, this.baseUrl), {
+      res = await httpFetch(new URL(`/api/states/${encodeURIComponent(entityId)}`, this.baseUrl), {
         headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -10,7 +10,9 @@ export interface HomeAssistant {
 export default defineConnection({
   type: "home-assistant",
   summary: "A Home Assistant server (REST and WebSocket APIs) with a long-lived access token; sim://home-assistant runs a simulated one.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     url: Type.String({ minLength: 1, description: "e.g. http://homeassistant.local:8123, or sim://home-assistant" }),
     token: Secret({ default: "", description: "long-lived access token: use ${HA_TOKEN}" }),

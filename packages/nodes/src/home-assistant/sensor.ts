@@ -11,7 +11,9 @@ export default defineNode({
   type: "ha-sensor",
   category: "devices",
   summary: "Reads a Home Assistant power sensor on an interval (and optionally live over the WebSocket API), in watts.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     server: Connection("home-assistant"),
     entity: Type.String({ pattern: "^[a-z_]+\\.[a-z0-9_]+$", description: "entity id, e.g. sensor.house_power" }),

@@ -7,7 +7,9 @@ export default defineNode({
   type: "host-metrics",
   category: "devices",
   summary: "Measures this host (CPU, load, memory, swap, disks, network, temperatures, uptime) with its inventory, on an interval.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     interval: Type.String({ pattern: DURATION_PATTERN, default: "10s" }),
     hostId: Type.Optional(Type.String({ description: "fixed host id; default: a UUID derived from the machine id, stable across restarts" })),

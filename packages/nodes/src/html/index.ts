@@ -7,7 +7,9 @@ export default defineNode({
   type: "html",
   category: "parser",
   summary: "Picks elements out of an HTML page with a CSS selector: their text, inner HTML or attributes, one message per match or an array.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     selector: Type.String({ default: "", description: "CSS selector, e.g. table.readings td.kw; empty: msg.select" }),
     extract: Type.Union([Type.Literal("text"), Type.Literal("html"), Type.Literal("attributes")], {

@@ -25,7 +25,9 @@ export default defineNode({
   type: "http-file",
   category: "network",
   summary: "Serves a file next to the flow (a dashboard page, a script) at a GET path; re-read when the file changes.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     path: Type.String({ pattern: "^/", description: "GET route; a trailing slash is significant" }),
     file: Type.String({ minLength: 1, description: "the file to serve, relative to the flow file (e.g. heatpump/dashboard.html)", [FILE_KEYWORD]: true }),

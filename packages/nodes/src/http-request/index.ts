@@ -2,12 +2,15 @@ import { defineNode, Type, getPath, setPath } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { OutageReport } from "../shared/outage.js";
+import { httpFetch } from "../shared/http-client.js";
 
 export default defineNode({
   type: "http-request",
   category: "network",
   summary: "Calls an HTTP API for each message (or on an interval), with timeouts, retries with backoff, and keys from the environment.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     method: Type.Union(["GET", "POST", "PUT", "PATCH", "DELETE"].map((m) => Type.Literal(m)), { default: "GET" }),
     url: Type.String({ minLength: 1, description: "may use ${ENV}; msg.url overrides" }),
@@ -27,7 +30,7 @@ export default defineNode({
       for (let attempt = 0; attempt <= c.retries; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random())));
         try {
-          const res = await fetch(url, {
+          const res = await httpFetch(url, {
             method: c.method,
             headers: { accept: "application/json", ...(body !== undefined && c.method !== "GET" ? { "content-type": "application/json" } : {}), ...c.headers },
             body: body !== undefined && c.method !== "GET" && c.method !== "DELETE" ? JSON.stringify(body) : undefined,

@@ -13,7 +13,9 @@ export default defineNode({
   type: "http-in",
   category: "network",
   summary: "Serves an HTTP route on the flow server; the request flows on as a message until an http-response answers it.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     method: Type.Union(["GET", "POST", "PUT", "PATCH", "DELETE"].map((m) => Type.Literal(m)), { default: "GET" }),
     path: Type.String({ pattern: "^/", description: "exact path; :name captures a segment into msg.req.params; a trailing slash is significant" }),

@@ -6,7 +6,9 @@ export default defineNode({
   type: "http-response",
   category: "network",
   summary: "Answers the request that started the message: msg.payload as the body, msg.statusCode and msg.headers if set.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     status: Type.Integer({ minimum: 100, maximum: 599, default: 200, description: "status when msg.statusCode is not set" }),
     headers: Type.Record(Type.String(), Type.String(), { default: {}, description: "extra response headers" }),

@@ -1,5 +1,6 @@
 /** What the `influxdb` connection gives nodes: one small API over InfluxDB 1.x and 2.x/3.x. */
 import type { InfluxHealth } from "./health.js";
+import { httpFetch, type HttpHeaders, type HttpInit, type HttpResponse } from "../shared/http-client.js";
 
 /** A query result row: `{ time, ...tags, ...fields }` (v1) or Flux's columns (v2). */
 export type Row = Record<string, unknown>;
@@ -63,7 +64,7 @@ export function baseUrl(url: string): string {
 }
 
 /** The server's explanation from an error response: v1 `{error}`, v2 `{message}`, a header, or the text. */
-export function serverMessageOf(text: string, headers: Headers): string {
+export function serverMessageOf(text: string, headers: HttpHeaders): string {
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown };
     if (typeof body.error === "string") return body.error;
@@ -75,10 +76,10 @@ export function serverMessageOf(text: string, headers: Headers): string {
 }
 
 /** One HTTP request with a timeout, turning every failure into an `InfluxError` that names the server. */
-export async function request(what: string, url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; text: string }> {
-  let res: Response;
+export async function request(what: string, url: string, init: HttpInit, timeoutMs: number): Promise<{ status: number; text: string }> {
+  let res: HttpResponse;
   try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    res = await httpFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new InfluxError(`${what}: ${networkReason(err, timeoutMs)}`);
   }

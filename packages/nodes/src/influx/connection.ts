@@ -20,7 +20,9 @@ const OFF: InfluxClient = {
 export default defineConnection({
   type: "influxdb",
   summary: "An InfluxDB server: 1.x (database, user, password) or 2.x/3.x (org, bucket, token).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     url: Type.String({ description: 'e.g. http://localhost:8086; empty ("${INFLUX_URL:-}" unset) turns InfluxDB off: writers pass messages on without writing' }),
     version: Type.Union([Type.Literal("v1"), Type.Literal("v2")], { default: "v2", description: "v1: InfluxDB 1.x (InfluxQL); v2: InfluxDB 2.x, and 3.x through /api/v2/write" }),

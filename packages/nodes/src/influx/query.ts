@@ -6,7 +6,9 @@ export default defineNode({
   type: "influx-query",
   category: "storage",
   summary: "Runs an InfluxQL (1.x) or Flux (2.x) query for each message and puts the rows on the message.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     server: Connection("influxdb"),
     query: Type.String({

@@ -13,7 +13,9 @@ export default defineNode({
   type: "influx-write",
   category: "storage",
   summary: "Writes each message as a point to InfluxDB in batches; keeps points in a disk outbox while the server is away.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     server: Connection("influxdb"),
     measurement: Type.String({ minLength: 1, description: "measurement name, or {{topic}} / {{path|default}} to read it from the message" }),

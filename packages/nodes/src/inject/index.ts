@@ -3,8 +3,6 @@ import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { ValueType, constantValue } from "../shared/value.js";
 import { readDocs } from "../shared/docs.js";
 
-const docs = readDocs(import.meta.url);
-
 const config = Type.Object({
   payload: Type.Optional(Type.Unknown({ default: "", description: "the value sent as msg.payload" })),
   payloadType: { ...ValueType, default: "timestamp" } as typeof ValueType,
@@ -28,7 +26,9 @@ export default defineNode({
   type: "inject",
   category: "common",
   summary: "Sends a message on an interval, on a cron schedule, once at start, or when triggered.",
-  docs,
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 0,
   outputs: ["message"],

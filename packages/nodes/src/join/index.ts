@@ -20,7 +20,9 @@ export default defineNode({
   type: "join",
   category: "sequence",
   summary: "Joins a sequence of messages into one: puts a split back together, collects by count or time, or reduces a sequence to a sum, mean, min or max.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     mode: Type.Union([Type.Literal("auto"), Type.Literal("manual"), Type.Literal("reduce")], {
       default: "auto",

@@ -9,7 +9,9 @@ export default defineNode({
   type: "json-file",
   category: "storage",
   summary: "Keeps a JSON document of data points on disk: append, replace or read, a rolling window by age or count, rotation at local midnight; atomic writes.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     file: Type.String({ minLength: 1, description: "path of the file; relative paths are under the DATA_DIR environment variable or the working folder" }),
     mode: Type.Union([Type.Literal("append"), Type.Literal("replace"), Type.Literal("merge"), Type.Literal("read")], {

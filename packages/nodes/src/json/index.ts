@@ -6,7 +6,9 @@ export default defineNode({
   type: "json",
   category: "parser",
   summary: "Converts between JSON text and a value: parses text, stringifies anything else (or always one way).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     action: ConvertAction,
     property: Type.String({ default: "payload", minLength: 1 }),

@@ -8,7 +8,9 @@ export default defineNode({
   type: "link-call",
   category: "common",
   summary: "Calls a link-in (in this flow or another) like a function: sends the message there and emits what a link-out in return mode sends back.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     target: Type.String({ minLength: 1, description: "the link-in to call: its id, or flow/node for another flow" }),
     timeout: Type.String({ pattern: DURATION_PATTERN, default: "30s", description: "no return within this time fails the message" }),

@@ -5,7 +5,9 @@ export default defineNode({
   type: "link-in",
   category: "common",
   summary: "Receives what link-out nodes send to it, in this flow or another (a wire you don't draw).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({}),
   inputs: 1,
   outputs: ["out"],

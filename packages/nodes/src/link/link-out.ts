@@ -6,7 +6,9 @@ export default defineNode({
   type: "link-out",
   category: "common",
   summary: "Sends each message to link-in nodes, by id (`flow/node` for another flow), or back to the link-call that sent it.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     mode: Type.Union([Type.Literal("link"), Type.Literal("return")], { default: "link", description: "link: to the link-in nodes in links; return: back to the calling link-call" }),
     links: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "link-in node ids; flow/node for another flow" }),

@@ -6,7 +6,9 @@ import { openDevice, parseDeviceUrl, type ModbusDevice } from "./device.js";
 export default defineConnection({
   type: "modbus-device",
   summary: "A Modbus link: TCP (tcp://host:502), RTU over serial (rtu:///dev/ttyACM0?baud=115200) or the built-in simulator (sim://epever).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     url: Type.String({ minLength: 1, description: "tcp://host:port, rtu:///dev/ttyUSB0?baud=115200&parity=none, or sim://epever" }),
     timeout: Type.String({ pattern: DURATION_PATTERN, default: "2s", description: "per request" }),

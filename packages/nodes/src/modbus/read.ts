@@ -22,7 +22,9 @@ export default defineNode({
   type: "modbus-read",
   category: "devices",
   summary: "Polls registers of Modbus devices on an interval and emits a typed reading with units.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     device: Connection("modbus-device", { description: "the modbus-device connection" }),
     unitIds: Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { default: [1], minItems: 1, description: "polled in turn, never concurrently" }),

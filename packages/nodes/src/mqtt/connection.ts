@@ -24,7 +24,9 @@ const QoS = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]);
 export default defineConnection({
   type: "mqtt-broker",
   summary: "An MQTT broker (mqtt://, mqtts://, ws://, wss://), or \"embedded\": a broker hosted by Wattflow itself on MQTT_PORT.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     url: Type.String({ minLength: 1, default: "embedded", description: "e.g. mqtt://broker.local:1883, or embedded; flows usually write ${MQTT_URL:-embedded}" }),
     clientId: Type.String({ default: "", description: "the session's name at the broker; empty: wattflow-<flow>-<connection>. Runtimes sharing a broker and a flow each need their own" }),

@@ -10,7 +10,9 @@ export default defineNode({
   type: "mqtt-in",
   category: "network",
   summary: "Subscribes to MQTT topics; named segments like heatpump/{device_id}/data land in msg.params. QoS 1 messages are acknowledged once the flow has handled them; a failed one comes back (up to maxAttempts, then parked).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     broker: Connection("mqtt-broker"),
     topic: Type.String({ minLength: 1, description: "filter with +, #, {name} segments, or $share/<group>/<filter>" }),

@@ -9,7 +9,9 @@ export default defineNode({
   type: "mqtt-out",
   category: "network",
   summary: "Publishes each message to an MQTT topic; the message is done once the broker has it (QoS 1/2), so nothing is lost while the broker is away.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     broker: Connection("mqtt-broker"),
     topic: Type.String({ default: "", description: "e.g. HyperVolt/commands/{params.device_id}; {path} reads the message; empty: msg.topic" }),

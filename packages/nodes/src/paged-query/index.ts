@@ -94,7 +94,9 @@ export default defineNode({
   type: "paged-query",
   category: "storage",
   summary: "A paginated list endpoint: validated time range, tag filters, page, page_size and ordering answered DRF-style ({count, next, previous, results}) from series or records.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["answer"],

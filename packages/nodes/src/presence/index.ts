@@ -44,7 +44,9 @@ export default defineNode({
   type: "presence",
   category: "monitoring",
   summary: "Device presence: online while heard from, offline after a silence, per device key; a status event on each change, lookups of one device or all; kept across restarts.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["changes", "answers"],

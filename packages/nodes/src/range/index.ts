@@ -5,7 +5,9 @@ export default defineNode({
   type: "range",
   category: "function",
   summary: "Maps a number from an input range to an output range: scale, clamp to the range, or wrap around it.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     action: Type.Union([Type.Literal("scale"), Type.Literal("clamp"), Type.Literal("wrap")], {
       default: "scale",

@@ -24,7 +24,9 @@ export default defineNode({
   type: "record-query",
   category: "storage",
   summary: "Reads records of a collection by time range, tags and body fields, newest first, paged by page or cursor.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     collection: Type.String({ minLength: 1 }),
     tags: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "tag filter; values may be {{msg.path}} templates" })),

@@ -6,7 +6,9 @@ export default defineNode({
   type: "record-write",
   category: "storage",
   summary: "Keeps each message as a record (a document with a time and tags) in a collection of the embedded store.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     collection: Type.String({ minLength: 1, maxLength: STORE_LIMITS.collectionName, description: "collection name, e.g. greenpower.events" }),
     property: Type.String({ default: "payload", description: "the message property kept as the record's body" }),

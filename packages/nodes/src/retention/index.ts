@@ -19,7 +19,9 @@ export default defineNode({
   type: "retention",
   category: "storage",
   summary: "On a schedule, removes old points and records from the store, optionally rolling points up into a coarser tier first; reports what it removed.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     cron: Type.String({ default: "0 2 * * *", description: "when to run (cron, seconds optional)" }),
     timezone: Type.Optional(Type.String({ description: "IANA zone of the cron schedule" })),

@@ -13,7 +13,9 @@ export default defineNode({
   type: "schedule",
   category: "common",
   summary: "Runs a job once a day at a wall-clock time in a time zone; never twice for the same day, and catches up a run missed while the runtime was down.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     at: Type.String({ pattern: "^([01]\\d|2[0-3]):[0-5]\\d$", description: "local time, HH:MM (e.g. 00:05)" }),
     timezone: Type.String({ default: "UTC", description: "IANA zone of `at`" }),

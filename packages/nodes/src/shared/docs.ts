@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 /**
  * A node's README is its documentation in the editor. It sits beside the
  * source; the built module looks for it there too (`dist/x` → `src/x`).
+ * Definitions read it in a `docs` getter, when the catalog is asked for (the
+ * editor's palette), so a start reads no READMEs and keeps none in memory.
  */
 export function readDocs(moduleUrl: string): string {
   const here = fileURLToPath(new URL("./README.md", moduleUrl));

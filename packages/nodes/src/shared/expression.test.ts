@@ -1,6 +1,8 @@
+import { createRequire } from "node:module";
+import type jsonataLibrary from "jsonata";
 import { describe, expect, it } from "vitest";
 import type { Message, NodeContext } from "@wattflow/runtime";
-import { compileExpression, expressionProblem, isTruthy, toPlain } from "./expression.js";
+import { compileExpression, detachFromParser, expressionProblem, isTruthy, toPlain } from "./expression.js";
 
 const context = (values: Record<string, unknown>): NodeContext => ({
   get: <T>(key: string) => values[key] as T,
@@ -43,4 +45,48 @@ describe("JSONata expressions", () => {
     expect([0, "", null, undefined, [], {}, [0, ""], false].map(isTruthy)).toEqual(Array(8).fill(false));
     expect([1, "a", [0, 1], { a: 0 }, true].map(isTruthy)).toEqual(Array(5).fill(true));
   });
+
+  it("evaluates as JSONata does after dropping the parser from its syntax tree", async () => {
+    // JSONata itself, untouched, is the reference: each expression must give what it gives.
+    const reference = createRequire(import.meta.url)("jsonata") as typeof jsonataLibrary;
+    const input = {
+      payload: { readings: [{ id: "a", w: 120, at: "2026-01-02T10:00:00Z" }, { id: "b", w: 80, at: "2026-01-02T11:00:00Z" }, { id: "a", w: 40, at: "2026-01-02T12:00:00Z" }], name: "Roof-East" },
+      topic: "site/roof",
+    };
+    const corpus = [
+      "payload.readings[w > 50].id",
+      "$sum(payload.readings.w) / $count(payload.readings)",
+      "payload.readings{id: $sum(w)}",
+      "payload.readings^(>w).{ 'id': id, 'kw': w / 1000 }",
+      "$map(payload.readings, function($r, $i) { $r.w * $i })",
+      "payload.readings#$i[$i > 0].id",
+      "payload.readings.(id & '@' & %.name)",
+      "$match(payload.name, /([A-Z])[a-z]+/).groups",
+      "$replace(topic, /\\/(\\w+)$/, '/$1-x')",
+      "payload ~> |readings|{'w': w * 2}|",
+      "(  $f := function($x) { $x > 100 ? 'high' : 'low' }; payload.readings.$f(w) )",
+      "payload.readings[0].w in [120, 40] and $exists(topic)",
+      "$string($toMillis(payload.readings[1].at) - $toMillis(payload.readings[0].at))",
+      "payload.readings ? 'some' : 'none'",
+      "$reduce(payload.readings, function($acc, $r) { $acc + $r.w }, 0)",
+      "$sort(payload.readings, function($l, $r) { $l.w > $r.w }).id",
+      "[1..5][$ % 2 = 1]",
+    ];
+    for (const text of corpus) {
+      const compiled = compileExpression(text, "f", scope);
+      expect(toPlain(await compiled.evaluate(msg(input))), text).toEqual(toPlain(await reference(text).evaluate(msg(input))));
+    }
+    // And the tree really is plain data now: no node still inherits from the parser.
+    const tree = reference("payload.readings[w > 50].(id & %.name)");
+    detachFromParser(tree.ast());
+    const prototypes = new Set<unknown>();
+    const visit = (value: unknown): void => {
+      if (value === null || typeof value !== "object") return;
+      prototypes.add(Object.getPrototypeOf(value));
+      Object.values(value).forEach(visit);
+    };
+    visit(tree.ast());
+    expect([...prototypes].every((p) => p === Object.prototype || p === Array.prototype)).toBe(true);
+  });
 });
+

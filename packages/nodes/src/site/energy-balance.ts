@@ -54,7 +54,9 @@ export default defineNode({
   type: "energy-balance",
   category: "energy",
   summary: "Samples the series other flows write (PV, battery, house, heat pump) and sends the site's energy balance: consumption, grid import/export, battery, self-consumption, surplus.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["balance"],

@@ -45,7 +45,9 @@ export default defineNode({
   type: "site-summary",
   category: "energy",
   summary: "Answers a site's energy totals for ?date=YYYY-MM-DD or ?month=YYYY-MM from calendar rollups (400 with {detail} for a bad request).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["answer"],

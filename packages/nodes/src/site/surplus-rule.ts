@@ -35,7 +35,9 @@ export default defineNode({
   type: "surplus-rule",
   category: "energy",
   summary: "Sends a command (a heat-pump boost) when the PV surplus stays above a threshold for a minimum time, with hysteresis and a daily cap; records why.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["command", "action"],

@@ -16,7 +16,9 @@ export default defineNode({
   type: "smooth",
   category: "function",
   summary: "Smooths a numeric stream: mean, minimum or maximum of the last N values, or a low-pass or high-pass filter.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     action: Type.Union([Type.Literal("mean"), Type.Literal("min"), Type.Literal("max"), Type.Literal("low-pass"), Type.Literal("high-pass")], {
       default: "mean",

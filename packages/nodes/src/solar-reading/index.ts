@@ -17,7 +17,9 @@ export default defineNode({
   category: "energy",
   summary:
     "A charge controller's reading in the solar endpoints' shape: from the device (or an upload), from the store's latest values, or from the store's rows; or the daily or monthly statistics from calendar days.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     from: Type.Union([Type.Literal("device"), Type.Literal("latest"), Type.Literal("rows"), Type.Literal("days"), Type.Literal("months")], {
       default: "device",

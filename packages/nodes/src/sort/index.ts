@@ -6,7 +6,9 @@ export default defineNode({
   type: "sort",
   category: "sequence",
   summary: "Sorts the array in msg.payload, or the messages of a sequence (msg.parts), by a value or a property.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     target: Type.Union([Type.Literal("payload"), Type.Literal("sequence")], {
       default: "payload",

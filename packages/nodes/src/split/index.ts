@@ -6,7 +6,9 @@ export default defineNode({
   type: "split",
   category: "sequence",
   summary: "Splits an array, an object or a text into one message per element, key or piece, marked with msg.parts so `join` can put them back.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     delimiter: Type.String({ default: "\\n", description: "text: split at this string (\\n, \\t and \\r are understood)" }),
     chunkLength: Type.Optional(Type.Integer({ minimum: 1, description: "text: pieces of this many characters instead of a delimiter; arrays: groups of this many elements" })),

@@ -5,7 +5,9 @@ export default defineNode({
   type: "status",
   category: "common",
   summary: "Receives status changes of nodes of this flow as msg.status.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     scope: Type.Array(Type.String(), { default: [], description: "node ids to hear; empty: every node of the flow" }),
   }),

@@ -39,7 +39,9 @@ export default defineNode({
   type: "store-query",
   category: "storage",
   summary: "Reads the embedded store: latest values, ranges, time buckets, calendar days/months/years in a time zone, lifetime figures.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     queries: Type.Array(Query, { minItems: 1 }),
     output: Type.String({ default: "payload", description: "where the results object goes" }),

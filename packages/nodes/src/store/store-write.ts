@@ -10,7 +10,9 @@ export default defineNode({
   type: "store-write",
   category: "storage",
   summary: "Writes the readings of each message (numbers, booleans, strings) to the embedded time-series store, in batches.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     series: Type.String({ minLength: 1, description: "series prefix: payload.battery.voltage is stored as <series>.battery.voltage" }),
     property: Type.String({ default: "payload", description: "the object (or single value) whose leaves are stored" }),

@@ -16,7 +16,9 @@ export default defineNode({
   type: "switch",
   category: "function",
   summary: "Routes each message to the outputs whose rule matches a property.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     property: Type.String({ default: "payload", description: "the property tested" }),
     rules: Type.Array(Rule, { minItems: 1, description: "output i carries messages matching rule i" }),

@@ -10,7 +10,9 @@ export default defineNode({
   type: "tcp-in",
   category: "network",
   summary: "Listens on a TCP port for newline-delimited JSON (or text) and sends one message per line.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     host: Type.String({ default: "127.0.0.1", minLength: 1, description: "interface to listen on: 127.0.0.1 accepts only this machine, 0.0.0.0 every network" }),
     port: Type.Integer({ minimum: 0, maximum: 65535, description: "TCP port; 0 picks a free one (shown in the status)" }),

@@ -12,7 +12,9 @@ export default defineNode({
   type: "tcp-out",
   category: "network",
   summary: "Keeps a TCP connection to a host and writes each msg.payload to it; reconnects with backoff.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     host: Type.String({ minLength: 1, description: "host to connect to" }),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),

@@ -7,7 +7,9 @@ export default defineNode({
   type: "tcp-request",
   category: "network",
   summary: "Sends msg.payload over a new TCP connection and sends on the reply: up to a delimiter, a byte count, or the server closing.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),

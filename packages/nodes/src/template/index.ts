@@ -48,7 +48,9 @@ export default defineNode({
   type: "template",
   category: "function",
   summary: "Renders a mustache template from the message (and flow, global and env values) into a property, as text, JSON or YAML.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     template: Type.String({ default: "", description: "mustache text: {{payload.kw}}, {{{raw}}}, {{#list}}…{{/list}}, {{flow.key}}, {{global.key}}, {{env.NAME}}", [RAW_KEYWORD]: true }),
     syntax: Type.Union([Type.Literal("mustache"), Type.Literal("plain")], { default: "mustache", description: "plain: the text is sent as it is" }),

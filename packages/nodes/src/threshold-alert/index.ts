@@ -46,7 +46,9 @@ export default defineNode({
   type: "threshold-alert",
   category: "monitoring",
   summary: "Threshold rules over fields (above, below, outside; clear level or hysteresis; minimum duration) per key: each alert raised once and cleared once, across restarts.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["raised", "cleared"],

@@ -23,7 +23,9 @@ export default defineNode({
   type: "tier-select",
   category: "storage",
   summary: "Picks the retention tier a time-range query reads: the one asked for, else the finest whose retention covers the range's start.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config,
   inputs: 1,
   outputs: ["chosen", "invalid"],

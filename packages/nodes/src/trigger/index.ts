@@ -17,7 +17,9 @@ export default defineNode({
   type: "trigger",
   category: "function",
   summary: "Sends a message, waits, then sends a second one; further messages meanwhile are ignored, or extend the wait.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     first: Type.Union([Type.Literal("message"), Type.Literal("value"), Type.Literal("nothing")], {
       default: "value",

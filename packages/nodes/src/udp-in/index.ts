@@ -7,7 +7,9 @@ export default defineNode({
   type: "udp-in",
   category: "network",
   summary: "Listens on a UDP port and sends one message per datagram: JSON, text or bytes.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     host: Type.String({ default: "127.0.0.1", minLength: 1, description: "interface to bind: 127.0.0.1 hears only this machine, 0.0.0.0 every network" }),
     port: Type.Integer({ minimum: 0, maximum: 65535, description: "UDP port; 0 picks a free one (shown in the status)" }),

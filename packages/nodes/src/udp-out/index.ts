@@ -8,7 +8,9 @@ export default defineNode({
   type: "udp-out",
   category: "network",
   summary: "Sends msg.payload as one UDP datagram to a host and port.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     host: Type.String({ minLength: 1, description: "host to send to" }),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),

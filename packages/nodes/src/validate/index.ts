@@ -15,7 +15,9 @@ export default defineNode({
   type: "validate",
   category: "function",
   summary: "Checks a message property against a JSON Schema: valid messages go to output 1, invalid ones with readable errors to output 2.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     // Raw: patterns such as "^\\$\\{" are regular expressions, not flow variables.
     schema: Type.Optional(

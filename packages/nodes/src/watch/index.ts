@@ -11,7 +11,9 @@ export default defineNode({
   type: "watch",
   category: "storage",
   summary: "Sends a message when a file or folder under the file root is added, changed or removed (debounced per path).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     root: Type.Optional(Type.String({ description: "folder the node may watch in; default: the runtime's WATTFLOW_FILE_ROOT, else the data folder" })),
     paths: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ["."], description: "files or folders to watch, relative to the root" }),

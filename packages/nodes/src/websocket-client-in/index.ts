@@ -6,7 +6,9 @@ export default defineNode({
   type: "websocket-client-in",
   category: "network",
   summary: "Connects to a WebSocket server and sends one message per frame received; reconnects with backoff.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     url: Type.String({ minLength: 1, description: "ws:// or wss:// URL" }),
     format: Type.Union([Type.Literal("json"), Type.Literal("text"), Type.Literal("bytes")], { default: "json" }),

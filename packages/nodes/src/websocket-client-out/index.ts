@@ -11,7 +11,9 @@ export default defineNode({
   type: "websocket-client-out",
   category: "network",
   summary: "Connects to a WebSocket server and sends msg.payload as one frame per message; reconnects with backoff.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     url: Type.String({ minLength: 1, description: "ws:// or wss:// URL" }),
     reconnectMinMs: Type.Integer({ minimum: 10, default: 500 }),

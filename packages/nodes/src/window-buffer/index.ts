@@ -21,7 +21,9 @@ export default defineNode({
   type: "window-buffer",
   category: "storage",
   summary: "Keeps the last N readings per key (in memory, saved to the store), passes readings on, and answers queries from messages or an HTTP route.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     key: Type.Array(KeyField, { default: [], description: "the fields that make a reading's key, joined with / (empty: one buffer for everything)" }),
     size: Type.Integer({ minimum: 1, maximum: 100_000, default: 60, description: "readings kept per key, the newest" }),

@@ -5,7 +5,9 @@ export default defineNode({
   type: "ws-out",
   category: "network",
   summary: "Broadcasts each message's payload as JSON to every WebSocket client of a path.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     path: Type.String({ pattern: "^/", description: "exact path, trailing slash as given (e.g. /ws/solar/data/)" }),
     property: Type.String({ default: "payload", description: "what is sent" }),

@@ -6,7 +6,9 @@ export default defineNode({
   type: "xml",
   category: "parser",
   summary: "Converts between XML text and a value: parses text into an object (attributes under $, text under _), builds XML from an object.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     action: Type.Union([Type.Literal("toggle"), Type.Literal("parse"), Type.Literal("build")], {
       default: "toggle",

@@ -21,7 +21,9 @@ export default defineNode({
   type: "yaml",
   category: "parser",
   summary: "Converts between YAML text and a value: parses text, stringifies anything else (or always one way).",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({
     action: ConvertAction,
     property: Type.String({ default: "payload", minLength: 1 }),

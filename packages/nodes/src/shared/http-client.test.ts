@@ -1,0 +1,90 @@
+/**
+ * The client nodes' HTTP client against a real local server: what is sent, redirects, compressed answers,
+ * failures shaped as fetch shapes them, and that it never loads Node's fetch stack (observable in a fresh
+ * process's list of loaded internal modules).
+ */
+import { execFile } from "node:child_process";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpFetch } from "./http-client.js";
+
+type Seen = { method: string; path: string; auth: string | undefined; body: string };
+const seen: Seen[] = [];
+let server: Server;
+let base: string;
+
+function route(req: IncomingMessage, res: ServerResponse, body: string): void {
+  seen.push({ method: req.method!, path: req.url!, auth: req.headers.authorization, body });
+  if (req.url === "/moved") return void res.writeHead(302, { location: "/json" }).end();
+  if (req.url === "/see-other") return void res.writeHead(303, { location: "/json" }).end();
+  if (req.url === "/away") return void res.writeHead(307, { location: `http://localhost:${(server.address() as AddressInfo).port}/json` }).end();
+  if (req.url === "/gzip") return void res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" }).end(gzipSync("squeezed"));
+  if (req.url === "/slow") return void setTimeout(() => res.end("late"), 2000);
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ method: req.method, body }));
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => route(req, res, Buffer.concat(chunks).toString()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe("httpFetch", () => {
+  it("sends the method, headers and body, and reads the answer as text or JSON", async () => {
+    const res = await httpFetch(`${base}/json`, { method: "POST", headers: { Authorization: "Bearer t", "content-type": "application/json" }, body: '{"a":1}' });
+    expect([res.status, res.ok, res.headers.get("Content-Type")]).toEqual([200, true, "application/json"]);
+    expect(await res.json()).toEqual({ method: "POST", body: '{"a":1}' });
+    expect(seen.at(-1)).toMatchObject({ method: "POST", path: "/json", auth: "Bearer t" });
+  });
+
+  it("follows redirects as fetch does: a 303 or a POST's 302 goes on as a GET, credentials stay with their origin", async () => {
+    expect(await (await httpFetch(`${base}/moved`)).json()).toEqual({ method: "GET", body: "" });
+    const posted = await httpFetch(`${base}/see-other`, { method: "POST", body: "x" });
+    expect([posted.url, await posted.json()]).toEqual([`${base}/json`, { method: "GET", body: "" }]);
+    await httpFetch(`${base}/away`, { headers: { authorization: "Bearer secret" } });
+    expect(seen.slice(-2).map((s) => s.auth)).toEqual(["Bearer secret", undefined]);
+  });
+
+  it("decompresses a compressed answer", async () => {
+    expect(await (await httpFetch(`${base}/gzip`)).text()).toBe("squeezed");
+  });
+
+  it("fails as fetch fails: a TimeoutError from a timeout signal, a TypeError with the socket error as its cause", async () => {
+    await expect(httpFetch(`${base}/slow`, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: "TimeoutError" });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const err = await httpFetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e as TypeError & { cause: { code: string } });
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.cause.code).toBe("ECONNREFUSED");
+  });
+
+  it("does not load Node's fetch implementation", async () => {
+    const built = pathToFileURL(fileURLToPath(new URL("../../dist/shared/http-client.js", import.meta.url))).href;
+    const script = `const { httpFetch } = await import(${JSON.stringify(built)});
+const res = await httpFetch(${JSON.stringify(`${base}/json`)});
+await res.json();
+const undici = process.moduleLoadList.filter((m) => m.includes("undici"));
+await fetch(${JSON.stringify(`${base}/json`)}).then((r) => r.text());
+process.stdout.write(JSON.stringify({ before: undici, after: process.moduleLoadList.filter((m) => m.includes("undici")).length }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
+    const { before, after } = JSON.parse(stdout) as { before: string[]; after: number };
+    expect(before).toEqual([]);
+    // The same list does show fetch's stack once fetch is used, so an empty list above is not a list that never shows it.
+    expect(after).toBeGreaterThan(0);
+  });
+});
