@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { defineNode, Type, type Message } from "@wattflow/runtime";
 import { FlowRejected, startTestFlow, type TestFlow } from "@wattflow/runtime/testing";
 import catchNode from "../catch/index.js";
 import change from "./index.js";
@@ -168,6 +169,100 @@ describe("change", () => {
         { nodes: [change] },
       );
       await expect(empty).rejects.toThrow(/rules\[0\]\.value: fields needs an object/);
+    });
+  });
+
+  describe("copies through the engine, messages not frozen (production)", () => {
+    /** Breaks the contract on purpose: adds `late` to a message with an odd payload and sends that same object on. */
+    const mutate = defineNode({
+      type: "test-mutate",
+      category: "test",
+      summary: "mutates its input in place",
+      config: Type.Object({}),
+      inputs: 1,
+      outputs: ["out"],
+      create() {
+        return {
+          transform(msg: Message) {
+            if ((msg.payload as number) % 2 === 1) (msg as Record<string, unknown>).late = true;
+            return msg;
+          },
+        };
+      },
+    });
+    const set = (id: string, path: string, wires: string[][]) => ({
+      id,
+      type: "change",
+      config: { rules: [{ action: "set", path, value: 1, valueType: "number" }] },
+      wires,
+    });
+
+    it("a chain of rules copies every property, also one a node in between added to a message a rule built", async () => {
+      t = await startTestFlow(
+        {
+          nodes: [
+            set("c1", "a", [["c2"]]),
+            set("c2", "b", [["m"]]),
+            { id: "m", type: "test-mutate", wires: [["c3"]] },
+            set("c3", "c", [["c4"]]),
+            set("c4", "d", [["out"]]),
+            { id: "out", type: "test-collect" },
+          ],
+        },
+        { nodes: [change, mutate], freeze: false },
+      );
+      // Even payloads pass unchanged (the rules after learn their shape), odd ones gain `late` on the way.
+      for (let i = 0; i < 4; i++) t.inject("c1", { payload: i, topic: "t" });
+      const outs = await t.waitFor("out", 4);
+      outs.forEach((out, i) => {
+        const late = i % 2 === 1 ? ["late"] : [];
+        expect(Object.keys(out)).toEqual(["payload", "topic", "_msgid", "a", "b", ...late, "c", "d"]);
+        expect(out).toMatchObject({ payload: i, topic: "t", a: 1, b: 1, c: 1, d: 1 });
+      });
+    });
+
+    it("fans out: the branches after a sibling that changed the shared message copy it as it is then, each its own", async () => {
+      t = await startTestFlow(
+        {
+          nodes: [
+            set("c1", "a", [["m", "x", "y"]]),
+            { id: "m", type: "test-mutate", wires: [["seen"]] },
+            set("x", "x", [["outX"]]),
+            set("y", "y", [["outY"]]),
+            { id: "seen", type: "test-collect" },
+            { id: "outX", type: "test-collect" },
+            { id: "outY", type: "test-collect" },
+          ],
+        },
+        { nodes: [change, mutate], freeze: false },
+      );
+      t.inject("c1", { payload: 6 });
+      t.inject("c1", { payload: 7 });
+      const [, x] = await t.waitFor("outX", 2);
+      const [, y] = await t.waitFor("outY", 2);
+      // The shared message was changed in place before these branches ran: each copies what it has then.
+      expect(x).toMatchObject({ payload: 7, a: 1, late: true, x: 1 });
+      expect(y).toMatchObject({ payload: 7, a: 1, late: true, y: 1 });
+      expect(x).not.toHaveProperty("y");
+      expect(y).not.toHaveProperty("x");
+    });
+
+    it("a rule on _msgid still leaves every message sent with a string id", async () => {
+      t = await startTestFlow(
+        {
+          nodes: [
+            { id: "del", type: "change", config: { rules: [{ action: "delete", path: "_msgid" }] }, wires: [["out"]] },
+            { id: "num", type: "change", config: { rules: [{ action: "set", path: "_msgid", value: 5, valueType: "number" }] }, wires: [["out"]] },
+            { id: "out", type: "test-collect" },
+          ],
+        },
+        { nodes: [change], freeze: false },
+      );
+      t.inject("del", { payload: 1 });
+      t.inject("num", { payload: 2 });
+      const outs = await t.waitFor("out", 2);
+      for (const out of outs) expect(typeof out._msgid).toBe("string");
+      expect(outs.map((o) => o.payload).sort()).toEqual([1, 2]);
     });
   });
 });

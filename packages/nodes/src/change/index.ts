@@ -18,12 +18,16 @@ const Rule = Type.Object({
 });
 
 const field = (i: number): string => `rules[${i}].value`;
+/** Whether a rule's path is `_msgid` or inside it. */
+const touchesId = (path: string): boolean => parsePath(path)[0] === "_msgid";
 
 export default defineNode({
   type: "change",
   category: "function",
   summary: "Sets, deletes, moves or copies message properties, in order.",
-  docs: readDocs(import.meta.url),
+  get docs() {
+    return readDocs(import.meta.url);
+  },
   config: Type.Object({ rules: Type.Array(Rule, { minItems: 1, description: "applied in order" }) }),
   inputs: 1,
   outputs: ["changed"],
@@ -76,8 +80,11 @@ export default defineNode({
     }
     // Synchronous rules: the node is a function of the message (`transform`), the engine's cheapest path.
     const rules = compiled.map((r) => (r as { sync: CompiledRule }).sync);
-    if (rules.length === 1) return { transform: rules[0]! };
+    // Each rule copies the message with its _msgid, unless it sets, deletes, moves or copies that property.
+    const transformKeepsId = c.rules.every((r) => !touchesId(r.path) && (r.to === undefined || !touchesId(r.to)));
+    if (rules.length === 1) return { transform: rules[0]!, transformKeepsId };
     return {
+      transformKeepsId,
       transform(msg) {
         let out: Message = msg;
         for (let i = 0; i < rules.length; i++) out = rules[i]!(out);

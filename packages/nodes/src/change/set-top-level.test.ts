@@ -76,4 +76,20 @@ describe("setTopLevel", () => {
     check(set, odd, "extra", "x");
     expect(set(odd).nested).toBe(nested);
   });
+
+  it("copies what it is given when called outside any node's handler, also a message a rule built and then changed", () => {
+    const first = setTopLevel("a", 1);
+    const second = setTopLevel("b", 2);
+    // The second rule learns the shape the first one builds, then gets such a message with a property added.
+    check(second, first({ _msgid: "l", payload: 0 } as Message), "b", 2);
+    const built = first({ _msgid: "m", payload: 1 } as Message) as Record<string, unknown>;
+    built.extra = "added";
+    check(second, built as Message, "b", 2);
+    expect(second(built as Message).extra).toBe("added");
+    // Integer-like keys go first whatever order they were set in: a copy keyed "0" is still exact, and so is the next rule's.
+    const zero = setTopLevel("0", "z");
+    const out = zero({ _msgid: "n", payload: 2 } as Message);
+    expect(Object.keys(out)).toEqual(["0", "_msgid", "payload"]);
+    check(second, out, "b", 2);
+  });
 });

@@ -1,11 +1,41 @@
-import type { Message } from "@wattflow/runtime";
+import { handlersEntered, type Message } from "@wattflow/runtime";
 
 type Copier = (msg: Message, value: unknown) => Message;
 
 interface Shape {
-  keys: string[];
+  /** The message's own keys in order: one shared array per list of keys (`canonicalKeys`), so shapes compare by identity. */
+  keys: readonly string[];
   copy: Copier;
 }
+
+/**
+ * The message a copier built last, its keys, and `handlersEntered()` then. Nothing but the engine holds a
+ * message a copier just built; a node gets hold of it only in its handler. So when the first handler entered
+ * since is a change rule's, the message still has those keys and the rule need not read them again (a chain
+ * of change nodes reads each message's keys once). It keeps the last copy alive until the next one: one message.
+ */
+interface Built {
+  msg: object | null;
+  keys: readonly string[] | null;
+  at: number;
+}
+const built: Built = { msg: null, keys: null, at: 0 };
+
+/** Lists of keys, one array per distinct list (bounded: past it, a list is its own array and only misses the shortcut). */
+const canonical = new Map<string, readonly string[]>();
+const MAX_CANONICAL = 1024;
+
+function canonicalKeys(keys: readonly string[]): readonly string[] {
+  const id = JSON.stringify(keys);
+  const known = canonical.get(id);
+  if (known) return known;
+  if (canonical.size >= MAX_CANONICAL) return keys;
+  canonical.set(id, keys);
+  return keys;
+}
+
+/** Integer-like keys come first in an object's own key order whatever order they were set in. */
+const isIndexLike = (k: string): boolean => /^(0|[1-9][0-9]*)$/.test(k);
 
 /** Shapes one rule keeps copiers for; the messages a node sees mostly share one or two. */
 const MAX_SHAPES = 4;
@@ -22,11 +52,23 @@ function copyGeneral(msg: Message, key: string, value: unknown): Message {
   return out as Message;
 }
 
-/** Builds `(msg, value) => ({ k1: msg.k1, …, key: value })` for messages with exactly `keys`, in that order. */
+/**
+ * Builds `(msg, value) => ({ k1: msg.k1, …, key: value })` for messages with exactly `keys`, in that order.
+ * The copy is noted as `built` with its keys, unless an integer-like key makes its key order differ from the literal's.
+ */
 function generateCopier(keys: readonly string[], key: string): Copier {
   const fields = keys.map((k) => (k === key ? `${JSON.stringify(k)}: value` : `${JSON.stringify(k)}: msg[${JSON.stringify(k)}]`));
   if (!keys.includes(key)) fields.push(`${JSON.stringify(key)}: value`);
-  return new Function("msg", "value", `return { ${fields.join(", ")} };`) as Copier;
+  const outKeys = keys.includes(key) ? keys : [...keys, key];
+  if (outKeys.some(isIndexLike)) return new Function("msg", "value", `return { ${fields.join(", ")} };`) as Copier;
+  const body = `return (msg, value) => {
+    const out = { ${fields.join(", ")} };
+    built.msg = out;
+    built.keys = outKeys;
+    built.at = entered();
+    return out;
+  };`;
+  return new Function("built", "outKeys", "entered", body)(built, canonicalKeys(outKeys), handlersEntered) as Copier;
 }
 
 /**
@@ -44,7 +86,7 @@ export function setTopLevel(key: string, value: unknown): (msg: Message) => Mess
   const learn = (keys: string[]): Shape | null => {
     if (key === "__proto__" || generated >= MAX_GENERATED || keys.includes("__proto__")) return null;
     generated += 1;
-    const shape = { keys, copy: generateCopier(keys, key) };
+    const shape = { keys: canonicalKeys(keys), copy: generateCopier(keys, key) };
     if (shapes.length >= MAX_SHAPES) shapes.pop();
     shapes.unshift(shape);
     return shape;
@@ -67,7 +109,7 @@ export function setTopLevel(key: string, value: unknown): (msg: Message) => Mess
     return shape.copy(msg, value);
   };
 
-  return hotPath(state, value, another);
+  return hotPath(state, value, another, built, handlersEntered);
 }
 
 let hotPaths = 0;
@@ -78,14 +120,23 @@ let hotPaths = 0;
  * monomorphic, where one shared closure would see every change node's shapes and slow down for all.
  * A message matches when its for-in keys are the shape's and each is its own (an inherited one would
  * become an own property of the copy); the own-key test on a for-in key costs next to nothing once optimized.
+ * A message a copier just built (`built`), with this handler the first entered since, matches without reading
+ * its keys: they are the ones it was built with (reading them costs more than the copy).
  */
-function hotPath(state: { recent: Shape | null }, value: unknown, another: (msg: Message) => Message): (msg: Message) => Message {
+function hotPath(
+  state: { recent: Shape | null },
+  value: unknown,
+  another: (msg: Message) => Message,
+  built: Built,
+  entered: () => number,
+): (msg: Message) => Message {
   hotPaths += 1;
   const source = `/* set-top-level ${hotPaths} */
     return (msg) => {
       const shape = state.recent;
       if (shape !== null) {
         const keys = shape.keys;
+        if (msg === built.msg && keys === built.keys && entered() - built.at === 1) return shape.copy(msg, value);
         let i = 0;
         for (const k in msg) {
           if (keys[i] !== k || !Object.prototype.hasOwnProperty.call(msg, k)) return another(msg);
@@ -95,5 +146,5 @@ function hotPath(state: { recent: Shape | null }, value: unknown, another: (msg:
       }
       return another(msg);
     };`;
-  return new Function("state", "value", "another", source)(state, value, another) as (msg: Message) => Message;
+  return new Function("state", "value", "another", "built", "entered", source)(state, value, another, built, entered) as (msg: Message) => Message;
 }

@@ -202,7 +202,10 @@ export class FlowRuntime implements NodeHost {
       node.outputs = ports;
     }
     this.downstream.clear();
-    for (const node of this.nodes.values()) node.completeWatched = this.listeners("complete", node).length > 0;
+    for (const node of this.nodes.values()) {
+      node.completeWatched = this.listeners("complete", node).length > 0;
+      node.statusWatched = this.listeners("status", node).length > 0;
+    }
   }
 
   messageCompleted(node: RuntimeNode, msg: Message): void {

@@ -11,7 +11,7 @@ import type { Message } from "./message.js";
 export interface HandlerOwner {
   /** `flow/node` */
   readonly key: string;
-  /** The message its handler is on now (set while it runs synchronously). */
+  /** The message its handler is on now (set while it runs synchronously, when the owner passes it to `enterHandler`). */
   handling: Message | undefined;
 }
 
@@ -30,10 +30,12 @@ const KEEP_MS = 10_000;
 const MAX_KEPT = 32;
 
 let current: HandlerOwner | null = null;
+let entered = 0;
 const slow: SlowHandler[] = [];
 
 /** Marks the start of `owner`'s handler on `msg`; returns the handler it runs inside, for `leaveHandler`. */
 export function enterHandler(owner: HandlerOwner, msg: Message | undefined): HandlerOwner | null {
+  entered += 1;
   const outer = current;
   owner.handling = msg;
   current = owner;
@@ -43,6 +45,14 @@ export function enterHandler(owner: HandlerOwner, msg: Message | undefined): Han
 export function leaveHandler(owner: HandlerOwner, outer: HandlerOwner | null): void {
   owner.handling = undefined;
   current = outer;
+}
+
+/**
+ * How many times a handler was entered so far; it only grows. Code that built a message can tell from it
+ * that no other node's code ran since: only a node's handler can get hold of a message (it arrives there).
+ */
+export function handlersEntered(): number {
+  return entered;
 }
 
 /** The handler running now; code stopped by a time limit skips its `finally` blocks, so its runner puts this back. */

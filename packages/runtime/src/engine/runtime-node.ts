@@ -49,6 +49,8 @@ export class RuntimeNode implements Drainable {
   scheduled = false;
   /** What `behaviour` handles input with; kept apart so a delivery reads one field, not the behaviour's shape. */
   private transformer: ((msg: Message) => Output) | null = null;
+  /** The transform's results keep their input's `_msgid` (`transformKeepsId`): no id check per result. */
+  private keepsId = false;
   private handler: NonNullable<NodeBehaviour["input"]> | null = null;
   private current: NodeBehaviour | null = null;
   /** Resolved targets per output port. */
@@ -80,6 +82,12 @@ export class RuntimeNode implements Drainable {
   private restarting = false;
   /** A `complete` node watches this one (set when the flow is wired): finished messages are reported. */
   completeWatched = false;
+  /**
+   * A `status` node watches this one (set when the flow is wired). Only then does a status it sets need the
+   * message it handles (a status chain goes on), so only then is that message noted while the handler runs:
+   * noting it costs a store of a new object into an old one on every delivery.
+   */
+  statusWatched = false;
 
   private readonly scheduler: Scheduler;
   private readonly freeze: boolean;
@@ -123,6 +131,7 @@ export class RuntimeNode implements Drainable {
     const transform = behaviour?.transform;
     const input = behaviour?.input;
     this.transformer = transform ?? null;
+    this.keepsId = transform !== undefined && behaviour?.transformKeepsId === true;
     this.handler = !transform && input ? input.bind(behaviour) : null;
   }
 
@@ -386,7 +395,7 @@ export class RuntimeNode implements Drainable {
       else if (this.completeWatched) this.host.messageCompleted(this, msg);
       tracker?.release();
     };
-    const outer = enterHandler(this, msg);
+    const outer = enterHandler(this, this.statusWatched ? msg : undefined);
     try {
       const result = input(msg, send, done);
       if (result !== undefined && typeof (result as Promise<void>).then === "function") {
@@ -404,12 +413,14 @@ export class RuntimeNode implements Drainable {
    * no send or done function is made per message. Same order as `input`: sends take their holds first.
    */
   private transformOne(msg: Message, tracker: Tracker | null): void {
-    const outer = enterHandler(this, msg);
+    const outer = enterHandler(this, this.statusWatched ? msg : undefined);
     try {
       const out = this.transformer!.call(this.current, msg);
-      // One message (the usual result) goes straight to port 0.
-      if (out !== null && typeof out === "object" && !Array.isArray(out)) this.toPort(0, out as Message, tracker);
-      else this.emit(out, tracker);
+      // One message (the usual result) goes straight to port 0, without an id check when the node keeps ids.
+      if (out !== null && typeof out === "object" && !Array.isArray(out)) {
+        if (this.keepsId && !this.freeze) this.route(0, out as Message, tracker);
+        else this.toPort(0, out as Message, tracker);
+      } else this.emit(out, tracker);
     } catch (err) {
       leaveHandler(this, outer);
       this.fail(err, msg, tracker);
@@ -457,6 +468,11 @@ export class RuntimeNode implements Drainable {
       if (ready === null) return;
       msg = ready;
     }
+    this.route(port, msg, tracker);
+  }
+
+  /** Hands a message that is ready (an object with an id, frozen when asked) to the targets of `port`. */
+  private route(port: number, msg: Message, tracker: Tracker | null): void {
     const sent = this.counters.sent;
     if (port < sent.length) sent[port]! += 1;
     const targets = this.outputs[port];
