@@ -62,6 +62,19 @@ function flowsFolderWith(ids) {
 }
 
 /**
+ * The environment `npm start` sets for the runtime (its `NAME=${NAME:-default}` assignments: glibc malloc's
+ * settings), an operator's own values winning as they do there: the bench measures what `npm start` runs.
+ */
+function startScriptEnv() {
+  try {
+    const script = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts?.start ?? "";
+    return Object.fromEntries([...script.matchAll(/\b(\w+)=\$\{\1:-([^}]*)\}/g)].map(([, name, value]) => [name, process.env[name] ?? value]));
+  } catch {
+    return {};
+  }
+}
+
+/**
  * One start: spawn → "ready in" line → 1 s for the flows' first timers → resident memory → SIGTERM.
  * Never throws: a start that fails or times out gives nulls and says why in `error`.
  */
@@ -69,7 +82,7 @@ export async function measureStartup(options = {}) {
   const data = mkdtempSync(join(tmpdir(), "wattflow-bench-start-"));
   // Ports of its own, so a broker or listener someone else runs on the defaults cannot fail a flow here.
   const ports = { MQTT_PORT: await freePort(), MQTT_WS_PORT: await freePort(), GREENPOWER_TCP_PORT: await freePort() };
-  const env = { ...process.env, NODE_ENV: "production", ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+  const env = { ...process.env, ...startScriptEnv(), NODE_ENV: "production", ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
   const began = performance.now();
   const child = spawn(
     process.execPath,

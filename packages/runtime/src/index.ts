@@ -29,7 +29,7 @@ export * from "./limits/index.js";
 export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } from "./util/path.js";
 export { writeFileAtomic } from "./util/atomic-write.js";
 /** JSON Schema validators kept on disk between starts (the validate node's schemas). */
-export { ValidatorCache, type ValidatorCacheOptions, type CachedValidator, type Annex } from "./flow/validator-cache.js";
+export { ValidatorCache, defaultCacheDir, type ValidatorCacheOptions, type CachedValidator, type Annex } from "./flow/validator-cache.js";
 export type * from "./store/types.js";
 export { openStore, openStoreFrom, openPgStore, parseStoreSpec, STORE_LIMITS, checkPoint, MAX_FUTURE_MS, RecordQueryError, RevisionConflictError, ContextViews, type StoreOptions, type StoreSpec, type PgStoreOptions } from "./store/index.js";
 export type * from "./flow/types.js";

@@ -31,7 +31,19 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * Names Intl itself resolves to UTC. They are answered here, without Intl: the first Intl formatter with a
+ * time zone pages in the time-zone database (about 6 MB of resident memory for the life of the process),
+ * and UTC, every shipped flow's default, needs none of it.
+ */
+const UTC_NAMES = new Set(["utc", "etc/utc", "gmt", "etc/gmt"]);
+
+export function isUtc(timeZone: string): boolean {
+  return UTC_NAMES.has(timeZone.toLowerCase());
+}
+
 export function isTimeZone(name: string): boolean {
+  if (isUtc(name)) return true;
   try {
     formatter(name);
     return true;
@@ -56,7 +68,10 @@ const QUARTER_HOUR = 900_000;
 
 function offsetAt(ms: number, timeZone: string): number {
   let cache = offsets.get(timeZone);
-  if (!cache) offsets.set(timeZone, (cache = new Map()));
+  if (!cache) {
+    if (isUtc(timeZone)) return 0;
+    offsets.set(timeZone, (cache = new Map()));
+  }
   const slot = Math.floor(ms / QUARTER_HOUR);
   let offset = cache.get(slot);
   if (offset === undefined) {

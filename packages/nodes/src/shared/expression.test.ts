@@ -41,6 +41,15 @@ describe("JSONata expressions", () => {
     expect(expressionProblem("payload +", "rules[1].value")).toMatch(/^rules\[1\]\.value: JSONata syntax error: /);
   });
 
+  it("$localDate gives the day in UTC as Intl does, and in other zones", async () => {
+    const intl = new Intl.DateTimeFormat("en-CA", { timeZone: "UTC", year: "numeric", month: "2-digit", day: "2-digit" });
+    const instants = [Date.UTC(1000, 0, 1), Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2026, 0, 15, 0, 0, 0), Date.UTC(9999, 11, 31, 23, 59, 59, 999), 0];
+    const utc = compileExpression("[$localDate(payload), $localDate(payload, 'UTC'), $localDate(payload, 'Etc/UTC')]", "f", scope);
+    for (const at of instants) expect(await utc.evaluate(msg({ payload: at }))).toEqual(Array(3).fill(intl.format(new Date(at))));
+    const berlin = compileExpression("$localDate(payload, 'Europe/Berlin')", "f", scope);
+    expect(await berlin.evaluate(msg({ payload: Date.UTC(2026, 0, 14, 23, 30) }))).toBe("2026-01-15");
+  });
+
   it("is true the way JSONata's $boolean is", () => {
     expect([0, "", null, undefined, [], {}, [0, ""], false].map(isTruthy)).toEqual(Array(8).fill(false));
     expect([1, "a", [0, 1], { a: 0 }, true].map(isTruthy)).toEqual(Array(5).fill(true));

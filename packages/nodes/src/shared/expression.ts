@@ -1,6 +1,9 @@
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import type jsonataLibrary from "jsonata";
-import { MessageError, type Message, type NodeContext } from "@wattflow/runtime";
+import { MessageError, defaultCacheDir, type Message, type NodeContext } from "@wattflow/runtime";
+import { isUtc } from "./calendar.js";
+import { KnownExpressions } from "./known-expressions.js";
 
 // Required at the first expression compiled, so flows without JSONata never load the library. The package's
 // minified build of the same version: V8 keeps a loaded script's source in the heap, and the readable build's
@@ -80,11 +83,30 @@ function describe(err: unknown): string {
 const checked = new Map<string, ReturnType<typeof jsonata>>();
 const CHECKED_LIMIT = 500;
 
+let knownList: KnownExpressions | undefined;
+/** Expressions that parsed at an earlier deploy (see KnownExpressions); kept beside the validators. */
+function known(): KnownExpressions {
+  if (!knownList) {
+    const dir = defaultCacheDir();
+    const version = (createRequire(import.meta.url)("jsonata/package.json") as { version: string }).version;
+    knownList = new KnownExpressions(dir === null ? null : join(dir, "expressions", `jsonata-${version}.json`));
+  }
+  return knownList;
+}
+
+/** Writes the list of expressions known to parse now (tests; a runtime writes it shortly after a deploy). */
+export async function keepKnownExpressions(): Promise<void> {
+  await knownList?.flush();
+}
+
 /** The syntax problem of an expression, in words, or undefined when it compiles. For deploy-time checks. */
 export function expressionProblem(text: unknown, field: string): string | undefined {
   if (typeof text !== "string" || text.trim() === "") return `${field}: a JSONata expression (a non-empty string) is required`;
+  // Parsed at an earlier deploy: it parses; its node parses it when it first evaluates it.
+  if (known().has(text)) return undefined;
   try {
     const expr = jsonata(text, { timeout: EXPRESSION_TIMEOUT_MS });
+    known().add(text);
     if (!checked.has(text)) {
       if (checked.size >= CHECKED_LIMIT) checked.clear();
       checked.set(text, expr);
@@ -103,9 +125,9 @@ export function expressionProblem(text: unknown, field: string): string | undefi
 export const EXPRESSION_TIMEOUT_MS = 5000;
 
 /**
- * Compiles at deploy (the config check has already refused syntax errors).
- * An evaluation error rejects with an Error naming the field, so the node can
- * hand it to `done` and the flow's catch nodes see it.
+ * Compiles at deploy (the config check has already refused syntax errors); an expression that parsed at an
+ * earlier deploy (KnownExpressions) is parsed when it first runs instead. An evaluation error rejects with an
+ * Error naming the field, so the node can hand it to `done` and the flow's catch nodes see it.
  */
 export function compileExpression(text: string, field: string, scope: ExpressionScope, timeoutMs = EXPRESSION_TIMEOUT_MS): CompiledExpression {
   let expr: ReturnType<typeof jsonata> | undefined;
@@ -113,20 +135,23 @@ export function compileExpression(text: string, field: string, scope: Expression
     expr = checked.get(text);
     checked.delete(text);
   }
-  try {
-    expr ??= jsonata(text, { timeout: timeoutMs });
-  } catch (err) {
-    throw new Error(`${field}: JSONata syntax error: ${describe(err)}`);
+  const parse = (): ReturnType<typeof jsonata> => withScope(jsonata(text, { timeout: timeoutMs }), scope);
+  let ready = expr ? withScope(expr, scope) : undefined;
+  if (!ready && !known().has(text)) {
+    // Not known to parse: parsed now, so a syntax error fails the deploy rather than the first message.
+    try {
+      ready = parse();
+    } catch (err) {
+      throw new Error(`${field}: JSONata syntax error: ${describe(err)}`);
+    }
+    known().add(text);
   }
-  expr.assign("env", (name: unknown) => scope.env(String(name)));
-  expr.assign("localDate", localDate);
-  // Awaited so a store whose context reads are asynchronous works the same.
-  expr.assign("flowContext", async (key: unknown) => toPlain(await scope.flowContext.get(String(key))));
-  expr.assign("globalContext", async (key: unknown) => toPlain(await scope.globalContext.get(String(key))));
   return {
     async evaluate(msg) {
       try {
-        return toPlain(await expr.evaluate(msg));
+        // An expression known to parse is parsed when it first runs.
+        ready ??= parse();
+        return toPlain(await ready.evaluate(msg));
       } catch (err) {
         // The same message gives the same failure again: a source parks it rather than asking for it again.
         throw new MessageError(`${field}: JSONata evaluation failed: ${describe(err)}`);
@@ -135,7 +160,19 @@ export function compileExpression(text: string, field: string, scope: Expression
   };
 }
 
+/** The expression with the functions it may call besides JSONata's own. */
+function withScope(expr: ReturnType<typeof jsonata>, scope: ExpressionScope): ReturnType<typeof jsonata> {
+  expr.assign("env", (name: unknown) => scope.env(String(name)));
+  expr.assign("localDate", localDate);
+  // Awaited so a store whose context reads are asynchronous works the same.
+  expr.assign("flowContext", async (key: unknown) => toPlain(await scope.flowContext.get(String(key))));
+  expr.assign("globalContext", async (key: unknown) => toPlain(await scope.globalContext.get(String(key))));
+  return expr;
+}
+
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const FIRST_4_DIGIT_YEAR = Date.UTC(1000, 0, 1);
+const FIRST_5_DIGIT_YEAR = Date.UTC(10000, 0, 1);
 
 /**
  * `$localDate(millis, timeZone)`: the calendar day ("2026-01-15") of a time in
@@ -144,6 +181,8 @@ const dateFormats = new Map<string, Intl.DateTimeFormat>();
 function localDate(millis: unknown, timeZone?: unknown): string | undefined {
   if (typeof millis !== "number" || !Number.isFinite(millis)) return undefined;
   const zone = typeof timeZone === "string" && timeZone !== "" ? timeZone : "UTC";
+  // UTC without Intl (see isUtc): the ISO date is the same text for four-digit years.
+  if (isUtc(zone) && millis >= FIRST_4_DIGIT_YEAR && millis < FIRST_5_DIGIT_YEAR) return new Date(millis).toISOString().slice(0, 10);
   let format = dateFormats.get(zone);
   if (!format) {
     // Throws a RangeError naming the zone when it is unknown: an evaluation error the node reports.

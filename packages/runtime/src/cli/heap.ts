@@ -15,7 +15,9 @@ import { setFlagsFromString } from "node:v8";
  * lowered it; `--no-concurrent-marking`/`--no-parallel-scavenge` changed nothing measurable, and
  * `--single-threaded-gc` or `--no-parallel-marking` set after start abort the process. What varies from
  * one start to the next is malloc's per-thread arenas keeping freed compiler memory; glibc's
- * `MALLOC_TRIM_THRESHOLD_` or `MALLOC_ARENA_MAX` bound that, but only from the environment the process starts in.
+ * `MALLOC_TRIM_THRESHOLD_` or `MALLOC_ARENA_MAX` bound that, but only from the environment the process starts in:
+ * `npm start` sets both (root package.json; about 2 MB less with every flow), and the README tells operators who
+ * start the CLI otherwise to do the same. The process does not start itself again to set them.
  */
 export function keepYoungGenerationSmall(): void {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];

@@ -4,6 +4,7 @@ import type { TObject } from "@sinclair/typebox";
 import { CONNECTION_KEYWORD } from "../registry/define.js";
 import { describeAjvErrors } from "./ajv-issues.js";
 import { ValidatorCache } from "./validator-cache.js";
+import { ValidationResults, exactJson } from "./validation-results.js";
 import { escapePointer } from "./interpolate.js";
 import { FlowDocumentSchema } from "./schema.js";
 
@@ -21,15 +22,25 @@ const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).de
 // Validators here run at deploy, not per message: ajv's optimising pass would triple the compile time (start-up) for no gain.
 // Both kinds of validator come from a ValidatorCache: compiled once, then read from disk at later starts.
 const DOCUMENT_OPTIONS = { allErrors: true, strict: false, verbose: true } as const;
+let documentCache: ValidatorCache | undefined;
 let documentValidator: ValidateFunction | undefined;
+let documentKey: string | undefined;
 
 /** The document's own shape (format 1 schema), every violation at once. Node configs are checked separately. */
 export function validateDocumentShape(doc: unknown): Problem[] {
-  documentValidator ??= new ValidatorCache({
+  documentCache ??= new ValidatorCache({
     makeAjv: () => new Ajv({ ...DOCUMENT_OPTIONS, code: { optimize: false, source: true } }),
     optionsKey: JSON.stringify({ ...DOCUMENT_OPTIONS, optimize: false }),
-  }).validator(FlowDocumentSchema);
-  return documentValidator(doc) ? [] : describeAjvErrors(documentValidator.errors ?? [], doc);
+  });
+  // A document that passed before passes again (this check changes nothing in it): its validator is not loaded.
+  const results = keptResults();
+  const input = results ? exactJson(doc) : undefined;
+  const key = input === undefined ? undefined : (documentKey ??= documentCache.keyOf(FlowDocumentSchema));
+  if (results && input !== undefined && key !== undefined && results.recall(key, input) === "true") return [];
+  documentValidator ??= documentCache.validator(FlowDocumentSchema);
+  if (!documentValidator(doc)) return describeAjvErrors(documentValidator.errors ?? [], doc);
+  if (results && input !== undefined && key !== undefined) results.remember(key, input, true);
+  return [];
 }
 
 // Configs get their schema defaults filled in (useDefaults), and `${ENV}` strings
@@ -66,8 +77,51 @@ function validatorFor(schema: TObject): ValidateFunction {
  * relative to the config object (`/interval`).
  */
 export function validateConfig(schema: TObject, config: Record<string, unknown>): Problem[] {
+  const results = keptResults();
+  const input = results ? exactJson(config) : undefined;
+  if (results && input !== undefined) {
+    const known = results.recall(schemaKeyOf(schema), input);
+    if (known !== undefined) {
+      // What the validator made of this very config when it last passed: the same properties in the same
+      // order. A config it left as it was is not touched (as the validator would not touch it).
+      if (known !== input) {
+        const validated = JSON.parse(known) as Record<string, unknown>;
+        for (const key of Object.keys(config)) delete config[key];
+        Object.assign(config, validated);
+      }
+      return [];
+    }
+  }
   const validate = validatorFor(schema);
-  return validate(config) ? [] : describeAjvErrors(validate.errors ?? [], config);
+  if (!validate(config)) return describeAjvErrors(validate.errors ?? [], config);
+  if (results && input !== undefined && exactJson(config) !== undefined) results.remember(schemaKeyOf(schema), input, config);
+  return [];
+}
+
+// Configs that passed before are taken from what validation made of them then (see ValidationResults), kept
+// beside the validators; nothing is kept when the validators are not (WATTFLOW_CACHE_DIR=off).
+let results: ValidationResults | null | undefined;
+function keptResults(): ValidationResults | null {
+  if (results === undefined) {
+    const dir = cache().folder;
+    results = dir === null ? null : new ValidationResults(dir);
+  }
+  return results;
+}
+
+const schemaKeys = new WeakMap<TObject, string>();
+function schemaKeyOf(schema: TObject): string {
+  let key = schemaKeys.get(schema);
+  if (key === undefined) {
+    key = cache().keyOf(schema);
+    schemaKeys.set(schema, key);
+  }
+  return key;
+}
+
+/** Writes the kept validation results now (tests; a runtime writes them shortly after a deploy). */
+export async function keepValidationResults(): Promise<void> {
+  await results?.flush();
 }
 
 export interface ConnectionField {

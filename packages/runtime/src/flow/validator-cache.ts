@@ -17,11 +17,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const requireHere = createRequire(import.meta.url);
 const AJV_VERSION = (requireHere("ajv/package.json") as { version: string }).version;
 
-/** Where compiled validators are kept between starts: WATTFLOW_CACHE_DIR, else the package's node_modules/.cache. */
-export function defaultValidatorCacheDir(): string | null {
+/** Where what a start can reuse is kept between starts: WATTFLOW_CACHE_DIR, else the package's node_modules/.cache; null when `off`. */
+export function defaultCacheDir(): string | null {
   const configured = process.env.WATTFLOW_CACHE_DIR;
   if (configured === "off") return null;
-  return configured ? join(configured, "validators") : join(here, "../../node_modules/.cache/wattflow/validators");
+  return configured || join(here, "../../node_modules/.cache/wattflow");
+}
+
+/** Where compiled validators are kept between starts (`validators` in `defaultCacheDir()`). */
+export function defaultValidatorCacheDir(): string | null {
+  const dir = defaultCacheDir();
+  return dir === null ? null : join(dir, "validators");
 }
 
 /** JSON-shaped data kept with a validator's code (see `ValidatorCacheOptions.annex`). */
@@ -45,9 +51,6 @@ export interface CachedValidator {
   annex: Annex;
 }
 
-/** V8's cache is taken this long after the last validator was read: by then the deploy that read them has run them. */
-const CODE_CACHE_DELAY_MS = 500;
-
 /**
  * Validators as ajv standalone code, kept on disk by a hash of the schema, the
  * compile options and ajv's version. A start finds the code the previous one
@@ -57,11 +60,9 @@ const CODE_CACHE_DELAY_MS = 500;
  * Validators always run from the generated code, so a cached one behaves
  * exactly like a fresh one.
  *
- * Beside the code, V8's own cache of it (`<key>.<process kind>.v8`, taken shortly after the
- * deploy that read the validators, when the functions it ran are compiled) spares later starts
- * parsing and compiling the JavaScript again: most of what reading a validator
- * costs. V8 refuses a cache from another V8 version or flags; the code is then
- * compiled as without one and the cache taken again.
+ * V8's own compiled-code cache is deliberately not kept beside the code: release builds of V8 do not
+ * verify such a cache's contents, and one copied between two installations was seen to abort the
+ * process at start, which no start-time saving is worth.
  */
 export class ValidatorCache {
   private readonly makeAjv: () => Ajv;
@@ -69,9 +70,6 @@ export class ValidatorCache {
   private readonly dir: string | null;
   private readonly requireModule: (id: string) => unknown;
   private readonly annexOf: (() => Annex) | undefined;
-  /** Scripts whose V8 cache is missing or stale, by the file it goes to; written by one timer. */
-  private readonly uncached = new Map<string, { script: Script; stamp: Buffer }>();
-  private codeCacheTimer: NodeJS.Timeout | undefined;
   private ajv: Ajv | undefined;
 
   constructor(options: ValidatorCacheOptions) {
@@ -89,7 +87,7 @@ export class ValidatorCache {
 
   /** The validator and what `annex` said when its schema was compiled. Throws what ajv's compile throws. */
   entry(schema: object): CachedValidator {
-    const key = createHash("sha256").update(`${AJV_VERSION}\n${this.optionsKey}\n${JSON.stringify(schema)}`).digest("hex").slice(0, 32);
+    const key = this.keyOf(schema);
     const file = this.dir ? join(this.dir, `${key}.cjs`) : null;
     if (file) {
       const cached = readIfThere(file);
@@ -106,14 +104,14 @@ export class ValidatorCache {
     return this.instantiate(code, file);
   }
 
-  /** Writes the V8 caches still missing now rather than on the timer (tests; a runtime lets the timer do it). */
-  async keepCompiledCode(): Promise<void> {
-    clearTimeout(this.codeCacheTimer);
-    this.codeCacheTimer = undefined;
-    const pending = [...this.uncached];
-    this.uncached.clear();
-    // Beside code already kept: a folder removed since (a test's, an operator's) is not made again.
-    for (const [file, { script, stamp }] of pending) await writeAtomically(file, Buffer.concat([stamp, script.createCachedData()]), false);
+  /** What names a schema's validator: its schema, the compile options and ajv's version. */
+  keyOf(schema: object): string {
+    return createHash("sha256").update(`${AJV_VERSION}\n${this.optionsKey}\n${JSON.stringify(schema)}`).digest("hex").slice(0, 32);
+  }
+
+  /** The folder the validators are kept in; null when nothing is kept. */
+  get folder(): string | null {
+    return this.dir;
   }
 
   private generate(schema: object): string {
@@ -128,34 +126,19 @@ export class ValidatorCache {
     }
   }
 
-  /** Runs the module code; `file` is where it is kept (its V8 cache sits beside it), null when nothing is kept. */
+  /** Runs the module code; `file` names it in stack traces. */
   private instantiate(code: string, file: string | null): CachedValidator {
-    const v8File = file ? file.replace(/\.cjs$/, `.${PROCESS_KIND}.v8`) : null;
-    const stamp = v8File ? codeStamp(code) : undefined;
-    const cachedData = v8File && stamp ? cachedDataFor(readBufferIfThere(v8File), stamp) : undefined;
-    const script = new Script(`(function (require, module, exports) {${code}\n})`, {
-      filename: file ?? "wattflow-validator.cjs",
-      ...(cachedData ? { cachedData } : {}),
-    });
+    const script = new Script(`(function (require, module, exports) {${code}\n})`, { filename: file ?? "wattflow-validator.cjs" });
     const module = { exports: {} as Record<string, unknown> };
     (script.runInThisContext() as (require: (id: string) => unknown, module: object, exports: object) => void)(this.requireModule, module, module.exports);
     const validate = (module.exports.default ?? module.exports) as unknown;
     if (typeof validate !== "function") throw new Error("not a validator module");
-    if (v8File && stamp && (!cachedData || script.cachedDataRejected === true)) this.keepCodeCacheLater(v8File, { script, stamp });
     return { validate: validate as ValidateFunction, annex: (module.exports.annex ?? null) as Annex };
-  }
-
-  private keepCodeCacheLater(file: string, pending: { script: Script; stamp: Buffer }): void {
-    this.uncached.set(file, pending);
-    clearTimeout(this.codeCacheTimer);
-    this.codeCacheTimer = setTimeout(() => void this.keepCompiledCode(), CODE_CACHE_DELAY_MS);
-    // Never the reason a process stays up.
-    this.codeCacheTimer.unref();
   }
 }
 
 /** Written under a temporary name and renamed, so a concurrent start never reads half a file. */
-async function writeAtomically(file: string, contents: string | Uint8Array, makeFolder = true): Promise<void> {
+export async function writeAtomically(file: string, contents: string | Uint8Array, makeFolder = true): Promise<void> {
   try {
     if (makeFolder) await mkdir(dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
@@ -174,38 +157,3 @@ function readIfThere(file: string): string | undefined {
   }
 }
 
-// Node's own diagnostics, which leave V8's flags (and so its caches) as they are.
-const DIAGNOSTICS = /^--(cpu-prof|heap-prof|inspect|enable-source-maps)/;
-
-/**
- * V8 refuses a cache made under other flags (a heap size, the CLI's young-generation setting), so each kind of
- * process keeps its own: the CLI and a test runner sharing a checkout would otherwise replace each other's at
- * every start. The kind is the Node version, its options (profiling and debugging aside) and the program it runs.
- */
-const PROCESS_KIND = createHash("sha256")
-  .update([process.version, process.execArgv.filter((arg) => !DIAGNOSTICS.test(arg)).join(" "), process.env.NODE_OPTIONS ?? "", process.argv[1] ?? ""].join("\n"))
-  .digest("hex")
-  .slice(0, 8);
-
-const STAMP_BYTES = 16;
-
-/**
- * The first bytes of a V8 cache file: a hash of the code it was made from. V8 checks its own version and
- * flags but only the length of the source, so a cache must not outlive the code it belongs to.
- */
-function codeStamp(code: string): Buffer {
-  return createHash("sha256").update(code).digest().subarray(0, STAMP_BYTES);
-}
-
-function cachedDataFor(file: Buffer | undefined, stamp: Buffer): Buffer | undefined {
-  if (!file || file.length <= STAMP_BYTES || !file.subarray(0, STAMP_BYTES).equals(stamp)) return undefined;
-  return file.subarray(STAMP_BYTES);
-}
-
-function readBufferIfThere(file: string): Buffer | undefined {
-  try {
-    return readFileSync(file);
-  } catch {
-    return undefined;
-  }
-}

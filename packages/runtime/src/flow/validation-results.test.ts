@@ -1,0 +1,93 @@
+/**
+ * Config validation results kept between starts: a later start with the same config gets the same config
+ * (defaults, coercion, property order) without loading the validator; a failing config is always judged by
+ * the validator, and only values JSON gives back exactly are answered from the kept results.
+ */
+import { mkdtemp, readdir, rm, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Type } from "@sinclair/typebox";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { exactJson } from "./validation-results.js";
+
+const schema = Type.Object({
+  interval: Type.String({ pattern: "^\\d+(ms|s|m)$", default: "10s" }),
+  retries: Type.Integer({ minimum: 0, default: 2 }),
+  tags: Type.Array(Type.String(), { default: [] }),
+});
+
+type ValidateModule = typeof import("./validate.js");
+
+describe("kept config validation results", () => {
+  let dir: string;
+  const saved = process.env.WATTFLOW_CACHE_DIR;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wattflow-results-"));
+    process.env.WATTFLOW_CACHE_DIR = dir;
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.WATTFLOW_CACHE_DIR;
+    else process.env.WATTFLOW_CACHE_DIR = saved;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** validate.js as a new start sees it: no validator or result in memory. */
+  async function freshStart(): Promise<ValidateModule> {
+    vi.resetModules();
+    return import("./validate.js");
+  }
+  const validatorFiles = async () => (await readdir(join(dir, "validators"))).filter((f) => f.endsWith(".cjs") || f.endsWith(".v8"));
+
+  it("a later start gets the same config without loading the validator, and a failing one is still judged by it", async () => {
+    const first = await freshStart();
+    const config: Record<string, unknown> = { retries: "3", name: "kept" };
+    expect(first.validateConfig(schema, config)).toEqual([]);
+    const validated = JSON.stringify(config);
+    expect(validated).toBe(JSON.stringify({ retries: 3, name: "kept", interval: "10s", tags: [] }));
+    await first.keepValidationResults();
+    // The validator's code was written in the background: wait for it, then take it away.
+    for (let i = 0; i < 100 && (await validatorFiles()).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (const f of await validatorFiles()) await unlink(join(dir, "validators", f));
+
+    const second = await freshStart();
+    const again: Record<string, unknown> = { retries: "3", name: "kept" };
+    expect(second.validateConfig(schema, again)).toEqual([]);
+    expect(JSON.stringify(again)).toBe(validated);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await validatorFiles()).toEqual([]);
+
+    // A document that passed is taken as passing too; one that does not is still described.
+    const doc = { format: "wattflow/flow@1", id: "kept", nodes: [{ id: "a", type: "inject", config: {} }] };
+    expect(second.validateDocumentShape(doc)).toEqual([]);
+    await second.keepValidationResults();
+    expect((await freshStart()).validateDocumentShape(doc)).toEqual([]);
+    expect((await freshStart()).validateDocumentShape({ format: "one" }).length).toBeGreaterThan(0);
+    await second.keepValidationResults();
+    for (const f of await validatorFiles()) await unlink(join(dir, "validators", f));
+
+    const failing = { interval: "often", retries: -1 };
+    for (let round = 0; round < 2; round++) {
+      const problems = second.validateConfig(schema, structuredClone(failing));
+      expect(problems.map((p) => p.pointer).sort()).toEqual(["/interval", "/retries"]);
+      await second.keepValidationResults();
+    }
+    // Only now was the validator needed (its code is written in the background).
+    for (let i = 0; i < 100 && (await validatorFiles()).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await validatorFiles()).some((f) => f.endsWith(".cjs"))).toBe(true);
+
+    // A config the validator leaves as it is stays untouched (even frozen) when taken from the results.
+    const complete = () => Object.freeze({ interval: "5s", retries: 1, tags: Object.freeze(["a"]) });
+    expect(second.validateConfig(schema, complete() as Record<string, unknown>)).toEqual([]);
+    await second.keepValidationResults();
+    expect((await freshStart()).validateConfig(schema, complete() as Record<string, unknown>)).toEqual([]);
+  });
+});
+
+describe("exactJson", () => {
+  it("gives the JSON of values JSON gives back exactly, and nothing for the others", () => {
+    expect(exactJson({ a: [1, "x", true, null, { b: 2.5 }] })).toBe('{"a":[1,"x",true,null,{"b":2.5}]}');
+    for (const value of [{ a: undefined }, { a: Number.NaN }, { a: -0 }, { a: new Date(0) }, [1, , 3], JSON.parse('{"__proto__":{"x":1}}'), { f: () => 1 }, { [Symbol("s")]: 1 }]) {
+      expect(exactJson(value)).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,113 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+// Node's own timer functions, not the global ones: a test's fake clock neither counts nor holds this housekeeping.
+import { clearTimeout, setTimeout } from "node:timers";
+import { writeAtomically } from "./validator-cache.js";
+
+/** Results kept per schema; the oldest go first. */
+const PER_SCHEMA = 1000;
+/** Written this long after the last use: by then the deploy that used them is over. */
+const WRITE_DELAY_MS = 500;
+
+/**
+ * What validation made of a value the last times it passed (defaults filled in, values coerced), kept on disk
+ * beside the validators (`<schema key>.results.json`) by the value's exact JSON text. A start whose flows did
+ * not change takes its configs from here and loads no config validator: with every shipped flow, about 50
+ * validator scripts, 1 MB of code and several MB of heap that only a changed config needs again. Only values
+ * that passed are kept, so a value that fails is always judged by the validator itself. Nothing stays in
+ * memory once the results are written.
+ */
+export class ValidationResults {
+  /** Schema key → (hash of the value's JSON → JSON of what validation made of it), newest last. */
+  private readonly bySchema = new Map<string, Map<string, string>>();
+  private readonly changed = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  /** The JSON of what validation made of the value whose JSON is `input` when it last passed, or undefined. */
+  recall(schemaKey: string, input: string): string | undefined {
+    return this.results(schemaKey).get(hash(input));
+  }
+
+  remember(schemaKey: string, input: string, output: unknown): void {
+    const results = this.results(schemaKey);
+    const key = hash(input);
+    results.delete(key);
+    results.set(key, JSON.stringify(output));
+    for (const oldest of results.keys()) {
+      if (results.size <= PER_SCHEMA) break;
+      results.delete(oldest);
+    }
+    this.changed.add(schemaKey);
+  }
+
+  /** Writes what changed now and lets go of everything read (tests; a runtime lets the timer do it). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const writes = [...this.changed].map((key) => [key, Object.fromEntries(this.bySchema.get(key) ?? [])] as const);
+    this.changed.clear();
+    this.bySchema.clear();
+    for (const [key, results] of writes) await writeAtomically(this.fileOf(key), JSON.stringify(results));
+  }
+
+  private results(schemaKey: string): Map<string, string> {
+    let results = this.bySchema.get(schemaKey);
+    if (!results) {
+      results = new Map(Object.entries(readResults(this.fileOf(schemaKey))));
+      this.bySchema.set(schemaKey, results);
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), WRITE_DELAY_MS);
+    // Never the reason a process stays up.
+    this.timer.unref();
+    return results;
+  }
+
+  private fileOf(schemaKey: string): string {
+    return join(this.dir, `${schemaKey}.results.json`);
+  }
+}
+
+function hash(text: string): string {
+  return createHash("sha256").update(text).digest("base64url").slice(0, 32);
+}
+
+/** A file cut short, from elsewhere or missing reads as no results. */
+function readResults(file: string): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The value's JSON text when JSON gives the value back exactly (plain objects and arrays of strings, finite
+ * numbers, booleans and null), else undefined: only such values can be answered from a kept result.
+ */
+export function exactJson(value: unknown): string | undefined {
+  return isExactJson(value) ? JSON.stringify(value) : undefined;
+}
+
+function isExactJson(value: unknown): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0);
+  if (typeof value !== "object") return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !isExactJson(value[i])) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) {
+    // Assigning a parsed `__proto__` would set the prototype rather than a property.
+    if (key === "__proto__" || !isExactJson((value as Record<string, unknown>)[key])) return false;
+  }
+  // Symbol keys and non-enumerable properties are not in the JSON.
+  return Reflect.ownKeys(value).length === Object.keys(value).length;
+}
