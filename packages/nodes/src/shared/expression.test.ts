@@ -16,8 +16,17 @@ const msg = (init: Record<string, unknown>) => ({ _msgid: "m", ...init }) as unk
 describe("JSONata expressions", () => {
   it("stops an evaluation that runs past its time limit, naming the field", async () => {
     const slow = compileExpression("$reduce([1..2000000], function($a, $b) { $a + $b })", "rules[0].value", scope, 50);
-    // D1012 is the error of JSONata's own time guard: the evaluation was stopped, not merely slow to fail.
-    await expect(slow.evaluate(msg({}))).rejects.toThrow(/^rules\[0\]\.value: JSONata evaluation failed: .*\[D1012\]/);
+    // The guard's own words: the evaluation was stopped, not merely slow to fail.
+    await expect(slow.evaluate(msg({}))).rejects.toThrow(/^rules\[0\]\.value: JSONata evaluation failed: stopped after 50 ms \(the time limit of an expression\)/);
+    // A loop that never ends is stopped too, and the next evaluation starts with its own budget.
+    const endless = compileExpression("($f := function($x) { $f($x + 1) }; $f(1))", "rules[1].value", scope, 200);
+    await expect(endless.evaluate(msg({}))).rejects.toThrow(/^rules\[1\]\.value: JSONata evaluation failed: stopped after 200 ms/);
+    // Not a tail call, so each call nests deeper: stopped by its depth long before the time limit.
+    const deep = compileExpression("($f := function($x) { 1 + $f($x + 1) }; $f(1))", "rules[1].value", scope, 60_000);
+    await expect(deep.evaluate(msg({}))).rejects.toThrow(/^rules\[1\]\.value: JSONata evaluation failed: stopped at a nesting of 2000 steps/);
+    await expect(slow.evaluate(msg({}))).rejects.toThrow(/stopped after 50 ms/);
+    const quick = compileExpression("$sum([1..1000])", "rules[2].value", scope, 50);
+    expect(await quick.evaluate(msg({}))).toBe(500500);
   });
 
   it("returns plain data, sharing what it did not build", async () => {

@@ -105,7 +105,7 @@ export function expressionProblem(text: unknown, field: string): string | undefi
   // Parsed at an earlier deploy: it parses; its node parses it when it first evaluates it.
   if (known().has(text)) return undefined;
   try {
-    const expr = jsonata(text, { timeout: EXPRESSION_TIMEOUT_MS });
+    const expr = jsonata(text);
     known().add(text);
     if (!checked.has(text)) {
       if (checked.size >= CHECKED_LIMIT) checked.clear();
@@ -118,11 +118,50 @@ export function expressionProblem(text: unknown, field: string): string | undefi
 }
 
 /**
- * Past this an evaluation is stopped (JSONata's own guard, checked at each
- * step): every flow shares one event loop, and an expression that loops
- * would otherwise stall them all.
+ * Past this an evaluation is stopped (checked at each step of it): every flow shares one event loop, and an
+ * expression that loops would otherwise stall them all. JSONata itself has no time option; its evaluator calls
+ * the `__evaluate_entry`/`__evaluate_exit` hooks at every step, which is where the guard sits.
  */
 export const EXPRESSION_TIMEOUT_MS = 5000;
+
+/**
+ * Past this nesting an evaluation is stopped: JSONata's evaluation is asynchronous, so a function calling itself
+ * without end never overflows the stack; it would hold memory until the time limit.
+ */
+export const EXPRESSION_MAX_DEPTH = 2000;
+
+/** One evaluation's budget, handed to the hooks through the call's bindings (the hooks are shared by every call). */
+interface EvaluationGuard {
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  depth: number;
+}
+const GUARD_BINDING = "__wattflowEvaluationGuard";
+const ENTRY_HOOK = Symbol.for("jsonata.__evaluate_entry");
+const EXIT_HOOK = Symbol.for("jsonata.__evaluate_exit");
+
+interface HookEnvironment {
+  isParallelCall?: boolean;
+  lookup(name: string): unknown;
+}
+
+function checkGuard(environment: HookEnvironment, step: 1 | -1): void {
+  // JSONata's own runaway guard skips the parallel branches of one step, which evaluate side by side.
+  if (environment.isParallelCall) return;
+  const guard = environment.lookup(GUARD_BINDING) as EvaluationGuard | undefined;
+  if (!guard) return;
+  guard.depth += step;
+  if (guard.depth > EXPRESSION_MAX_DEPTH) throw new Error(`stopped at a nesting of ${EXPRESSION_MAX_DEPTH} steps (a function that calls itself without end?)`);
+  if (Date.now() > guard.deadline) throw new Error(`stopped after ${guard.timeoutMs} ms (the time limit of an expression)`);
+}
+
+/** Installs the per-step hooks that stop an evaluation past its time or nesting budget. */
+function guarded(expr: ReturnType<typeof jsonata>): ReturnType<typeof jsonata> {
+  // The library's typings name bindings by string; its evaluator looks these two up by symbol.
+  expr.assign(ENTRY_HOOK as unknown as string, (_node: unknown, _input: unknown, environment: HookEnvironment) => checkGuard(environment, 1));
+  expr.assign(EXIT_HOOK as unknown as string, (_node: unknown, _input: unknown, environment: HookEnvironment) => checkGuard(environment, -1));
+  return expr;
+}
 
 /**
  * Compiles at deploy (the config check has already refused syntax errors); an expression that parsed at an
@@ -135,7 +174,7 @@ export function compileExpression(text: string, field: string, scope: Expression
     expr = checked.get(text);
     checked.delete(text);
   }
-  const parse = (): ReturnType<typeof jsonata> => withScope(jsonata(text, { timeout: timeoutMs }), scope);
+  const parse = (): ReturnType<typeof jsonata> => withScope(jsonata(text), scope);
   let ready = expr ? withScope(expr, scope) : undefined;
   if (!ready && !known().has(text)) {
     // Not known to parse: parsed now, so a syntax error fails the deploy rather than the first message.
@@ -151,7 +190,8 @@ export function compileExpression(text: string, field: string, scope: Expression
       try {
         // An expression known to parse is parsed when it first runs.
         ready ??= parse();
-        return toPlain(await ready.evaluate(msg));
+        const guard: EvaluationGuard = { deadline: Date.now() + timeoutMs, timeoutMs, depth: 0 };
+        return toPlain(await ready.evaluate(msg, { [GUARD_BINDING]: guard }));
       } catch (err) {
         // The same message gives the same failure again: a source parks it rather than asking for it again.
         throw new MessageError(`${field}: JSONata evaluation failed: ${describe(err)}`);
@@ -162,6 +202,7 @@ export function compileExpression(text: string, field: string, scope: Expression
 
 /** The expression with the functions it may call besides JSONata's own. */
 function withScope(expr: ReturnType<typeof jsonata>, scope: ExpressionScope): ReturnType<typeof jsonata> {
+  guarded(expr);
   expr.assign("env", (name: unknown) => scope.env(String(name)));
   expr.assign("localDate", localDate);
   // Awaited so a store whose context reads are asynchronous works the same.
