@@ -82,6 +82,15 @@ async function preload(url, clientId, messages) {
   await publisher.endAsync();
 }
 
+/**
+ * Ends a drained run's persistent session: left in the broker, it would keep its subscription, and every later
+ * preload would queue a copy of each reading for it too (the broker's memory and work growing round by round).
+ */
+async function forgetSession(url, clientId) {
+  const session = await mqtt.connectAsync(url, { clientId, clean: true });
+  await session.endAsync();
+}
+
 function runWorker(system, args) {
   return new Promise((resolve, reject) => {
     const child = fork(join(here, WORKERS[system]), [JSON.stringify(args)], { env: { ...process.env, NODE_ENV: "production" }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
@@ -112,6 +121,7 @@ async function drain(system, sink, broker, influx, messages, round, settings) {
   if (influx) await influx.query("DROP DATABASE bench; CREATE DATABASE bench");
   await preload(broker.url, clientId, total);
   const report = await runWorker(system, { url: broker.url, clientId, messages: total, warmup, sink, influx: influx?.base, broker: settings.broker, input: settings.input ?? {} });
+  await forgetSession(broker.url, clientId);
   const stored = sink === "influx" && system !== "bare" ? await influxCount(influx) : report.stored;
   // More stored (or delivered) than sent: a redelivered reading written twice. (InfluxDB keeps one point per
   // series and time, so there a duplicate cannot show.)

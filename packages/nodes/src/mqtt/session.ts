@@ -9,10 +9,12 @@
  * node that leaves its flow gives its subscription up.
  */
 import { createHash } from "node:crypto";
-import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from "mqtt";
+import type { Duplex, Writable } from "node:stream";
+import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { CloseReason } from "@wattflow/runtime";
 import { AckEntry, DeferredAcks, type AckPacket } from "./deferred-acks.js";
+import { PublishReader } from "./publish-reader.js";
 import { matchTopic, type TopicPattern } from "./topic.js";
 
 export type QoS = 0 | 1 | 2;
@@ -72,14 +74,19 @@ export interface SessionOptions {
 /** The parts of mqtt.js's client this module drives beyond its typed surface. */
 interface PacketWriter {
   _sendPacket(packet: AckPacket, cb?: (err?: Error) => void, cbStorePut?: unknown, noStore?: boolean): void;
+  /** Opens the connection's stream (each connect and reconnect); the client then pipes it into its parser. */
+  streamBuilder: (client: MqttClient) => Duplex;
 }
+
+/** Protocols whose stream is a TCP or TLS socket carrying plain MQTT packets, which PublishReader can read. */
+const SOCKET_PROTOCOLS = new Set(["mqtt", "tcp", "mqtts", "tls", "ssl"]);
 
 /** A subscription whose node is restarting: kept at the broker, its messages held until the node is back. */
 interface Parked {
   subscription: string;
   pattern: TopicPattern;
   owner: string | undefined;
-  held: { packet: IPublishPacket; payload: Buffer; handled: (handling?: Handling) => void }[];
+  held: { topic: string; qos: QoS; retain: boolean; payload: Buffer; handled: (handling?: Handling) => void }[];
   timer: NodeJS.Timeout;
 }
 
@@ -138,9 +145,11 @@ export class MqttSession {
       write(packet, cb, cbStorePut, noStore);
     };
     client.handleMessage = (packet, callback) => {
-      this.dispatch(packet);
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      this.dispatch(packet.topic, payload, packet.qos, packet.retain, packet.messageId);
       callback();
     };
+    this.readPublishesHere(client, writer);
     client.on("connect", (connack: IConnackPacket) => {
       client.options.reconnectPeriod = this.basePeriod;
       this.lastError = undefined;
@@ -337,8 +346,8 @@ export class MqttSession {
     clearTimeout(parked.timer);
     this.parked.delete(parked.subscription);
     for (const h of parked.held) {
-      const params = matchTopic(sub.pattern, h.packet.topic);
-      if (params) sub.deliver(this.delivery(h.packet, h.payload, params, h.handled));
+      const params = matchTopic(sub.pattern, h.topic);
+      if (params) sub.deliver({ topic: h.topic, payload: h.payload, params, qos: h.qos, retain: h.retain, attempt: 1, handled: h.handled });
       else h.handled();
     }
   }
@@ -354,25 +363,46 @@ export class MqttSession {
     }
   }
 
-  private dispatch(packet: IPublishPacket): void {
-    const tracked = packet.qos === 1 && packet.messageId !== undefined;
+  /**
+   * PUBLISH packets of a plain TCP or TLS connection are read off its bytes (see publish-reader.ts) rather than by
+   * the client's parser, which gets every other packet, and any PUBLISH the reader leaves to it, in order.
+   */
+  private readPublishesHere(client: MqttClient, writer: PacketWriter): void {
+    const options = client.options;
+    if (!SOCKET_PROTOCOLS.has(options.protocol ?? "")) return;
+    // The client refuses packets over an MQTT 5 maximum packet size, which the reader does not check.
+    if (options.protocolVersion === 5 && options.properties?.maximumPacketSize !== undefined) return;
+    const v5 = options.protocolVersion === 5;
+    const build = writer.streamBuilder;
+    const onPublish = (topic: string, payload: Buffer, qos: 0 | 1, retain: boolean, messageId: number): void => this.dispatch(topic, payload, qos, retain, messageId);
+    writer.streamBuilder = (c) => {
+      const stream = build(c);
+      // The client pipes the stream into its parser: the reader sits between them instead.
+      stream.pipe = <T extends NodeJS.WritableStream>(parser: T): T => {
+        new PublishReader(stream, parser as unknown as Writable, () => client.connected, v5, onPublish);
+        return parser;
+      };
+      return stream;
+    };
+  }
+
+  private dispatch(topic: string, payload: Buffer, qos: QoS, retain: boolean, messageId: number | undefined): void {
+    const tracked = qos === 1 && messageId !== undefined;
     if (this.stopping) {
       // Tracked and never released: its PUBACK is held, so the broker keeps the message for the next run.
-      if (tracked) this.acks.track(new AckEntry(packet.messageId!));
+      if (tracked) this.acks.track(new AckEntry(messageId));
       return;
     }
     this.received += 1;
-    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const topic = packet.topic;
     // The usual case, one subscriber and no node restarting: one delivery object, which is also the ack's entry.
     const sub = this.only;
     if (sub !== null && this.parked.size === 0) {
       const params = matchTopic(sub.pattern, topic);
       if (params) {
-        if (!tracked) return sub.deliver(new UntrackedDelivery(topic, payload, params, packet.qos, packet.retain));
+        if (!tracked) return sub.deliver(new UntrackedDelivery(topic, payload, params, qos, retain));
         const key = this.failures.size > 0 ? this.digest(topic, payload) : undefined;
         const attempt = key === undefined ? 1 : 1 + (this.failures.get(key) ?? 0);
-        return sub.deliver(this.acks.track(new TrackedDelivery(this, packet.messageId!, topic, payload, params, packet.qos, packet.retain, attempt, key)));
+        return sub.deliver(this.acks.track(new TrackedDelivery(this, messageId, topic, payload, params, qos, retain, attempt, key)));
       }
     }
     const matches: { sub: Subscriber; params: Record<string, string> }[] = [];
@@ -388,7 +418,7 @@ export class MqttSession {
     const key = tracked && this.failures.size > 0 ? this.digest(topic, payload) : undefined;
     const attempt = key === undefined ? 1 : 1 + (this.failures.get(key) ?? 0);
     // Every consumer's part settles one entry: the message's ack goes once all of them are done.
-    const entry = tracked ? this.acks.track(new TrackedDelivery(this, packet.messageId!, topic, payload, {}, packet.qos, packet.retain, attempt, key)) : null;
+    const entry = tracked ? this.acks.track(new TrackedDelivery(this, messageId, topic, payload, {}, qos, retain, attempt, key)) : null;
     const release = (handling?: Handling): void => entry?.handled(handling);
     const consumers = matches.length + waiting.length;
     if (consumers === 0) return release();
@@ -404,12 +434,8 @@ export class MqttSession {
         if (outstanding === 0) release(failed ? { outcome: "nack" } : undefined);
       };
     };
-    for (const p of waiting) p.held.push({ packet, payload, handled: part() });
-    for (const { sub, params } of matches) sub.deliver(this.delivery(packet, payload, params, part(), attempt));
-  }
-
-  private delivery(packet: IPublishPacket, payload: Buffer, params: Record<string, string>, handled: (handling?: Handling) => void, attempt = 1): Delivery {
-    return { topic: packet.topic, payload, params, qos: packet.qos, retain: packet.retain, attempt, handled };
+    for (const p of waiting) p.held.push({ topic, qos, retain, payload, handled: part() });
+    for (const { sub, params } of matches) sub.deliver({ topic, payload, params, qos, retain, attempt, handled: part() });
   }
 
   private logConnected(connack: IConnackPacket): void {

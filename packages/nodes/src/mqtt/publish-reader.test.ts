@@ -1,0 +1,134 @@
+/**
+ * PUBLISH packets read off the connection's bytes: fields as sent, in order, whatever the chunking; every other
+ * packet, and any PUBLISH left to the client (QoS 2, MQTT 5 properties), reaches the client's parser unchanged
+ * and in order. (That brokers' bytes are read right is shown against Mosquitto and the embedded broker by the
+ * mqtt, session, redelivery and shared-subscription tests, which all go through the reader.)
+ */
+import { EventEmitter } from "node:events";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { PublishReader } from "./publish-reader.js";
+
+/** An MQTT fixed header's remaining length (MQTT 3.1.1 §2.2.3). */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+
+function publish(o: { topic: string; payload: string; qos: 0 | 1 | 2; retain?: boolean; id?: number; v5Properties?: number[] }): Buffer {
+  const topic = Buffer.from(o.topic);
+  const body = [topic.length >> 8, topic.length & 0xff, ...topic];
+  if (o.qos > 0) body.push((o.id ?? 1) >> 8, (o.id ?? 1) & 0xff);
+  if (o.v5Properties) body.push(...varint(o.v5Properties.length), ...o.v5Properties);
+  body.push(...Buffer.from(o.payload));
+  return Buffer.from([0x30 | (o.qos << 1) | (o.retain ? 1 : 0), ...varint(body.length), ...body]);
+}
+
+const CONNACK = Buffer.from([0x20, 2, 0, 1]);
+const PINGRESP = Buffer.from([0xd0, 0]);
+
+interface Read {
+  topic: string;
+  payload: string;
+  qos: number;
+  retain: boolean;
+  messageId: number;
+}
+
+/** Feeds `bytes` in chunks of `size` to a reader; returns what it read and what it handed to the client. */
+function run(bytes: Buffer, size: number, o: { v5?: boolean; connectedAfterChunks?: number } = {}): { read: Read[]; passed: Buffer } {
+  const source = Object.assign(new EventEmitter(), { pause: () => undefined, resume: () => undefined });
+  const passed: Buffer[] = [];
+  const client = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      passed.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  const read: Read[] = [];
+  let chunks = 0;
+  new PublishReader(source, client, () => chunks > (o.connectedAfterChunks ?? 0), o.v5 ?? false, (topic, payload, qos, retain, messageId) =>
+    read.push({ topic, payload: payload.toString(), qos, retain, messageId }),
+  );
+  for (let at = 0; at < bytes.length; at += size) {
+    chunks += 1;
+    source.emit("data", bytes.subarray(at, at + size));
+  }
+  return { read, passed: Buffer.concat(passed) };
+}
+
+describe("publish reader", () => {
+  const big = "x".repeat(300);
+  const stream = Buffer.concat([
+    publish({ topic: "site/a/power", payload: '{"w":1}', qos: 1, id: 7 }),
+    PINGRESP,
+    publish({ topic: "site/b/power", payload: "ok", qos: 0, retain: true }),
+    publish({ topic: "site/ü", payload: big, qos: 1, id: 65535 }),
+  ]);
+  const expected: Read[] = [
+    { topic: "site/a/power", payload: '{"w":1}', qos: 1, retain: false, messageId: 7 },
+    { topic: "site/b/power", payload: "ok", qos: 0, retain: true, messageId: 0 },
+    { topic: "site/ü", payload: big, qos: 1, retain: false, messageId: 65535 },
+  ];
+
+  it("reads every PUBLISH with its fields, in order, and hands the rest to the client, however the bytes are split", () => {
+    for (let size = 1; size <= stream.length; size++) {
+      const { read, passed } = run(stream, size, { connectedAfterChunks: -1 });
+      expect(read, `chunks of ${size}`).toEqual(expected);
+      expect(passed).toEqual(PINGRESP);
+    }
+  });
+
+  it("until the client has the CONNACK, hands it everything; then reads from the next chunk on", () => {
+    const first = Buffer.concat([CONNACK, publish({ topic: "early", payload: "1", qos: 1, id: 1 })]);
+    const { read, passed } = run(Buffer.concat([first, stream]), first.length, { connectedAfterChunks: 1 });
+    expect(passed).toEqual(Buffer.concat([first, PINGRESP]));
+    expect(read).toEqual(expected);
+  });
+
+  it("leaves a QoS 2 PUBLISH, and everything after it, to the client, so the order holds", () => {
+    const qos2 = publish({ topic: "t/2", payload: "two", qos: 2, id: 9 });
+    const after = publish({ topic: "t/3", payload: "three", qos: 1, id: 10 });
+    for (const size of [1, 5, 1000]) {
+      const { read, passed } = run(Buffer.concat([stream, qos2, after]), size, { connectedAfterChunks: -1 });
+      expect(read).toEqual(expected);
+      expect(passed).toEqual(Buffer.concat([PINGRESP, qos2, after]));
+    }
+  });
+
+  it("MQTT 5: reads a PUBLISH without properties, leaves one with properties (a topic alias) to the client", () => {
+    const plain = publish({ topic: "v5/a", payload: "a", qos: 1, id: 3, v5Properties: [] });
+    const aliased = publish({ topic: "v5/b", payload: "b", qos: 1, id: 4, v5Properties: [0x23, 0, 1] });
+    const { read, passed } = run(Buffer.concat([plain, aliased, plain]), 7, { v5: true, connectedAfterChunks: -1 });
+    expect(read).toEqual([{ topic: "v5/a", payload: "a", qos: 1, retain: false, messageId: 3 }]);
+    expect(passed).toEqual(Buffer.concat([aliased, plain]));
+  });
+
+  it("pauses the connection while the client's parser is behind, and resumes it once, when it has drained", () => {
+    let paused = 0;
+    let resumed = 0;
+    const source = Object.assign(new EventEmitter(), { pause: () => (paused += 1), resume: () => (resumed += 1) });
+    const pending: (() => void)[] = [];
+    // A parser that takes a packet at a time, later, and buffers at most 16 bytes before asking the writer to wait.
+    const client = new Writable({ highWaterMark: 16, write: (_chunk, _enc, done) => void pending.push(done) });
+    new PublishReader(source, client, () => false, false, () => undefined);
+    const packets = Array.from({ length: 30 }, (_, i) => publish({ topic: `t/${i}`, payload: "x", qos: 1, id: i + 1 }));
+    source.emit("data", Buffer.concat(packets));
+    expect([paused, resumed, client.listenerCount("drain")]).toEqual([1, 0, 1]);
+    while (pending.length > 0) pending.shift()!();
+    expect([paused, resumed, client.listenerCount("drain")]).toEqual([1, 1, 0]);
+  });
+
+  it("leaves malformed bytes to the client (which refuses them) instead of guessing", () => {
+    const badLength = Buffer.from([0x32, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    const { read, passed } = run(Buffer.concat([stream, badLength]), 3, { connectedAfterChunks: -1 });
+    expect(read).toEqual(expected);
+    expect(passed).toEqual(Buffer.concat([PINGRESP, badLength]));
+  });
+});
