@@ -38,9 +38,14 @@ describe("Linux host readers", () => {
     const files = [join(dir, "etc/os-release"), join(dir, "usr/lib/os-release")];
     expect(await readOsRelease(files)).toMatchObject({ NAME: "Raspbian GNU/Linux", VERSION_ID: "11", ID: "raspbian", HOME_URL: "http://www.raspbian.org/" });
     expect(await osVersion(files)).toBe("Raspbian GNU/Linux 11");
+    // The point release and "LTS" come from the pretty name, as the inventory has always reported them.
+    const ubuntu = await tree({ "etc/os-release": 'PRETTY_NAME="Ubuntu 22.04.3 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nVERSION="22.04.3 LTS (Jammy Jellyfish)"\n' });
+    expect(await osVersion([join(ubuntu, "etc/os-release")])).toBe("Ubuntu 22.04.3 LTS");
+    const bare = await tree({ "etc/os-release": 'NAME="Alpine Linux"\nVERSION_ID=3.19.1\n' });
+    expect(await osVersion([join(bare, "etc/os-release")])).toBe("Alpine Linux 3.19.1");
   });
 
-  it("lists disks with their kind and size, leaving out loop, RAM and device-mapper devices", async () => {
+  it("lists disks with their kind and size, leaving out loop, RAM, zram, device-mapper and empty devices", async () => {
     const dir = await tree({
       "sda/size": "976773168\n",
       "sda/queue/rotational": "1\n",
@@ -51,6 +56,10 @@ describe("Linux host readers", () => {
       "loop0/size": "8\n",
       "ram0/size": "8192\n",
       "dm-0/size": "100\n",
+      "zram0/size": "1048576\n",
+      "mmcblk0boot0/size": "8192\n",
+      "sdb/size": "0\n",
+      "sdb/queue/rotational": "1\n",
     });
     expect(await blockDevices(dir)).toEqual([
       { name: "/dev/mmcblk0", device_type: "SSD", total_bytes: 62333952 * 512 },
@@ -96,6 +105,8 @@ describe("Linux host readers", () => {
         "tmpfs /tmp tmpfs rw 0 0",
         "/dev/root /\\040bind ext4 rw 0 0",
         "squash /snap/core squashfs ro 0 0",
+        // A network share is never asked for its size (an unreachable one would never answer).
+        "nas:/export / nfs4 rw,hard 0 0",
       ].join("\n"),
     });
     const found = await fileSystems(join(dir, "mounts"));

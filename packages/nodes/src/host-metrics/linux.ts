@@ -28,10 +28,17 @@ export async function readOsRelease(files: readonly string[] = ["/etc/os-release
   return {};
 }
 
-/** The OS name and version as the inventory reports it: `Debian GNU/Linux 12`. */
+/**
+ * The OS name and release as the inventory reports it: `Ubuntu 22.04.3 LTS`, `Debian GNU/Linux 12`: the pretty
+ * name's release part (it carries the point release), without a `(codename)`, else VERSION, else VERSION_ID.
+ */
 export async function osVersion(files?: readonly string[]): Promise<string> {
   const release = await readOsRelease(files);
-  return `${release.NAME ?? "Linux"} ${release.VERSION_ID ?? release.VERSION ?? os.release()}`.trim();
+  const name = release.NAME ?? "Linux";
+  const pretty = release.PRETTY_NAME ?? "";
+  const fromPretty = pretty.startsWith(`${name} `) ? pretty.slice(name.length + 1) : "";
+  const version = (fromPretty || release.VERSION || "").split("(")[0]!.trim() || release.VERSION_ID || os.release();
+  return `${name} ${version}`.trim();
 }
 
 /**
@@ -54,8 +61,9 @@ export function withoutClock(model: string): string {
   return model.replace(/\s*@\s*[\d.]+\s*[GM]Hz$/i, "").replace(/\s+/g, " ");
 }
 
-// Block devices that are not disks: loop files, RAM disks, device-mapper and RAID layers, optical and floppy drives.
-const NOT_A_DISK = /^(loop|ram|dm-|md|sr|fd)\d*/;
+// Block devices that are not disks: loop files, RAM disks (zram swap too), device-mapper and RAID layers, network
+// block devices, optical and floppy drives, and an SD card's boot and replay-protected partitions.
+const NOT_A_DISK = /^(loop|ram|zram|dm-|md|nbd|sr|fd)\d*|^mmcblk\d+(boot|rpmb)/;
 
 export interface StorageDevice {
   name: string;
@@ -66,7 +74,7 @@ export interface StorageDevice {
 /** The disks under /sys/block: `/dev/vda`, whether it spins (HDD) or not (SSD, NVMe), and its size. */
 export async function blockDevices(root = "/sys/block"): Promise<StorageDevice[]> {
   const names = (await readdir(root).catch(() => [] as string[])).filter((n) => !NOT_A_DISK.test(n)).sort();
-  return Promise.all(
+  const devices = await Promise.all(
     names.map(async (name) => {
       // The kernel counts sizes in 512-byte sectors whatever the device's own sector size.
       const sectors = Number((await readText(join(root, name, "size"))).trim()) || 0;
@@ -75,6 +83,8 @@ export async function blockDevices(root = "/sys/block"): Promise<StorageDevice[]
       return { name: `/dev/${name}`, device_type, total_bytes: sectors * 512 };
     }),
   );
+  // An empty card reader or an unused slot has no size: not storage.
+  return devices.filter((d) => d.total_bytes > 0);
 }
 
 /** PCI vendors of graphics hardware, by id: the names /sys gives no words for. */
@@ -138,6 +148,9 @@ export interface FileSystemUse {
 
 // File systems in memory or images rather than on a storage device; reported only when mounted at `/` (a container's root).
 const NOT_STORAGE = /rootfs|unionfs|squashfs|cramfs|initrd|initramfs|devtmpfs|tmpfs|udev|devfs|specfs|appimaged/i;
+// Network file systems are left out as `df -l` does: asking an unreachable hard-mounted share for its size never
+// returns, and would hold one of the few threads every file read of the runtime shares.
+const NETWORK_FS = /^(nfs\d?|cifs|smb3|smbfs|ncpfs|afs|9p|ceph|glusterfs|lustre|davfs|fuse\.(sshfs|s3fs|rclone|glusterfs|ceph))$/i;
 
 /**
  * The mounted file systems on storage (/proc/mounts) with space on them, each device once (at its shortest
@@ -151,6 +164,7 @@ export async function fileSystems(mounts = "/proc/mounts"): Promise<FileSystemUs
     // /proc/mounts writes spaces and other awkward characters in octal.
     const mount = rawMount.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
     if (NOT_STORAGE.test(type) && mount !== "/" && !device.includes("/")) continue;
+    if (NETWORK_FS.test(type)) continue;
     // Kernel file systems (device "none", "tmpfs", …) are each their own mount, not duplicates of each other.
     const key = device.startsWith("/") ? device : `${device}\u0000${mount}`;
     const known = byDevice.get(key);

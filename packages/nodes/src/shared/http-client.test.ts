@@ -23,6 +23,9 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (req.url === "/see-other") return void res.writeHead(303, { location: "/json" }).end();
   if (req.url === "/away") return void res.writeHead(307, { location: `http://localhost:${(server.address() as AddressInfo).port}/json` }).end();
   if (req.url === "/gzip") return void res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" }).end(gzipSync("squeezed"));
+  if (req.url === "/gzip-cut") return void res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" }).end(gzipSync("cut short").subarray(0, -8));
+  if (req.url === "/gzip-empty") return void res.writeHead(204, { "content-encoding": "gzip" }).end();
+  if (req.url === "/bom") return void res.writeHead(200, { "content-type": "application/json" }).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]));
   if (req.url === "/slow") return void setTimeout(() => res.end("late"), 2000);
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ method: req.method, body }));
 }
@@ -60,6 +63,11 @@ describe("httpFetch", () => {
 
   it("decompresses a compressed answer", async () => {
     expect(await (await httpFetch(`${base}/gzip`)).text()).toBe("squeezed");
+    // As fetch: a body cut short gives what it held, an empty 204 gives "", and a UTF-8 byte-order mark is dropped.
+    expect(await (await httpFetch(`${base}/gzip-cut`)).text()).toBe("cut short");
+    const empty = await httpFetch(`${base}/gzip-empty`);
+    expect([empty.status, await empty.text()]).toEqual([204, ""]);
+    expect(await (await httpFetch(`${base}/bom`)).json()).toEqual({ a: 1 });
   });
 
   it("fails as fetch fails: a TimeoutError from a timeout signal, a TypeError with the socket error as its cause", async () => {

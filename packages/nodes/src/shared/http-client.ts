@@ -41,7 +41,7 @@ export async function httpFetch(url: string | URL, init: HttpInit = {}): Promise
     if (target.protocol !== "http:" && target.protocol !== "https:") throw new TypeError(`fetch failed: ${target.protocol} is not supported`);
     const res = await send(target, method, headers, body, init.signal);
     const location = res.headers.location;
-    if (res.statusCode === undefined || ![301, 302, 303, 307, 308].includes(res.statusCode) || location === undefined) return respond(target, res, init.signal);
+    if (res.statusCode === undefined || ![301, 302, 303, 307, 308].includes(res.statusCode) || location === undefined) return respond(target, res, init.signal, method === "HEAD");
     res.resume();
     if (redirects >= MAX_REDIRECTS) throw new TypeError("fetch failed", { cause: new Error(`more than ${MAX_REDIRECTS} redirects`) });
     const next = new URL(location, target);
@@ -91,10 +91,12 @@ async function send(target: URL, method: string, headers: Record<string, string>
   });
 }
 
-function respond(target: URL, res: IncomingMessage, signal: AbortSignal | undefined): HttpResponse {
+function respond(target: URL, res: IncomingMessage, signal: AbortSignal | undefined, head: boolean): HttpResponse {
   const status = res.statusCode ?? 0;
   let text: Promise<string> | undefined;
-  const read = (): Promise<string> => (text ??= readBody(res, signal));
+  // These answers have no body whatever their headers say (a Content-Encoding on an empty 204 is common).
+  const bodiless = head || status === 204 || status === 304;
+  const read = (): Promise<string> => (text ??= bodiless ? (res.resume(), Promise.resolve("")) : readBody(res, signal));
   return {
     status,
     ok: status >= 200 && status < 300,
@@ -117,7 +119,10 @@ async function readBody(res: IncomingMessage, signal: AbortSignal | undefined): 
   const encoding = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
   // node:zlib loads only for the first compressed answer.
   const zlib = ["gzip", "x-gzip", "deflate", "br"].includes(encoding) ? await import("node:zlib") : undefined;
-  const decoder = !zlib ? undefined : encoding === "br" ? zlib.createBrotliDecompress() : encoding === "deflate" ? zlib.createInflate() : zlib.createGunzip();
+  // Lenient at the end, as browsers and fetch are: a body cut short (or empty) gives what it held rather than an error.
+  const flush = zlib && { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  const brotliFlush = zlib && { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
+  const decoder = !zlib ? undefined : encoding === "br" ? zlib.createBrotliDecompress(brotliFlush!) : encoding === "deflate" ? zlib.createInflate(flush!) : zlib.createGunzip(flush!);
   const stream = decoder ? res.pipe(decoder) : res;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -135,7 +140,8 @@ async function readBody(res: IncomingMessage, signal: AbortSignal | undefined): 
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.once("end", () => {
       signal?.removeEventListener("abort", abort);
-      resolve(Buffer.concat(chunks).toString("utf8"));
+      // Decoded as fetch does: UTF-8, a leading byte-order mark dropped (JSON.parse refuses one).
+      resolve(new TextDecoder().decode(Buffer.concat(chunks)));
     });
   });
 }

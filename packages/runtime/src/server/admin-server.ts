@@ -97,7 +97,15 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
   const startedAt = Date.now();
   // express and its middleware load at the first request (or right after ready, see `prepare`), not in the start's critical path.
   let handler: Promise<Express> | undefined;
-  const prepare = (): Promise<Express> => (handler ??= import("express").then((m) => routesOn(m.default)));
+  const prepare = (): Promise<Express> =>
+    (handler ??= import("express").then(
+      (m) => routesOn(m.default),
+      (err: unknown) => {
+        // Tried again at the next request rather than failing every request for the life of the process.
+        handler = undefined;
+        throw err;
+      },
+    ));
 
   const routesOn = (express: ExpressModule): Express => {
     const app = express();
@@ -408,7 +416,8 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       (handle) => handle(req, res),
       (err: unknown) => {
         o.log.error({ err }, "the admin API could not load");
-        res.writeHead(500, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "internal error", message: err instanceof Error ? err.message : String(err) }));
+        // The cause (with the installation's paths) goes to the log only: this answer comes before any host or auth check.
+        res.writeHead(500, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "internal error", message: "the admin API could not load; see the runtime's log" }));
       },
     );
   });
