@@ -4,10 +4,10 @@ import { RAW_KEYWORD, outputPorts, type AnyNodeDefinition } from "../registry/de
 import type { Registry } from "../registry/registry.js";
 import { DEFAULT_QUEUE_SIZE, type CompiledConnection, type CompiledFlow, type CompiledNode } from "./compiled.js";
 import { canonicalJson, hashDocument, sha256 } from "./canonical.js";
-import { interpolateDeep } from "./interpolate.js";
+import { envReferences, interpolateDeep } from "./interpolate.js";
 import { resolveFileRefs } from "./file-refs.js";
 import { migrateFlow, migrateNodeConfig } from "./migrate.js";
-import { literalSecretWarnings } from "./secrets.js";
+import { literalSecretWarnings, secretFields } from "./secrets.js";
 import { expandSubflows } from "./subflow.js";
 import { checkConnectionRefs, closest, documentOrder, validateConfig, validateDocumentShape, type Problem } from "./validate.js";
 import type { FlowDocument, FlowIssue, QueuePolicy } from "./types.js";
@@ -96,7 +96,11 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
     }) as Json;
     for (const name of rawFields) checked[name] = structuredClone(source[name]);
     // A field whose variable is unset already has its error; "must match …" about the placeholder would repeat it.
-    const problems = validateConfig(schema, checked).filter((p) => !unresolved.has(`${pointer}${p.pointer}`));
+    // What validation made of a config is kept on disk for the next start, unless it may hold a secret: a value
+    // the environment supplied (secrets live there) or a type with secret fields.
+    const fromEnvironment = envReferences(JSON.stringify(interpolated)).some((r) => Object.hasOwn(options.env, r.name) && options.env[r.name] !== undefined);
+    const keep = !fromEnvironment && secretFields(schema).length === 0;
+    const problems = validateConfig(schema, checked, { keep }).filter((p) => !unresolved.has(`${pointer}${p.pointer}`));
     for (const p of problems) issue(`${pointer}${p.pointer}`, p.message, nodeId);
     return { config: unresolved.size === 0 && problems.length === 0 ? checked : undefined, checked, unresolved };
   };

@@ -76,7 +76,11 @@ function validatorFor(schema: TObject): ValidateFunction {
  * filled in and coercible values converted (so pass a copy). Pointers are
  * relative to the config object (`/interval`).
  */
-export function validateConfig(schema: TObject, config: Record<string, unknown>): Problem[] {
+/**
+ * `keep: false` leaves the result out of the kept results (a config with a value from the environment, or a
+ * type with secret fields: what validation made of it would be written to disk).
+ */
+export function validateConfig(schema: TObject, config: Record<string, unknown>, options: { keep?: boolean } = {}): Problem[] {
   const results = keptResults();
   const input = results ? exactJson(config) : undefined;
   if (results && input !== undefined) {
@@ -94,7 +98,7 @@ export function validateConfig(schema: TObject, config: Record<string, unknown>)
   }
   const validate = validatorFor(schema);
   if (!validate(config)) return describeAjvErrors(validate.errors ?? [], config);
-  if (results && input !== undefined && exactJson(config) !== undefined) results.remember(schemaKeyOf(schema), input, config);
+  if (results && input !== undefined && options.keep !== false && exactJson(config) !== undefined) results.remember(schemaKeyOf(schema), input, config);
   return [];
 }
 

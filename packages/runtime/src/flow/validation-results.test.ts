@@ -3,7 +3,7 @@
  * (defaults, coercion, property order) without loading the validator; a failing config is always judged by
  * the validator, and only values JSON gives back exactly are answered from the kept results.
  */
-import { mkdtemp, readdir, rm, unlink } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Type } from "@sinclair/typebox";
@@ -37,6 +37,29 @@ describe("kept config validation results", () => {
     return import("./validate.js");
   }
   const validatorFiles = async () => (await readdir(join(dir, "validators"))).filter((f) => f.endsWith(".cjs") || f.endsWith(".v8"));
+
+  it("keeps nothing that may hold a secret: a value the environment supplied, or a type with secret fields", async () => {
+    vi.resetModules();
+    const { compileFlow } = await import("./index.js");
+    const { keepValidationResults } = await import("./validate.js");
+    const { doc, registry } = await import("./__fixtures__/registry.js");
+    const env = { SITE_RULE: "from-the-environment-7f3a" };
+    const compile = (nodes: unknown[], file: string) => {
+      const r = compileFlow(doc(nodes as never), { registry, env, file });
+      expect(r.ok ? [] : r.errors).toEqual([]);
+    };
+    compile([{ id: "r", type: "route", config: { rules: ["${SITE_RULE}"] } }], "flows/env.json");
+    // A default written in the flow file is on disk already: that config may be kept.
+    compile([{ id: "r", type: "route", config: { rules: ["${UNSET_RULE:-from-the-flow-file-91c2}"] } }], "flows/default.json");
+    compile([{ id: "p", type: "poll", config: { label: "poll-with-a-secret-field-4d0e" } }], "flows/secret.json");
+    await keepValidationResults();
+    const files = (await readdir(join(dir, "validators"))).filter((f) => f.endsWith(".results.json"));
+    const kept = (await Promise.all(files.map((f) => readFile(join(dir, "validators", f), "utf8")))).join("\n");
+    expect(kept).toContain("from-the-flow-file-91c2");
+    expect(kept).not.toContain("from-the-environment-7f3a");
+    expect(kept).not.toContain("poll-with-a-secret-field-4d0e");
+    for (const f of files) expect((await stat(join(dir, "validators", f))).mode & 0o077).toBe(0);
+  });
 
   it("a later start gets the same config without loading the validator, and a failing one is still judged by it", async () => {
     const first = await freshStart();

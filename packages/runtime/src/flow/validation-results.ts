@@ -50,7 +50,7 @@ export class ValidationResults {
     const writes = [...this.changed].map((key) => [key, Object.fromEntries(this.bySchema.get(key) ?? [])] as const);
     this.changed.clear();
     this.bySchema.clear();
-    for (const [key, results] of writes) await writeAtomically(this.fileOf(key), JSON.stringify(results));
+    for (const [key, results] of writes) await writeAtomically(this.fileOf(key), JSON.stringify(results), true, 0o600);
   }
 
   private results(schemaKey: string): Map<string, string> {

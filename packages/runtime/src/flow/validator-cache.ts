@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -138,14 +138,15 @@ export class ValidatorCache {
 }
 
 /** Written under a temporary name and renamed, so a concurrent start never reads half a file. */
-export async function writeAtomically(file: string, contents: string | Uint8Array, makeFolder = true): Promise<void> {
+export async function writeAtomically(file: string, contents: string | Uint8Array, makeFolder = true, mode = 0o644): Promise<void> {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     if (makeFolder) await mkdir(dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(temp, contents);
+    await writeFile(temp, contents, { mode });
     await rename(temp, file);
   } catch {
-    // A read-only installation: every start compiles.
+    // A read-only installation: every start compiles. A temporary file left by a failed rename goes.
+    await rm(temp, { force: true }).catch(() => undefined);
   }
 }
 
