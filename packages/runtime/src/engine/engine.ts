@@ -4,7 +4,7 @@ import type { FlowDiff } from "../flow/types.js";
 import type { RuntimeEvent, NodeStatusEntry } from "../api/types.js";
 import type { Store } from "../store/types.js";
 import { FlowRuntime, type FlowHost } from "./flow-runtime.js";
-import { deepFreeze, freezeByDefault, type Message } from "./message.js";
+import { createMessage, deepFreeze, freezeByDefault, type Message } from "./message.js";
 import { Tracker, type CompletionCallback } from "./completion.js";
 import type { RuntimeNode, NodeCounters } from "./runtime-node.js";
 import { Scheduler } from "./scheduler.js";
@@ -189,9 +189,11 @@ export class Engine {
    * Puts a message on a node's input from outside any flow (tests, the admin
    * API). With `onComplete` the message's completion is tracked.
    */
-  inject(flowId: string, nodeId: string, msg: Message, onComplete?: CompletionCallback): boolean {
+  inject(flowId: string, nodeId: string, given: Message, onComplete?: CompletionCallback): boolean {
     const node = this.flows.get(flowId)?.nodes.get(nodeId);
     if (!node) return false;
+    // Every message in a flow has an id: nodes that keep their input's id downstream rely on it.
+    const msg = createMessage(given);
     if (this.host.freeze) deepFreeze(msg);
     if (!onComplete) {
       node.accept(msg, null);
