@@ -63,6 +63,52 @@ function run(bytes: Buffer, size: number, o: { v5?: boolean; connectedAfterChunk
   return { read, passed: Buffer.concat(passed) };
 }
 
+describe("publish reader: short packets and a client that is behind", () => {
+  it("hands a packet shorter than a full header to the client as soon as its last byte arrives", () => {
+    const source = Object.assign(new EventEmitter(), { pause: () => undefined, resume: () => undefined });
+    const passed: Buffer[] = [];
+    const client = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        passed.push(Buffer.from(chunk));
+        done();
+      },
+    });
+    new PublishReader(source, client, () => true, false, () => undefined);
+    // A PINGRESP, then a PUBACK, each split after its first byte, with nothing after them.
+    source.emit("data", Buffer.from([0xd0]));
+    source.emit("data", Buffer.from([0x00]));
+    expect(Buffer.concat(passed)).toEqual(Buffer.from([0xd0, 0x00]));
+    source.emit("data", Buffer.from([0x40]));
+    source.emit("data", Buffer.from([0x02, 0x00, 0x07]));
+    expect(Buffer.concat(passed)).toEqual(Buffer.from([0xd0, 0x00, 0x40, 0x02, 0x00, 0x07]));
+  });
+
+  it("leaves a PUBLISH to the client while it still holds earlier bytes, so none overtakes them", () => {
+    const source = Object.assign(new EventEmitter(), { pause: () => undefined, resume: () => undefined });
+    const order: string[] = [];
+    let release: (() => void) | undefined;
+    // The client's parser takes the first write (CONNACK and a QoS 2 PUBLISH) but finishes it only later.
+    const client = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        const topics = [...chunk.toString("latin1").matchAll(/t\/[A-Z]|q2/g)].map((m) => m[0]);
+        const finish = () => {
+          order.push(...topics);
+          done();
+        };
+        if (release === undefined && topics.includes("q2")) release = finish;
+        else finish();
+      },
+    });
+    let connected = false;
+    new PublishReader(source, client, () => connected, false, (topic) => order.push(topic));
+    source.emit("data", Buffer.concat([CONNACK, publish({ topic: "q2", payload: "", qos: 2, id: 1 }), publish({ topic: "t/A", payload: "", qos: 1, id: 2 })]));
+    connected = true;
+    source.emit("data", publish({ topic: "t/C", payload: "", qos: 1, id: 3 }));
+    release!();
+    expect(order).toEqual(["q2", "t/A", "t/C"]);
+  });
+});
+
 describe("publish reader", () => {
   const big = "x".repeat(300);
   const stream = Buffer.concat([

@@ -91,13 +91,17 @@ export class PublishReader {
       }
       if (!complete) {
         if (i > at + 4) return this.giveUp(bytes.subarray(at));
-        return this.keep(bytes.subarray(at), 5);
+        // Looked at again with the next byte: a whole packet can be as short as 2 bytes (PINGRESP), and it may be
+        // the last thing the broker sends for a while.
+        return this.keep(bytes.subarray(at), end - at + 1);
       }
       const body = i + 1;
       const next = body + length;
       if (next > end) return this.keep(bytes.subarray(at), next - at);
       const first = bytes[at]!;
-      if (first >> 4 !== PUBLISH || !this.reading) {
+      // While the client still holds bytes it was given (its parser waits on a write of its own, e.g. a QoS 2
+      // answer on a full socket), a PUBLISH goes to it too, behind them: read here it would overtake them.
+      if (first >> 4 !== PUBLISH || !this.reading || this.client.writableLength > 0) {
         this.pass(bytes.subarray(at, next));
       } else if (!this.publish(bytes, first, body, next)) {
         return this.giveUp(bytes.subarray(at));
