@@ -63,6 +63,12 @@ describe("setTopLevel", () => {
     }
     check(set, new Reading() as unknown as Message, "flag", true);
     check(set, { _msgid: "m2", payload: 4 }, "flag", true);
+
+    // A rule whose property is "__proto__" sets a property of that name; the copy's prototype stays Object's.
+    const value = { polluted: true };
+    const setProto = setTopLevel("__proto__", value);
+    for (const msg of [{ _msgid: "p", payload: 1 }, parsed]) check(setProto, msg as Message, "__proto__", value);
+    expect((setProto({ _msgid: "q" } as Message) as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("copies messages with many properties and values of every kind by reference", () => {

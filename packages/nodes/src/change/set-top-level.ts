@@ -48,7 +48,9 @@ const MAX_KEYS = 32;
 function copyGeneral(msg: Message, key: string, value: unknown): Message {
   // Spread when a parsed "__proto__" key is present: assigning it would set the copy's prototype.
   const out = (Object.hasOwn(msg, "__proto__") ? { ...msg } : Object.assign({}, msg)) as Record<string, unknown>;
-  out[key] = value;
+  // A rule setting "__proto__" sets a property of that name, as it would on parsed JSON, not the copy's prototype.
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
   return out as Message;
 }
 
