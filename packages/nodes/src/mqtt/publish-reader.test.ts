@@ -41,8 +41,8 @@ interface Read {
   messageId: number;
 }
 
-/** Feeds `bytes` in chunks of `size` to a reader; returns what it read and what it handed to the client. */
-function run(bytes: Buffer, size: number, o: { v5?: boolean; connectedAfterChunks?: number } = {}): { read: Read[]; passed: Buffer } {
+/** A connection's readable side and a client that keeps what it is handed, in order. */
+function connection() {
   const source = Object.assign(new EventEmitter(), { pause: () => undefined, resume: () => undefined });
   const passed: Buffer[] = [];
   const client = new Writable({
@@ -51,6 +51,12 @@ function run(bytes: Buffer, size: number, o: { v5?: boolean; connectedAfterChunk
       done();
     },
   });
+  return { source, client, passed };
+}
+
+/** Feeds `bytes` in chunks of `size` to a reader; returns what it read and what it handed to the client. */
+function run(bytes: Buffer, size: number, o: { v5?: boolean; connectedAfterChunks?: number } = {}): { read: Read[]; passed: Buffer } {
+  const { source, client, passed } = connection();
   const read: Read[] = [];
   let chunks = 0;
   new PublishReader(source, client, () => chunks > (o.connectedAfterChunks ?? 0), o.v5 ?? false, (topic, payload, qos, retain, messageId) =>
@@ -65,14 +71,7 @@ function run(bytes: Buffer, size: number, o: { v5?: boolean; connectedAfterChunk
 
 describe("publish reader: short packets and a client that is behind", () => {
   it("hands a packet shorter than a full header to the client as soon as its last byte arrives", () => {
-    const source = Object.assign(new EventEmitter(), { pause: () => undefined, resume: () => undefined });
-    const passed: Buffer[] = [];
-    const client = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        passed.push(Buffer.from(chunk));
-        done();
-      },
-    });
+    const { source, client, passed } = connection();
     new PublishReader(source, client, () => true, false, () => undefined);
     // A PINGRESP, then a PUBACK, each split after its first byte, with nothing after them.
     source.emit("data", Buffer.from([0xd0]));
