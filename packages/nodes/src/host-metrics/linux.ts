@@ -102,7 +102,7 @@ const GPU_VENDORS: Record<string, string> = {
 
 /**
  * The first graphics device the kernel drives (`/sys/class/drm/card0`): its vendor and driver, e.g.
- * `Intel (i915)`, `NVIDIA (nvidia)`, `vc4` on a Raspberry Pi; "" when there is none.
+ * `Intel (i915)`, `NVIDIA (nvidia)`, `vc4-drm` on a Raspberry Pi; "" when there is none.
  */
 export async function gpuModel(root = "/sys/class/drm"): Promise<string> {
   const cards = (await readdir(root).catch(() => [] as string[])).filter((n) => /^card\d+$/.test(n)).sort();

@@ -2,6 +2,8 @@
  * Wall-clock arithmetic in an IANA time zone, with Intl (no extra library):
  * local midnight, month and year starts that move with daylight saving time.
  */
+import { isUtcZone } from "@wattflow/runtime";
+
 export interface LocalParts {
   year: number;
   month: number;
@@ -31,16 +33,8 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/**
- * Names Intl itself resolves to UTC. They are answered here, without Intl: the first Intl formatter with a
- * time zone pages in the time-zone database (about 6 MB of resident memory for the life of the process),
- * and UTC, every shipped flow's default, needs none of it.
- */
-const UTC_NAMES = new Set(["utc", "etc/utc", "gmt", "etc/gmt"]);
-
-export function isUtc(timeZone: string): boolean {
-  return UTC_NAMES.has(timeZone.toLowerCase());
-}
+/** Whether a zone is UTC, answered without Intl (see `isUtcZone`). */
+export const isUtc = isUtcZone;
 
 export function isTimeZone(name: string): boolean {
   if (isUtc(name)) return true;

@@ -1,5 +1,3 @@
-import { request as plainRequest, type IncomingMessage, type RequestOptions } from "node:http";
-
 /**
  * The part of `fetch` the client nodes use (Home Assistant, http-request, InfluxDB, GitHub), over node:http
  * and node:https. Node's `fetch` loads its own HTTP stack with a WebAssembly parser on first use: about 14 MB
@@ -9,6 +7,8 @@ import { request as plainRequest, type IncomingMessage, type RequestOptions } fr
  * with a TypeError whose `cause` is the socket error (ECONNREFUSED, ENOTFOUND…), an aborted signal rejects
  * with the signal's reason (a `TimeoutError` for `AbortSignal.timeout`).
  */
+import { request as plainRequest, type IncomingMessage, type RequestOptions } from "node:http";
+
 export interface HttpInit {
   method?: string;
   headers?: Record<string, string>;

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { keepCacheFile } from "@wattflow/runtime";
 // Node's own timer functions, not the global ones: a test's fake clock neither counts nor holds this housekeeping.
 import { clearTimeout, setTimeout } from "node:timers";
 
@@ -48,15 +47,8 @@ export class KnownExpressions {
     this.hashes = undefined;
     this.added = false;
     if (!added || !hashes || this.file === null) return;
-    try {
-      await mkdir(dirname(this.file), { recursive: true });
-      const temp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temp, JSON.stringify([...hashes].slice(-LIMIT)));
-      // Renamed into place, so a concurrent start never reads half a file.
-      await rename(temp, this.file);
-    } catch {
-      // A read-only installation: every start parses at deploy.
-    }
+    // Where it cannot be written (a read-only installation), every start parses at deploy.
+    await keepCacheFile(this.file, JSON.stringify([...hashes].slice(-LIMIT)));
   }
 
   private loaded(): Set<string> {

@@ -1,8 +1,6 @@
 import { Cron } from "croner";
 import type { HttpRouter, JobGate, NodeTimers, TimerHandle, WsEndpoint, WsHub } from "./types.js";
-
-/** Names Intl itself resolves to UTC. */
-const UTC_NAMES = new Set(["utc", "etc/utc", "gmt", "etc/gmt"]);
+import { isUtcZone } from "../util/utc.js";
 
 /**
  * A schedule's zone for croner. UTC goes as a fixed offset: a named zone makes croner format dates with Intl,
@@ -10,7 +8,7 @@ const UTC_NAMES = new Set(["utc", "etc/utc", "gmt", "etc/gmt"]);
  */
 function cronZone(timezone: string | undefined): { timezone?: string; utcOffset?: number } {
   if (timezone === undefined) return {};
-  return UTC_NAMES.has(timezone.toLowerCase()) ? { utcOffset: 0 } : { timezone };
+  return isUtcZone(timezone) ? { utcOffset: 0 } : { timezone };
 }
 
 /**

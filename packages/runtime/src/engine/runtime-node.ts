@@ -131,7 +131,8 @@ export class RuntimeNode implements Drainable {
     const transform = behaviour?.transform;
     const input = behaviour?.input;
     this.transformer = transform ?? null;
-    this.keepsId = transform !== undefined && behaviour?.transformKeepsId === true;
+    // Frozen messages take the full path (`toPort` freezes what a node sends).
+    this.keepsId = transform !== undefined && behaviour?.transformKeepsId === true && !this.freeze;
     this.handler = !transform && input ? input.bind(behaviour) : null;
   }
 
@@ -418,7 +419,7 @@ export class RuntimeNode implements Drainable {
       const out = this.transformer!.call(this.current, msg);
       // One message (the usual result) goes straight to port 0, without an id check when the node keeps ids.
       if (out !== null && typeof out === "object" && !Array.isArray(out)) {
-        if (this.keepsId && !this.freeze) this.route(0, out as Message, tracker);
+        if (this.keepsId) this.route(0, out as Message, tracker);
         else this.toPort(0, out as Message, tracker);
       } else this.emit(out, tracker);
     } catch (err) {

@@ -4,7 +4,7 @@ import { RAW_KEYWORD, outputPorts, type AnyNodeDefinition } from "../registry/de
 import type { Registry } from "../registry/registry.js";
 import { DEFAULT_QUEUE_SIZE, type CompiledConnection, type CompiledFlow, type CompiledNode } from "./compiled.js";
 import { canonicalJson, hashDocument, sha256 } from "./canonical.js";
-import { envReferences, interpolateDeep } from "./interpolate.js";
+import { interpolateDeep } from "./interpolate.js";
 import { resolveFileRefs } from "./file-refs.js";
 import { migrateFlow, migrateNodeConfig } from "./migrate.js";
 import { literalSecretWarnings, secretFields } from "./secrets.js";
@@ -33,6 +33,14 @@ const stringsOf = (value: unknown): string[] => (Array.isArray(value) ? value.fi
  * at once (a person fixing a file should not have to deploy once per typo).
  * Nothing runs from a flow that has an error.
  */
+const withSecrets = new WeakMap<TObject, boolean>();
+/** Whether a type's config has secret fields (asked per node at every deploy, so answered once per schema). */
+function hasSecretFields(schema: TObject): boolean {
+  let has = withSecrets.get(schema);
+  if (has === undefined) withSecrets.set(schema, (has = secretFields(schema).length > 0));
+  return has;
+}
+
 export function compileFlow(raw: unknown, options: CompileOptions): CompileResult {
   const { registry, file } = options;
   const errors: FlowIssue[] = [];
@@ -86,6 +94,7 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
       .map(([name]) => name);
     const interpolated: Json = { ...source };
     for (const name of rawFields) delete interpolated[name];
+    let fromEnvironment = false;
     const checked = interpolateDeep(interpolated, pointer, {
       env: options.env,
       defaults,
@@ -93,13 +102,13 @@ export function compileFlow(raw: unknown, options: CompileOptions): CompileResul
         unresolved.add(p);
         issue(p, message, nodeId);
       },
+      fromEnvironment: () => (fromEnvironment = true),
     }) as Json;
     for (const name of rawFields) checked[name] = structuredClone(source[name]);
     // A field whose variable is unset already has its error; "must match …" about the placeholder would repeat it.
     // What validation made of a config is kept on disk for the next start, unless it may hold a secret: a value
     // the environment supplied (secrets live there) or a type with secret fields.
-    const fromEnvironment = envReferences(JSON.stringify(interpolated)).some((r) => Object.hasOwn(options.env, r.name) && options.env[r.name] !== undefined);
-    const keep = !fromEnvironment && secretFields(schema).length === 0;
+    const keep = !fromEnvironment && !hasSecretFields(schema);
     const problems = validateConfig(schema, checked, { keep }).filter((p) => !unresolved.has(`${pointer}${p.pointer}`));
     for (const p of problems) issue(`${pointer}${p.pointer}`, p.message, nodeId);
     return { config: unresolved.size === 0 && problems.length === 0 ? checked : undefined, checked, unresolved };

@@ -15,6 +15,8 @@ export interface InterpolationContext {
   env: Record<string, string | undefined>;
   defaults: Record<string, string>;
   issue(pointer: string, message: string): void;
+  /** Told when a value came from `env` (not from a default written in the flow): the result may hold a secret. */
+  fromEnvironment?(name: string): void;
 }
 
 /** One `${NAME}` or `${NAME:-default}` found in a string (escaped `$${` excluded). */
@@ -45,7 +47,10 @@ export function interpolateString(value: string, pointer: string, ctx: Interpola
     const found = lookupEnv(name, ctx);
     // As in the shell, `:-` also replaces a variable that is set but empty.
     if (fallback !== undefined && (found === undefined || found === "")) return fallback;
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      if (ctx.fromEnvironment && own(ctx.env, name) !== undefined) ctx.fromEnvironment(name);
+      return found;
+    }
     ctx.issue(pointer, `environment variable ${name} is not set and the flow's env gives no default (write \${${name}:-value} for one)`);
     return whole;
   });

@@ -74,10 +74,8 @@ function validatorFor(schema: TObject): ValidateFunction {
 /**
  * Checks a config against its type's schema. Mutates `config`: defaults are
  * filled in and coercible values converted (so pass a copy). Pointers are
- * relative to the config object (`/interval`).
- */
-/**
- * `keep: false` leaves the result out of the kept results (a config with a value from the environment, or a
+ * relative to the config object (`/interval`). `keep: false` leaves the result
+ * out of the kept results (a config with a value from the environment, or a
  * type with secret fields: what validation made of it would be written to disk).
  */
 export function validateConfig(schema: TObject, config: Record<string, unknown>, options: { keep?: boolean } = {}): Problem[] {

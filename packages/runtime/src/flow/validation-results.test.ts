@@ -36,7 +36,7 @@ describe("kept config validation results", () => {
     vi.resetModules();
     return import("./validate.js");
   }
-  const validatorFiles = async () => (await readdir(join(dir, "validators"))).filter((f) => f.endsWith(".cjs") || f.endsWith(".v8"));
+  const validatorFiles = async () => (await readdir(join(dir, "validators"))).filter((f) => f.endsWith(".cjs"));
 
   it("keeps nothing that may hold a secret: a value the environment supplied, or a type with secret fields", async () => {
     vi.resetModules();

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 // Node's own timer functions, not the global ones: a test's fake clock neither counts nor holds this housekeeping.
 import { clearTimeout, setTimeout } from "node:timers";
-import { writeAtomically } from "./validator-cache.js";
+import { keepCacheFile } from "../util/atomic-write.js";
 
 /** Results kept per schema; the oldest go first. */
 const PER_SCHEMA = 1000;
@@ -50,7 +50,7 @@ export class ValidationResults {
     const writes = [...this.changed].map((key) => [key, Object.fromEntries(this.bySchema.get(key) ?? [])] as const);
     this.changed.clear();
     this.bySchema.clear();
-    for (const [key, results] of writes) await writeAtomically(this.fileOf(key), JSON.stringify(results), true, 0o600);
+    for (const [key, results] of writes) await keepCacheFile(this.fileOf(key), JSON.stringify(results), 0o600);
   }
 
   private results(schemaKey: string): Map<string, string> {

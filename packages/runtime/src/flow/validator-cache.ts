@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
+import { keepCacheFile } from "../util/atomic-write.js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,7 +100,7 @@ export class ValidatorCache {
       }
     }
     const code = this.generate(schema);
-    if (file) void writeAtomically(file, code);
+    if (file) void keepCacheFile(file, code);
     return this.instantiate(code, file);
   }
 
@@ -134,19 +134,6 @@ export class ValidatorCache {
     const validate = (module.exports.default ?? module.exports) as unknown;
     if (typeof validate !== "function") throw new Error("not a validator module");
     return { validate: validate as ValidateFunction, annex: (module.exports.annex ?? null) as Annex };
-  }
-}
-
-/** Written under a temporary name and renamed, so a concurrent start never reads half a file. */
-export async function writeAtomically(file: string, contents: string | Uint8Array, makeFolder = true, mode = 0o644): Promise<void> {
-  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    if (makeFolder) await mkdir(dirname(file), { recursive: true });
-    await writeFile(temp, contents, { mode });
-    await rename(temp, file);
-  } catch {
-    // A read-only installation: every start compiles. A temporary file left by a failed rename goes.
-    await rm(temp, { force: true }).catch(() => undefined);
   }
 }
 
