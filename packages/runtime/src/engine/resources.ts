@@ -1,4 +1,4 @@
-import { Cron } from "croner";
+import { cronTimer } from "./cron-timer.js";
 import type { HttpRouter, JobGate, NodeTimers, TimerHandle, WsEndpoint, WsHub } from "./types.js";
 import { isUtcZone } from "../util/utc.js";
 
@@ -90,7 +90,7 @@ export class OwnedResources {
         return { cancel: this.own(() => clearInterval(t)) };
       },
       cron: (expression, fn, options) => {
-        const job = new Cron(expression, cronZone(options?.timezone ?? defaultTimezone), this.guard(fn));
+        const job = cronTimer(expression, cronZone(options?.timezone ?? defaultTimezone), this.guard(fn));
         const cancel = this.own(() => job.stop());
         return { cancel, nextRun: () => job.nextRun() };
       },
