@@ -29,6 +29,7 @@ export * from "./limits/index.js";
 export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } from "./util/path.js";
 export { writeFileAtomic, keepCacheFile, type AtomicWriteOptions } from "./util/atomic-write.js";
 export { isUtcZone } from "./util/utc.js";
+export { QuietTimer, readJsonIfThere, shortHash } from "./util/cache-file.js";
 /** JSON Schema validators kept on disk between starts (the validate node's schemas). */
 export { ValidatorCache, defaultCacheDir, type ValidatorCacheOptions, type CachedValidator, type Annex } from "./flow/validator-cache.js";
 export type * from "./store/types.js";

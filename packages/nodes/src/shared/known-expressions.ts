@@ -1,14 +1,7 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { keepCacheFile } from "@wattflow/runtime";
-// Node's own timer functions, not the global ones: a test's fake clock neither counts nor holds this housekeeping.
-import { clearTimeout, setTimeout } from "node:timers";
+import { QuietTimer, keepCacheFile, readJsonIfThere, shortHash } from "@wattflow/runtime";
 
 /** Expressions kept; the oldest go first. */
 const LIMIT = 4000;
-/** Written this long after the last use: by then the deploy that used them is over. */
-const WRITE_DELAY_MS = 500;
-
 /**
  * JSONata expressions that parsed before, kept on disk by a hash of their text (one file per JSONata version).
  * A deploy checks each expression's syntax; an expression known to parse is not parsed again to be checked,
@@ -20,19 +13,19 @@ const WRITE_DELAY_MS = 500;
 export class KnownExpressions {
   private hashes: Set<string> | undefined;
   private added = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly writeLater = new QuietTimer(() => void this.flush());
 
   /** `file` null keeps nothing (every expression is parsed at deploy). */
   constructor(private readonly file: string | null) {}
 
   has(text: string): boolean {
-    return this.file !== null && this.loaded().has(hash(text));
+    return this.file !== null && this.loaded().has(shortHash(text, 24));
   }
 
   add(text: string): void {
     if (this.file === null) return;
     const hashes = this.loaded();
-    const key = hash(text);
+    const key = shortHash(text, 24);
     if (hashes.has(key)) return;
     hashes.add(key);
     this.added = true;
@@ -40,8 +33,7 @@ export class KnownExpressions {
 
   /** Writes what was added now and lets go of the list (tests; a runtime lets the timer do it). */
   async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.writeLater.cancel();
     const hashes = this.hashes;
     const added = this.added;
     this.hashes = undefined;
@@ -53,24 +45,13 @@ export class KnownExpressions {
 
   private loaded(): Set<string> {
     this.hashes ??= readHashes(this.file!);
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), WRITE_DELAY_MS);
-    // Never the reason a process stays up.
-    this.timer.unref();
+    this.writeLater.touch();
     return this.hashes;
   }
 }
 
-function hash(text: string): string {
-  return createHash("sha256").update(text).digest("base64url").slice(0, 24);
-}
-
 /** A file cut short, from elsewhere or missing reads as an empty list. */
 function readHashes(file: string): Set<string> {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-    return new Set(Array.isArray(parsed) ? parsed.filter((h): h is string => typeof h === "string") : []);
-  } catch {
-    return new Set();
-  }
+  const parsed = readJsonIfThere(file);
+  return new Set(Array.isArray(parsed) ? parsed.filter((h): h is string => typeof h === "string") : []);
 }

@@ -1,15 +1,9 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-// Node's own timer functions, not the global ones: a test's fake clock neither counts nor holds this housekeeping.
-import { clearTimeout, setTimeout } from "node:timers";
 import { keepCacheFile } from "../util/atomic-write.js";
+import { QuietTimer, readJsonIfThere, shortHash } from "../util/cache-file.js";
 
 /** Results kept per schema; the oldest go first. */
 const PER_SCHEMA = 1000;
-/** Written this long after the last use: by then the deploy that used them is over. */
-const WRITE_DELAY_MS = 500;
-
 /**
  * What validation made of a value the last times it passed (defaults filled in, values coerced), kept on disk
  * beside the validators (`<schema key>.results.json`) by the value's exact JSON text. A start whose flows did
@@ -22,18 +16,18 @@ export class ValidationResults {
   /** Schema key → (hash of the value's JSON → JSON of what validation made of it), newest last. */
   private readonly bySchema = new Map<string, Map<string, string>>();
   private readonly changed = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly writeLater = new QuietTimer(() => void this.flush());
 
   constructor(private readonly dir: string) {}
 
   /** The JSON of what validation made of the value whose JSON is `input` when it last passed, or undefined. */
   recall(schemaKey: string, input: string): string | undefined {
-    return this.results(schemaKey).get(hash(input));
+    return this.results(schemaKey).get(shortHash(input, 32));
   }
 
   remember(schemaKey: string, input: string, output: unknown): void {
     const results = this.results(schemaKey);
-    const key = hash(input);
+    const key = shortHash(input, 32);
     results.delete(key);
     results.set(key, JSON.stringify(output));
     for (const oldest of results.keys()) {
@@ -45,8 +39,7 @@ export class ValidationResults {
 
   /** Writes what changed now and lets go of everything read (tests; a runtime lets the timer do it). */
   async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.writeLater.cancel();
     const writes = [...this.changed].map((key) => [key, Object.fromEntries(this.bySchema.get(key) ?? [])] as const);
     this.changed.clear();
     this.bySchema.clear();
@@ -59,10 +52,7 @@ export class ValidationResults {
       results = new Map(Object.entries(readResults(this.fileOf(schemaKey))));
       this.bySchema.set(schemaKey, results);
     }
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), WRITE_DELAY_MS);
-    // Never the reason a process stays up.
-    this.timer.unref();
+    this.writeLater.touch();
     return results;
   }
 
@@ -71,19 +61,11 @@ export class ValidationResults {
   }
 }
 
-function hash(text: string): string {
-  return createHash("sha256").update(text).digest("base64url").slice(0, 32);
-}
-
 /** A file cut short, from elsewhere or missing reads as no results. */
 function readResults(file: string): Record<string, string> {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
-  } catch {
-    return {};
-  }
+  const parsed = readJsonIfThere(file);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
 }
 
 /**
