@@ -28,7 +28,7 @@ describe("calendar in a time zone", () => {
 describe("calendar in UTC", () => {
   // "Etc/Universal" is UTC too but not one of the names answered without Intl: Intl's answer to compare with.
   const viaIntl = "Etc/Universal";
-  const instants = ["2024-02-29T23:59:59.999Z", "2025-03-30T01:30:00Z", "2025-10-26T00:59:59Z", "2025-12-31T23:00:00Z", "1999-12-31T23:59:59Z"].map(Date.parse);
+  const instants = ["2024-02-29T23:59:59.999Z", "2025-03-30T01:30:00Z", "2025-10-26T00:59:59Z", "2025-12-31T23:00:00Z", "1999-12-31T23:59:59Z", "0050-06-15T12:00:00Z"].map(Date.parse);
 
   /** Every calendar answer for `zone` at the test instants. */
   function answers(zone: string): unknown[] {
@@ -58,6 +58,17 @@ describe("calendar in UTC", () => {
       expect(created).toBe(0);
     } finally {
       Intl.DateTimeFormat = original;
+    }
+  });
+
+  it("keeps years below 100 as they are, in ISO's four digits", () => {
+    const t = Date.parse("0050-06-15T12:34:56Z");
+    for (const zone of ["UTC", viaIntl]) {
+      expect(startOf("day", t, zone)).toBe(Date.parse("0050-06-15T00:00:00Z"));
+      expect(startOf("year", t, zone)).toBe(Date.parse("0050-01-01T00:00:00Z"));
+      expect(addUnits("month", startOf("month", t, zone), 1, zone)).toBe(Date.parse("0050-07-01T00:00:00Z"));
+      expect(periodKey("month", t, zone)).toBe("0050-06");
+      expect(isoInZone(t, zone)).toBe("0050-06-15T12:34:56.000+00:00");
     }
   });
 

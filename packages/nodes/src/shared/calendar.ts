@@ -46,6 +46,17 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/**
+ * The UTC instant a wall-clock reading names as if it were UTC. Date.UTC reads years 0–99 as 1900–1999;
+ * setUTCFullYear takes the year as given, so every year keeps its own calendar (month and day overflow as in Date.UTC).
+ */
+function wallClockUtc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime();
+}
+
 function intlParts(ms: number, timeZone: string): LocalParts {
   const out: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== "literal") out[p.type] = Number(p.value);
@@ -71,7 +82,7 @@ function offsetAt(ms: number, timeZone: string): number {
   if (offset === undefined) {
     const at = slot * QUARTER_HOUR;
     const p = intlParts(at, timeZone);
-    offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - at;
+    offset = wallClockUtc(p.year, p.month, p.day, p.hour, p.minute, p.second) - at;
     if (cache.size > 200_000) cache.clear();
     cache.set(slot, offset);
   }
@@ -85,11 +96,11 @@ export function localParts(ms: number, timeZone: string): LocalParts {
 
 /** The UTC instant of a local wall-clock time (the earlier one when a DST change repeats it). */
 export function zonedToUtc(p: LocalParts, timeZone: string): number {
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  const asUtc = wallClockUtc(p.year, p.month, p.day, p.hour, p.minute, p.second);
   let guess = asUtc;
   for (let i = 0; i < 3; i++) {
     const seen = localParts(guess, timeZone);
-    const diff = asUtc - Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute, seen.second);
+    const diff = asUtc - wallClockUtc(seen.year, seen.month, seen.day, seen.hour, seen.minute, seen.second);
     if (diff === 0) break;
     guess += diff;
   }
@@ -106,26 +117,28 @@ export function startOf(unit: CalendarUnit, ms: number, timeZone: string): numbe
 /** Start of the calendar period `n` units after the one starting at `start` (n may be negative). */
 export function addUnits(unit: CalendarUnit, start: number, n: number, timeZone: string): number {
   const p = localParts(start, timeZone);
-  const d = new Date(Date.UTC(p.year + (unit === "year" ? n : 0), p.month - 1 + (unit === "month" ? n : 0), p.day + (unit === "day" ? n : 0)));
+  const d = new Date(wallClockUtc(p.year + (unit === "year" ? n : 0), p.month + (unit === "month" ? n : 0), p.day + (unit === "day" ? n : 0)));
   return zonedToUtc({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: unit === "day" ? d.getUTCDate() : 1, hour: 0, minute: 0, second: 0 }, timeZone);
 }
 
 const pad = (n: number): string => String(n).padStart(2, "0");
+/** ISO 8601 writes years with at least four digits ("0050"). */
+const year4 = (n: number): string => String(n).padStart(4, "0");
 
 /** `2025-04-20`, `2025-04` or `2025` for the local period holding `ms`. */
 export function periodKey(unit: CalendarUnit, ms: number, timeZone: string): string {
   const p = localParts(ms, timeZone);
-  if (unit === "year") return String(p.year);
-  if (unit === "month") return `${p.year}-${pad(p.month)}`;
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+  if (unit === "year") return year4(p.year);
+  if (unit === "month") return `${year4(p.year)}-${pad(p.month)}`;
+  return `${year4(p.year)}-${pad(p.month)}-${pad(p.day)}`;
 }
 
 /** ISO 8601 with the zone's offset, e.g. `2025-04-20T18:23:42.428+02:00`. */
 export function isoInZone(ms: number, timeZone: string): string {
   const p = localParts(ms, timeZone);
-  const offsetMin = Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000) / 60000);
+  const offsetMin = Math.round((wallClockUtc(p.year, p.month, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000) / 60000);
   const sign = offsetMin >= 0 ? "+" : "-";
   const abs = Math.abs(offsetMin);
   const frac = String(((ms % 1000) + 1000) % 1000).padStart(3, "0");
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}.${frac}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return `${year4(p.year)}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}.${frac}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
