@@ -21,12 +21,32 @@ describe("JSONata expressions", () => {
     // A loop that never ends is stopped too, and the next evaluation starts with its own budget.
     const endless = compileExpression("($f := function($x) { $f($x + 1) }; $f(1))", "rules[1].value", scope, 200);
     await expect(endless.evaluate(msg({}))).rejects.toThrow(/^rules\[1\]\.value: JSONata evaluation failed: stopped after 200 ms/);
-    // Not a tail call, so each call nests deeper: stopped by its depth long before the time limit.
+    // Not a tail call, so each call nests deeper: stopped by the steps it holds long before the time limit.
     const deep = compileExpression("($f := function($x) { 1 + $f($x + 1) }; $f(1))", "rules[1].value", scope, 60_000);
-    await expect(deep.evaluate(msg({}))).rejects.toThrow(/^rules\[1\]\.value: JSONata evaluation failed: stopped at a nesting of 2000 steps/);
+    await expect(deep.evaluate(msg({}))).rejects.toThrow(/^rules\[1\]\.value: JSONata evaluation failed: stopped with 30000 steps under way at once/);
     await expect(slow.evaluate(msg({}))).rejects.toThrow(/stopped after 50 ms/);
     const quick = compileExpression("$sum([1..1000])", "rules[2].value", scope, 50);
     expect(await quick.evaluate(msg({}))).toBe(500500);
+  });
+
+  it("times and counts every step, also after an array or object constructor", async () => {
+    // Constructors evaluate their items side by side; a loop after one is still stopped at its time limit.
+    for (const before of ["[1, 2]", '{"a": 1, "b": 2}']) {
+      const endless = compileExpression(`($x := ${before}; $f := function($n) { $n >= 0 ? $f($n + 1) : $n }; $f(0))`, "f", scope, 200);
+      await expect(endless.evaluate(msg({}))).rejects.toThrow(/stopped after 200 ms/);
+    }
+    // Long arrays of constructed items, and grouping by a few thousand keys, are not runaway evaluations.
+    const readings = Array.from({ length: 3000 }, (_, i) => ({ id: `d${i}`, t: i, v: i * 2 }));
+    const objects = (await compileExpression('payload.{ "t": t, "v": v }', "f", scope).evaluate(msg({ payload: readings }))) as unknown[];
+    expect(objects).toHaveLength(3000);
+    expect(objects[2999]).toEqual({ t: 2999, v: 5998 });
+    const pairs = (await compileExpression("$map(payload, function($r) { [$r.t, $r.v] })", "f", scope).evaluate(msg({ payload: readings }))) as unknown[];
+    expect(pairs[1500]).toEqual([1500, 3000]);
+    const byId = (await compileExpression("payload{ id: $sum(v) }", "f", scope).evaluate(msg({ payload: readings }))) as Record<string, number>;
+    expect(Object.keys(byId)).toHaveLength(3000);
+    expect(byId.d1234).toBe(2468);
+    // A recursion 3,000 calls deep that ends is an answer, not a runaway.
+    expect(await compileExpression("($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(3000))", "f", scope).evaluate(msg({}))).toBe(3000);
   });
 
   it("returns plain data, sharing what it did not build", async () => {

@@ -125,33 +125,42 @@ export function expressionProblem(text: unknown, field: string): string | undefi
 export const EXPRESSION_TIMEOUT_MS = 5000;
 
 /**
- * Past this nesting an evaluation is stopped: JSONata's evaluation is asynchronous, so a function calling itself
- * without end never overflows the stack; it would hold memory until the time limit.
+ * Past this many steps under way at once an evaluation is stopped. Each costs about 2 KB of pending promises,
+ * so this bounds what one evaluation holds (about 60 MB): JSONata's evaluation is asynchronous, so a function
+ * calling itself without end never overflows the stack (it nests about 3 steps per call), and grouping evaluates
+ * every group at once (about 3 steps per key). Recursion about 10,000 calls deep, or grouping by about 10,000
+ * keys, still fits.
  */
-export const EXPRESSION_MAX_DEPTH = 2000;
+export const EXPRESSION_MAX_PENDING_STEPS = 30_000;
 
 /** One evaluation's budget, handed to the hooks through the call's bindings (the hooks are shared by every call). */
 interface EvaluationGuard {
   readonly deadline: number;
   readonly timeoutMs: number;
-  depth: number;
+  /** Steps entered and not yet left. */
+  pending: number;
 }
 const GUARD_BINDING = "__wattflowEvaluationGuard";
 const ENTRY_HOOK = Symbol.for("jsonata.__evaluate_entry");
 const EXIT_HOOK = Symbol.for("jsonata.__evaluate_exit");
 
 interface HookEnvironment {
-  isParallelCall?: boolean;
   lookup(name: string): unknown;
 }
 
+/**
+ * Every step is counted and timed. JSONata's own flag for side-by-side branches (`isParallelCall`) is not a
+ * guide: it is shared by the branches and stays set on the frame afterwards, so skipping the steps it marks
+ * both lost count (valid expressions over long arrays failed) and let a loop after an array constructor run
+ * unchecked for good.
+ */
 function checkGuard(environment: HookEnvironment, step: 1 | -1): void {
-  // JSONata's own runaway guard skips the parallel branches of one step, which evaluate side by side.
-  if (environment.isParallelCall) return;
   const guard = environment.lookup(GUARD_BINDING) as EvaluationGuard | undefined;
   if (!guard) return;
-  guard.depth += step;
-  if (guard.depth > EXPRESSION_MAX_DEPTH) throw new Error(`stopped at a nesting of ${EXPRESSION_MAX_DEPTH} steps (a function that calls itself without end?)`);
+  guard.pending += step;
+  if (guard.pending > EXPRESSION_MAX_PENDING_STEPS) {
+    throw new Error(`stopped with ${EXPRESSION_MAX_PENDING_STEPS} steps under way at once (a function that calls itself without end, or grouping into too many keys?)`);
+  }
   if (Date.now() > guard.deadline) throw new Error(`stopped after ${guard.timeoutMs} ms (the time limit of an expression)`);
 }
 
@@ -190,7 +199,7 @@ export function compileExpression(text: string, field: string, scope: Expression
       try {
         // An expression known to parse is parsed when it first runs.
         ready ??= parse();
-        const guard: EvaluationGuard = { deadline: Date.now() + timeoutMs, timeoutMs, depth: 0 };
+        const guard: EvaluationGuard = { deadline: Date.now() + timeoutMs, timeoutMs, pending: 0 };
         return toPlain(await ready.evaluate(msg, { [GUARD_BINDING]: guard }));
       } catch (err) {
         // The same message gives the same failure again: a source parks it rather than asking for it again.
