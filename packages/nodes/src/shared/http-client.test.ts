@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpFetch } from "./http-client.js";
 
@@ -26,6 +26,16 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (req.url === "/gzip-cut") return void res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" }).end(gzipSync("cut short").subarray(0, -8));
   if (req.url === "/gzip-empty") return void res.writeHead(204, { "content-encoding": "gzip" }).end();
   if (req.url === "/bom") return void res.writeHead(200, { "content-type": "application/json" }).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]));
+  if (req.url === "/gzip-br") return void res.writeHead(200, { "content-encoding": "gzip, br" }).end(brotliCompressSync(gzipSync("twice")));
+  // 4 MB of zeros, about 4 KB on the wire.
+  if (req.url === "/bomb") return void res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync(Buffer.alloc(4 * 1024 * 1024)));
+  if (req.url === "/bad-gzip") return void res.writeHead(200, { "content-encoding": "gzip" }).end(Buffer.from("not gzip at all"));
+  if (req.url === "/missing") return void res.writeHead(404, { "content-type": "text/plain" }).end("no such thing ".repeat(100));
+  if (req.url === "/cut") {
+    res.writeHead(200, { "content-length": "1000" });
+    res.write("only the start");
+    return void setTimeout(() => res.socket?.destroy(), 50);
+  }
   if (req.url === "/slow") return void setTimeout(() => res.end("late"), 2000);
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ method: req.method, body }));
 }
@@ -44,6 +54,12 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
+
+/** Connections the server holds open now (closed ones are counted out once their close has been seen). */
+async function openConnections(): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+}
 
 describe("httpFetch", () => {
   it("sends the method, headers and body, and reads the answer as text or JSON", async () => {
@@ -79,6 +95,31 @@ describe("httpFetch", () => {
     const err = await httpFetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e as TypeError & { cause: { code: string } });
     expect(err).toBeInstanceOf(TypeError);
     expect(err.cause.code).toBe("ECONNREFUSED");
+  });
+
+  it("decodes a body compressed twice, last coding first", async () => {
+    expect(await (await httpFetch(`${base}/gzip-br`)).text()).toBe("twice");
+  });
+
+  it("refuses an answer larger than its limit, counted after decompression, and goes on", async () => {
+    const err = await httpFetch(`${base}/bomb`, { maxBodyBytes: 1024 * 1024 }).catch((e: unknown) => e as TypeError & { cause: Error });
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.cause.message).toBe("the answer is larger than 1048576 bytes");
+    expect((await (await httpFetch(`${base}/bomb`)).text()).length).toBe(4 * 1024 * 1024);
+  });
+
+  it("leaves no connection open for an answer the caller never reads, nor for one it cannot decode", async () => {
+    const before = await openConnections();
+    for (let i = 0; i < 10; i++) expect((await httpFetch(`${base}/missing`)).status).toBe(404);
+    for (let i = 0; i < 5; i++) await expect(httpFetch(`${base}/bad-gzip`)).rejects.toThrow("terminated");
+    // Read answers leave their connection for the next call (keep-alive); a corrupt one is closed: at most one more open.
+    expect(await openConnections()).toBeLessThanOrEqual(before + 1);
+  });
+
+  it("fails at once when the connection closes before the end of the answer", async () => {
+    const err = await httpFetch(`${base}/cut`, { signal: AbortSignal.timeout(5000) }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toBe("terminated");
   });
 
   it("does not load Node's fetch implementation", async () => {

@@ -6,15 +6,25 @@
  * the callers look: redirects are followed, compressed answers are decompressed, a network failure rejects
  * with a TypeError whose `cause` is the socket error (ECONNREFUSED, ENOTFOUND…), an aborted signal rejects
  * with the signal's reason (a `TimeoutError` for `AbortSignal.timeout`).
+ *
+ * Unlike `fetch`, the answer's body is read before `httpFetch` resolves, up to `maxBodyBytes` decompressed:
+ * every caller reads it anyway, a caller that throws on a status without reading it cannot leave the
+ * connection open, and a server cannot make the process hold more than that (a small compressed answer can
+ * expand to gigabytes).
  */
 import { request as plainRequest, type IncomingMessage, type RequestOptions } from "node:http";
+import type { Readable, Transform } from "node:stream";
 
 export interface HttpInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
   signal?: AbortSignal;
+  /** The largest body read, in bytes after decompression (`MAX_BODY_BYTES` when not given); a larger answer fails the call. */
+  maxBodyBytes?: number;
 }
+
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface HttpHeaders {
   get(name: string): string | null;
@@ -41,7 +51,7 @@ export async function httpFetch(url: string | URL, init: HttpInit = {}): Promise
     if (target.protocol !== "http:" && target.protocol !== "https:") throw new TypeError(`fetch failed: ${target.protocol} is not supported`);
     const res = await send(target, method, headers, body, init.signal);
     const location = res.headers.location;
-    if (res.statusCode === undefined || ![301, 302, 303, 307, 308].includes(res.statusCode) || location === undefined) return respond(target, res, init.signal, method === "HEAD");
+    if (res.statusCode === undefined || ![301, 302, 303, 307, 308].includes(res.statusCode) || location === undefined) return respond(target, res, init.signal, init.maxBodyBytes ?? MAX_BODY_BYTES, method === "HEAD");
     res.resume();
     if (redirects >= MAX_REDIRECTS) throw new TypeError("fetch failed", { cause: new Error(`more than ${MAX_REDIRECTS} redirects`) });
     const next = new URL(location, target);
@@ -91,12 +101,13 @@ async function send(target: URL, method: string, headers: Record<string, string>
   });
 }
 
-function respond(target: URL, res: IncomingMessage, signal: AbortSignal | undefined, head: boolean): HttpResponse {
+async function respond(target: URL, res: IncomingMessage, signal: AbortSignal | undefined, maxBytes: number, head: boolean): Promise<HttpResponse> {
   const status = res.statusCode ?? 0;
-  let text: Promise<string> | undefined;
   // These answers have no body whatever their headers say (a Content-Encoding on an empty 204 is common).
   const bodiless = head || status === 204 || status === 304;
-  const read = (): Promise<string> => (text ??= bodiless ? (res.resume(), Promise.resolve("")) : readBody(res, signal));
+  let body = "";
+  if (bodiless) res.resume();
+  else body = await readBody(res, signal, maxBytes);
   return {
     status,
     ok: status >= 200 && status < 300,
@@ -110,38 +121,67 @@ function respond(target: URL, res: IncomingMessage, signal: AbortSignal | undefi
         return res.headers[name.toLowerCase()] !== undefined;
       },
     },
-    text: read,
-    json: async () => JSON.parse(await read()) as unknown,
+    text: async () => body,
+    json: async () => JSON.parse(body) as unknown,
   };
 }
 
-async function readBody(res: IncomingMessage, signal: AbortSignal | undefined): Promise<string> {
-  const encoding = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
+const CODINGS = new Set(["gzip", "x-gzip", "deflate", "br"]);
+
+/** The decompressors for a Content-Encoding list, the last coding applied first; none when a coding is unknown (the body is then read as sent, as fetch does). */
+async function decodersFor(header: string | undefined): Promise<Transform[]> {
+  const codings = (header ?? "")
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== "" && c !== "identity");
+  if (codings.length === 0 || !codings.every((c) => CODINGS.has(c))) return [];
   // node:zlib loads only for the first compressed answer.
-  const zlib = ["gzip", "x-gzip", "deflate", "br"].includes(encoding) ? await import("node:zlib") : undefined;
-  // Lenient at the end, as browsers and fetch are: a body cut short (or empty) gives what it held rather than an error.
-  const flush = zlib && { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  const brotliFlush = zlib && { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
-  const decoder = !zlib ? undefined : encoding === "br" ? zlib.createBrotliDecompress(brotliFlush!) : encoding === "deflate" ? zlib.createInflate(flush!) : zlib.createGunzip(flush!);
-  const stream = decoder ? res.pipe(decoder) : res;
+  const zlib = await import("node:zlib");
+  // Lenient at the end, as browsers and fetch are: a compressed body whose stream ends early (or is empty) gives what it held rather than an error.
+  const flush = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  const brotliFlush = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
+  return codings.reverse().map((c) => (c === "br" ? zlib.createBrotliDecompress(brotliFlush) : c === "deflate" ? zlib.createInflate(flush) : zlib.createGunzip(flush)));
+}
+
+async function readBody(res: IncomingMessage, signal: AbortSignal | undefined, maxBytes: number): Promise<string> {
+  const decoders = await decodersFor(res.headers["content-encoding"]);
+  let stream: Readable = res;
+  for (const decoder of decoders) stream = stream.pipe(decoder);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const abort = (): void => {
+    let size = 0;
+    let settled = false;
+    const settle = (err: unknown, text?: string): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", abort);
+      if (err === undefined) return resolve(text!);
+      // The connection is closed, not left open with an unread rest.
       res.destroy();
-      reject(signal!.reason);
+      for (const decoder of decoders) decoder.destroy();
+      reject(err);
     };
+    const abort = (): void => settle(signal!.reason);
     signal?.addEventListener("abort", abort, { once: true });
-    const fail = (err: Error): void => {
-      signal?.removeEventListener("abort", abort);
-      reject(signal?.aborted ? signal.reason : new TypeError("terminated", { cause: err }));
-    };
+    const fail = (err: Error): void => settle(signal?.aborted ? signal.reason : new TypeError("terminated", { cause: err }));
     res.once("error", fail);
-    decoder?.once("error", fail);
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    // A connection closed before the body's end: what fetch calls "terminated", at once rather than at the caller's timeout.
+    res.once("close", () => {
+      if (!res.complete) fail(new Error("the connection closed before the end of the answer"));
+    });
+    for (const decoder of decoders) decoder.once("error", fail);
+    stream.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) settle(new TypeError("fetch failed", { cause: new Error(`the answer is larger than ${maxBytes} bytes`) }));
+      else chunks.push(chunk);
+    });
     stream.once("end", () => {
-      signal?.removeEventListener("abort", abort);
-      // Decoded as fetch does: UTF-8, a leading byte-order mark dropped (JSON.parse refuses one).
-      resolve(new TextDecoder().decode(Buffer.concat(chunks)));
+      try {
+        // Decoded as fetch does: UTF-8, a leading byte-order mark dropped (JSON.parse refuses one).
+        settle(undefined, new TextDecoder().decode(Buffer.concat(chunks)));
+      } catch (err) {
+        settle(new TypeError("terminated", { cause: err }));
+      }
     });
   });
 }
