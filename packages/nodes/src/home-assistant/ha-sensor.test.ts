@@ -38,6 +38,13 @@ describe("ha-sensor against Home Assistant's API", () => {
     expect(kw!.source).toMatchObject({ state: "1.234", unit: "kW", via: "poll" });
   });
 
+  it('with cluster "one", a runtime on its own reads at start and on every tick', async () => {
+    ha = await startHaSimulator({ token: "x" });
+    t = await startTestFlow(flow(ha.url, "x", { interval: "300ms", cluster: "one" }), defs);
+    await t.waitFor("out", 4, 5000);
+    expect(t.received("errors")).toHaveLength(0);
+  });
+
   it("unavailable and unknown are reported, never turned into zero", async () => {
     ha = await startHaSimulator({ token: "x" });
     ha.override({ state: "unavailable" });

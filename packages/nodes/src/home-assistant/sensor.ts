@@ -4,6 +4,7 @@ import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import type { HaState } from "./client.js";
 import type { HomeAssistant } from "./connection.js";
 import { OutageReport } from "../shared/outage.js";
+import { PollCluster, startPolling } from "../shared/once-per-cluster.js";
 
 const TO_WATTS: Record<string, number> = { W: 1, kW: 1000, MW: 1_000_000, mW: 0.001 };
 
@@ -19,6 +20,7 @@ export default defineNode({
     entity: Type.String({ pattern: "^[a-z_]+\\.[a-z0-9_]+$", description: "entity id, e.g. sensor.house_power" }),
     interval: Type.String({ pattern: DURATION_PATTERN, default: "10m", description: "how often the state is read" }),
     subscribe: Type.Boolean({ default: false, description: "also send every state change pushed over the WebSocket API" }),
+    cluster: PollCluster,
   }),
   inputs: 1,
   outputs: ["reading"],
@@ -68,8 +70,7 @@ export default defineNode({
     let unsubscribe: (() => void) | undefined;
     return {
       start() {
-        node.timers.setTimeout(() => void poll(), 200);
-        node.timers.setInterval(() => void poll(), parseDuration(c.interval));
+        startPolling(node, { cluster: c.cluster, everyMs: parseDuration(c.interval), firstAfterMs: 200, poll });
         if (c.subscribe) {
           unsubscribe = ha.client.subscribe(c.entity, (s) => handle(s, "push"), (err) => node.status({ fill: "red", shape: "ring", text: err.message }));
         }

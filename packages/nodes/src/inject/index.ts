@@ -2,6 +2,7 @@ import { defineNode, Type, setPath, type Message } from "@wattflow/runtime";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
 import { ValueType, constantValue } from "../shared/value.js";
 import { readDocs } from "../shared/docs.js";
+import { gatedBySlot } from "../shared/once-per-cluster.js";
 
 const config = Type.Object({
   payload: Type.Optional(Type.Unknown({ default: "", description: "the value sent as msg.payload" })),
@@ -61,20 +62,11 @@ export default defineNode({
      * slot once, and a new interval's slots still follow the old ones. A runtime waiting on the holder gives
      * up its wait at its next tick rather than keep one wait per tick.
      */
-    let waiting: AbortController | null = null;
-    const tick = (slotOf: (now: number) => number): (() => void) =>
-      c.cluster === "one"
-        ? () => {
-            waiting?.abort();
-            const wait = (waiting = new AbortController());
-            node.jobs
-              .run(`${node.flowId}/${node.id}`, slotOf(Date.now()), async () => fire(), { signal: wait.signal })
-              .catch((err: unknown) => node.error(err))
-              .finally(() => {
-                if (waiting === wait) waiting = null;
-              });
-          }
-        : fire;
+    const tick = (slotOf: (now: number) => number): (() => void) => {
+      if (c.cluster !== "one") return fire;
+      const gated = gatedBySlot(node, async () => fire());
+      return () => gated(slotOf(Date.now()));
+    };
 
     return {
       start() {

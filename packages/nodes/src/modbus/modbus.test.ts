@@ -111,6 +111,17 @@ describe("modbus-read against a Modbus TCP server", () => {
     expect(t.received("out").length).toBeGreaterThanOrEqual(2);
   });
 
+  it('with cluster "one", a runtime on its own polls at start and on every tick', async () => {
+    sim = await startEpeverSimulator();
+    const f = flow(sim.url);
+    const poll = { ...f.nodes[0]!, config: { device: "dev", interval: "300ms", cluster: "one" } };
+    t = await startTestFlow({ ...f, nodes: [poll, ...f.nodes.slice(1)] }, nodes);
+    await t.waitFor("out", 4, 5000);
+    // Five blocks per poll, each poll the gate let through read once.
+    expect(sim.requests() % 5).toBe(0);
+    expect(t.received("errors")).toHaveLength(0);
+  });
+
   it("sim://epever runs the built-in simulator and says so", async () => {
     t = await startTestFlow(flow("sim://epever"), nodes);
     const [msg] = await t.waitFor("out", 1);

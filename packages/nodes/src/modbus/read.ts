@@ -5,6 +5,7 @@ import type { ModbusDevice } from "./device.js";
 import { BUILT_IN_MAPS } from "./epever-tracer.js";
 import { decode, planReads, type RegisterDef } from "./registers.js";
 import { OutageReport } from "../shared/outage.js";
+import { PollCluster, startPolling } from "../shared/once-per-cluster.js";
 
 const Register = Type.Object({
   name: Type.String({ minLength: 1, description: "output path, e.g. battery.voltage" }),
@@ -31,6 +32,7 @@ export default defineNode({
     interval: Type.String({ pattern: DURATION_PATTERN, default: "60s" }),
     map: Type.String({ default: "epever-tracer", description: 'a built-in register map ("epever-tracer") or "custom"' }),
     registers: Type.Array(Register, { default: [], description: 'the map when map is "custom"' }),
+    cluster: PollCluster,
   }),
   inputs: 1,
   outputs: ["reading"],
@@ -98,8 +100,7 @@ export default defineNode({
     return {
       start() {
         node.status({ fill: "grey", shape: "ring", text: `polling ${device.url} every ${c.interval}${source}` });
-        node.timers.setTimeout(() => void poll(), 200);
-        node.timers.setInterval(() => void poll(), parseDuration(c.interval));
+        startPolling(node, { cluster: c.cluster, everyMs: parseDuration(c.interval), firstAfterMs: 200, poll });
       },
       // Any message on the input polls now.
       async input(_msg, _send, done) {

@@ -45,9 +45,14 @@ export class ClusterJobs implements JobGate {
     const waiting = this.waiting.get(job) ?? new Set<number>();
     this.waiting.set(job, waiting);
     waiting.add(slot);
+    // A wait given up no longer holds back newer slots, though its loop notices only when its sleep ends:
+    // with ticks closer together than retryMs, the newest wait would otherwise always find an older one ahead.
+    const forget = (): void => void waiting.delete(slot);
+    options.signal?.addEventListener("abort", forget, { once: true });
     try {
       return await this.runInTurn(job, slot, waiting, work, options);
     } finally {
+      options.signal?.removeEventListener("abort", forget);
       waiting.delete(slot);
     }
   }
