@@ -45,4 +45,19 @@ describe("cronTimer", () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(fired).toBe(1);
   });
+
+  it("notices a wall clock set forward within 30 s, not when the whole wait has passed", async () => {
+    vi.useFakeTimers({ now: at(15) });
+    let fired = 0;
+    const timer = cronTimer("0 * * * *", { utcOffset: 0 }, () => (fired += 1));
+    try {
+      // NTP sets the clock of a board that started without one: 59 min 35 s forward, past the hour due.
+      vi.setSystemTime(Date.UTC(2030, 0, 1, 1, 0, 10));
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(fired).toBe(1);
+      expect(timer.nextRun()!.getTime()).toBe(Date.UTC(2030, 0, 1, 2, 0, 0));
+    } finally {
+      timer.stop();
+    }
+  });
 });

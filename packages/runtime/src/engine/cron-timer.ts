@@ -2,8 +2,11 @@ import { Cron } from "croner";
 
 /** A slot this far behind the clock (the machine slept, the process stalled) is not made up: the schedule goes on from now. */
 const CATCH_UP_LIMIT_MS = 30_000;
-/** Timers longer than this are split: Node's setTimeout holds at most about 24.8 days. */
-const MAX_DELAY_MS = 2_147_483_647;
+/**
+ * The longest single wait: the timer runs on the monotonic clock, so a wall clock set forward (NTP on a board
+ * without a real-time clock, a VM resumed) is noticed at the next check, not when the whole wait has passed.
+ */
+const MAX_WAIT_MS = 30_000;
 
 export interface CronTimer {
   /** When the next tick is due; null when the pattern has no more. */
@@ -26,12 +29,12 @@ export function cronTimer(pattern: string, zone: { timezone?: string; utcOffset?
 
   const arm = (): void => {
     if (stopped || due === null) return;
-    timer = setTimeout(check, Math.min(Math.max(due.getTime() - Date.now(), 0), MAX_DELAY_MS));
+    timer = setTimeout(check, Math.min(Math.max(due.getTime() - Date.now(), 0), MAX_WAIT_MS));
   };
   const check = (): void => {
     if (due === null) return;
     const now = Date.now();
-    // Woken early (or a long wait split): wait again for the rest.
+    // Woken early, or a long wait checking the wall clock: wait again for the rest.
     if (now < due.getTime()) return arm();
     const fired = due;
     due = schedule.nextRun(fired);
