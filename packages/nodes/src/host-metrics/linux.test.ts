@@ -107,6 +107,9 @@ describe("Linux host readers", () => {
         "squash /snap/core squashfs ro 0 0",
         // A network share is never asked for its size (an unreachable one would never answer).
         "nas:/export / nfs4 rw,hard 0 0",
+        // Nor an automount point (asking would mount it) nor a FUSE daemon's mount (a hung daemon never answers).
+        "systemd-1 / autofs rw 0 0",
+        "gvfsd-fuse / fuse.gvfsd-fuse rw 0 0",
       ].join("\n"),
     });
     const found = await fileSystems(join(dir, "mounts"));

@@ -148,9 +148,11 @@ export interface FileSystemUse {
 
 // File systems in memory or images rather than on a storage device; reported only when mounted at `/` (a container's root).
 const NOT_STORAGE = /rootfs|unionfs|squashfs|cramfs|initrd|initramfs|devtmpfs|tmpfs|udev|devfs|specfs|appimaged/i;
-// Network file systems are left out as `df -l` does: asking an unreachable hard-mounted share for its size never
-// returns, and would hold one of the few threads every file read of the runtime shares.
-const NETWORK_FS = /^(nfs\d?|cifs|smb3|smbfs|ncpfs|afs|9p|ceph|glusterfs|lustre|davfs|fuse\.(sshfs|s3fs|rclone|glusterfs|ceph))$/i;
+// Left out, as `df -l` leaves out network file systems: asking an unreachable hard-mounted share, or a FUSE daemon
+// that hangs, for its size never returns, and would hold one of the few threads every file read of the runtime
+// shares; asking an automount point mounts what it stands for. FUSE on a block device (`fuseblk`: NTFS or exFAT
+// on a USB disk) is local storage and stays.
+const NOT_ASKED_FS = /^(nfs\d?|cifs|smb3|smbfs|ncpfs|afs|9p|ceph|glusterfs|lustre|davfs|autofs|fuse\..+)$/i;
 
 /**
  * The mounted file systems on storage (/proc/mounts) with space on them, each device once (at its shortest
@@ -164,7 +166,7 @@ export async function fileSystems(mounts = "/proc/mounts"): Promise<FileSystemUs
     // /proc/mounts writes spaces and other awkward characters in octal.
     const mount = rawMount.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
     if (NOT_STORAGE.test(type) && mount !== "/" && !device.includes("/")) continue;
-    if (NETWORK_FS.test(type)) continue;
+    if (NOT_ASKED_FS.test(type)) continue;
     // Kernel file systems (device "none", "tmpfs", …) are each their own mount, not duplicates of each other.
     const key = device.startsWith("/") ? device : `${device}\u0000${mount}`;
     const known = byDevice.get(key);
