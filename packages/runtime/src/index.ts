@@ -29,7 +29,8 @@ export * from "./limits/index.js";
 export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } from "./util/path.js";
 export { writeFileAtomic, keepCacheFile, type AtomicWriteOptions } from "./util/atomic-write.js";
 export { isUtcZone } from "./util/utc.js";
-export { QuietTimer, readJsonIfThere, shortHash } from "./util/cache-file.js";
+export { QuietTimer, noteCacheFileUsed, readJsonIfThere, shortHash } from "./util/cache-file.js";
+export { ValidationResults, exactJson } from "./flow/validation-results.js";
 /** JSON Schema validators kept on disk between starts (the validate node's schemas). */
 export { ValidatorCache, defaultCacheDir, type ValidatorCacheOptions, type CachedValidator, type Annex } from "./flow/validator-cache.js";
 export type * from "./store/types.js";

@@ -9,6 +9,8 @@ import { openStoreFrom, parseStoreSpec } from "./store/index.js";
 import { FlowManager } from "./manager/index.js";
 import type { SharedDeploys } from "./cluster/index.js";
 import { AdminAuth, EventHub, assertSafeBinding, createAdminServer, createFlowServer, createMetrics, type AdminUser } from "./server/index.js";
+import { defaultCacheDir } from "./flow/validator-cache.js";
+import { pruneCacheLater } from "./util/cache-prune.js";
 
 export interface RuntimeOptions {
   /** Admin API and editor. */
@@ -169,6 +171,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
   ready = true;
   // The admin API's framework loads once the flows run, so neither the start nor the first request waits for it.
   setImmediate(() => void admin.prepare().catch((err: unknown) => log.error({ err }, "the admin API could not load")));
+  // What no start has used for a long time goes from WATTFLOW_CACHE_DIR, once this start has settled.
+  const cancelPruning = pruneCacheLater(defaultCacheDir(), log);
 
   return {
     adminUrl: `http://${urlHost(options.host)}:${adminPort}/`,
@@ -183,6 +187,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<RunningRunt
     manager,
     events,
     async stop() {
+      cancelPruning();
       await manager.close();
       await engine.stop();
       events.close();

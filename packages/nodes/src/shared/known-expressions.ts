@@ -1,4 +1,4 @@
-import { QuietTimer, keepCacheFile, readJsonIfThere, shortHash } from "@wattflow/runtime";
+import { QuietTimer, keepCacheFile, noteCacheFileUsed, readJsonIfThere, shortHash } from "@wattflow/runtime";
 
 /** Expressions kept; the oldest go first. */
 const LIMIT = 4000;
@@ -44,7 +44,10 @@ export class KnownExpressions {
   }
 
   private loaded(): Set<string> {
-    this.hashes ??= readHashes(this.file!);
+    if (!this.hashes) {
+      noteCacheFileUsed(this.file!);
+      this.hashes = readHashes(this.file!);
+    }
     this.writeLater.touch();
     return this.hashes;
   }

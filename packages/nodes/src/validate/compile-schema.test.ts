@@ -1,7 +1,8 @@
 /**
  * Schemas kept on disk between starts: a later start (a fresh module here) reads the validators and the
  * meta-schema check instead of compiling them, and they behave as freshly compiled ones do: formats,
- * coercion, ajv's notes about the schema, and a bad schema refused with its problem in words.
+ * coercion, ajv's notes about the schema, and a bad schema refused with its problem in words; a schema
+ * that passed before is not checked again and its validator loads at its first use.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { Ajv } from "ajv";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 type CompileSchema = typeof import("./compile-schema.js").compileSchema;
+type CompileModule = typeof import("./compile-schema.js");
 
 const STRICT = { coerceTypes: false, useDefaults: false, strict: true };
 const reading = {
@@ -86,5 +88,42 @@ describe("compileSchema across starts", () => {
       }
       expect((await readdir(folder)).filter((f) => f.endsWith(".cjs"))).toHaveLength(5);
     }
+  });
+
+  it("a schema that passed at an earlier start is not checked again, and its validator loads at its first use", async () => {
+    dir = await mkdtemp(join(tmpdir(), "wattflow-validate-cache-"));
+    process.env.WATTFLOW_CACHE_DIR = dir;
+    const start = async (): Promise<CompileModule> => {
+      vi.resetModules();
+      return import("./compile-schema.js");
+    };
+    const first = await start();
+    first.compileSchema(reading, STRICT, { info: () => undefined, warn: () => undefined, error: () => undefined });
+    first.compileSchema(noted, STRICT, { info: () => undefined, warn: () => undefined, error: () => undefined });
+    await first.keepSchemaChecks();
+    await settle(join(dir, "validators"), 3);
+
+    const second = await start();
+    // The same module graph as `second`: every validator, the meta-schema check's included, comes through this class.
+    const { ValidatorCache } = await import("@wattflow/runtime");
+    const loaded = vi.spyOn(ValidatorCache.prototype, "entry");
+    const compile = vi.spyOn(Object.getPrototypeOf(Ajv.prototype) as Ajv, "compile");
+    const logged: string[] = [];
+    const log = { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m) };
+    const strict = second.compileSchema(reading, STRICT, log);
+    second.compileSchema(noted, STRICT, log);
+    expect(logged.join("\n")).toMatch(/missing type "object" for keyword "properties"/);
+    expect(loaded).not.toHaveBeenCalled();
+    expect(compile).not.toHaveBeenCalled();
+
+    expect(strict.errors).toEqual([]);
+    expect(strict.test({ at: "2021-02-30T05:00:00Z", value: 3 })).toBe(false);
+    expect(strict.errors.map((e) => `${e.instancePath} ${e.keyword}`)).toEqual(["/at format"]);
+    expect(strict.test({ at: "2021-11-01T05:00:00Z", value: 3 })).toBe(true);
+    expect(loaded).toHaveBeenCalledTimes(1);
+    expect(compile).not.toHaveBeenCalled();
+    // A schema not known to pass is still checked and refused.
+    expect(() => second.compileSchema({ type: "object", properties: { value: { type: "nubmer" } } }, STRICT, log)).toThrow(/\/properties\/value\/type must be one of/);
+    await second.keepSchemaChecks();
   });
 });

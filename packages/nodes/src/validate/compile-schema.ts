@@ -3,8 +3,10 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import formatsModule from "ajv-formats/dist/formats.js";
+import { createRequire } from "node:module";
 import { ValidatorCache, type Logger } from "@wattflow/runtime";
 import { describeErrors, MESSAGE_KEYWORD } from "./errors.js";
+import { KeptChecks } from "./kept-checks.js";
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -32,7 +34,7 @@ const DRAFT_2020 = /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 const DRAFT_2019 = /^https?:\/\/json-schema\.org\/draft\/2019-09\/schema#?$/;
 
 type Flavour = "2020" | "2019" | "07";
-type Note = { level: "info" | "warn" | "error"; text: string };
+export type Note = { level: "info" | "warn" | "error"; text: string };
 
 /** The ajv flavour the schema asks for with `$schema`; draft-07 when it does not say. */
 function flavourOf(schema: Record<string, unknown>): Flavour {
@@ -136,8 +138,16 @@ function isCommonDateTime(text: string): boolean {
   return zone === -1 || (twoDigits(text, zone + 1) <= 23 && twoDigits(text, zone + 4) <= 59);
 }
 
-/** What the cached code depends on besides the schema and its options: the formats and keywords added in newAjv. */
-const CODE_VERSION = "validate-node/1 ajv-formats+quick-date-time x-message";
+const requireHere = createRequire(import.meta.url);
+const versionOf = (name: string): string => (requireHere(`${name}/package.json`) as { version: string }).version;
+/** What the cached code and kept checks depend on besides the schema and its options: the formats and keywords added in newAjv. */
+const CODE_VERSION = `validate-node/1 ajv-formats@${versionOf("ajv-formats")}+quick-date-time x-message`;
+const keptChecks = new KeptChecks(`${versionOf("ajv")}\n${CODE_VERSION}`);
+
+/** Writes the kept checks now (tests; a runtime writes them shortly after a deploy). */
+export async function keepSchemaChecks(): Promise<void> {
+  await keptChecks.flush();
+}
 
 // Validators are kept on disk between starts (ValidatorCache): a start reads the code instead of compiling.
 const caches = new Map<string, ValidatorCache>();
@@ -174,41 +184,86 @@ function metaValidator(flavour: Flavour): ValidateFunction {
   return meta;
 }
 
-// Compiled once per schema text and options: the deploy check, the node's start and identical schemas in other nodes share it.
-const compiled = new Map<string, { fn: ValidateFunction; notes: readonly Note[] } | { error: string }>();
+/** A schema that passed the checks: its notes, and its validator, loaded when first asked for. */
+interface Checked {
+  notes: readonly Note[];
+  validator: () => ValidateFunction;
+}
 
-function compileOnce(schema: Record<string, unknown>, options: SchemaOptions): { fn: ValidateFunction; notes: readonly Note[] } {
+// Checked once per schema text and options: the deploy check, the node's start and identical schemas in other nodes share it.
+const checkedSchemas = new Map<string, Checked | { error: string }>();
+
+function compileOnce(schema: Record<string, unknown>, options: SchemaOptions): Checked {
   const flavour = flavourOf(schema);
   const key = `${flavour}|${options.coerceTypes}|${options.useDefaults}|${options.strict}|${JSON.stringify(schema)}`;
-  let entry = compiled.get(key);
+  let entry = checkedSchemas.get(key);
   if (!entry) {
-    notes = [];
-    try {
-      // A `$schema` naming a version (or a schema) this node has no meta-schema for is refused, not read as draft-07.
-      const declared = schema.$schema;
-      if (declared !== undefined && declared !== META_SCHEMA[flavour] && declared !== `${META_SCHEMA[flavour]}#`) {
-        throw new Error(`$schema ${JSON.stringify(declared)} is not one this node reads: ${Object.values(META_SCHEMA).join(", ")} (or none, for draft-07)`);
-      }
-      // The meta-schema check first: its errors point into the schema, where compile's only say "schema is invalid".
-      const meta = metaValidator(flavour);
-      if (!meta(schema)) throw new Error(describeErrors(meta.errors ?? [], "schema", true).map((i) => i.message).join("; "));
-      notes = [];
-      if (hasId(schema)) {
-        // A schema with an `$id` is registered under it: its own instance keeps another schema with the same id from clashing.
-        entry = { fn: newAjv(flavour, options).compile(schema), notes };
-      } else {
-        // A schema that does not compile throws here and is never kept, so every deploy names its problem.
-        const found = cacheFor(flavour, options).entry(schema);
-        entry = { fn: found.validate, notes: Array.isArray(found.annex) ? (found.annex as Note[]) : [] };
-      }
-    } catch (err) {
-      entry = { error: err instanceof Error ? err.message : String(err) };
-    }
-    notes = [];
-    compiled.set(key, entry);
+    entry = passedBefore(schema, flavour, options) ?? check(schema, flavour, options);
+    checkedSchemas.set(key, entry);
   }
   if ("error" in entry) throw new Error(`config.schema is not a valid JSON Schema: ${entry.error}`);
   return entry;
+}
+
+/** The meta-schema check and the compile, now; a schema that passes is kept (keptChecks). */
+function check(schema: Record<string, unknown>, flavour: Flavour, options: SchemaOptions): Checked | { error: string } {
+  notes = [];
+  try {
+    // A `$schema` naming a version (or a schema) this node has no meta-schema for is refused, not read as draft-07.
+    const declared = schema.$schema;
+    if (declared !== undefined && declared !== META_SCHEMA[flavour] && declared !== `${META_SCHEMA[flavour]}#`) {
+      throw new Error(`$schema ${JSON.stringify(declared)} is not one this node reads: ${Object.values(META_SCHEMA).join(", ")} (or none, for draft-07)`);
+    }
+    // The meta-schema check first: its errors point into the schema, where compile's only say "schema is invalid".
+    const meta = metaValidator(flavour);
+    if (!meta(schema)) throw new Error(describeErrors(meta.errors ?? [], "schema", true).map((i) => i.message).join("; "));
+    notes = [];
+    let fn: ValidateFunction;
+    let found: readonly Note[];
+    if (hasId(schema)) {
+      // A schema with an `$id` is registered under it: its own instance keeps another schema with the same id from clashing.
+      fn = newAjv(flavour, options).compile(schema);
+      found = notes;
+    } else {
+      // A schema that does not compile throws here and is never kept, so every deploy names its problem.
+      const cached = cacheFor(flavour, options).entry(schema);
+      fn = cached.validate;
+      found = Array.isArray(cached.annex) ? (cached.annex as Note[]) : [];
+    }
+    keptChecks.remember(schema, options, found);
+    return { notes: found, validator: () => fn };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    notes = [];
+  }
+}
+
+/**
+ * A schema that passed the checks at an earlier start, with the notes ajv made then: neither the meta-schema
+ * check nor the schema's validator is loaded to check it again, and its validator loads at its first message,
+ * so a start whose flows did not change loads no validator code for them. Undefined when not known to pass.
+ */
+function passedBefore(schema: Record<string, unknown>, flavour: Flavour, options: SchemaOptions): Checked | undefined {
+  const found = keptChecks.recall(schema, options);
+  if (found === undefined) return undefined;
+  const cache = hasId(schema) ? undefined : cacheFor(flavour, options);
+  const cacheKey = cache?.keyOf(schema);
+  if (cache && cacheKey) cache.inUse(cacheKey);
+  let fn: ValidateFunction | undefined;
+  return {
+    notes: found,
+    validator: () => {
+      if (fn) return fn;
+      try {
+        fn = cache ? cache.validator(schema, cacheKey) : newAjv(flavour, options).compile(schema);
+      } finally {
+        // Reported from the kept checks already.
+        notes = [];
+      }
+      return fn;
+    },
+  };
 }
 
 function hasId(schema: Record<string, unknown>): boolean {
@@ -216,19 +271,21 @@ function hasId(schema: Record<string, unknown>): boolean {
 }
 
 /**
- * Compiles once per schema and options (at deploy; later deploys and nodes
+ * Checks and compiles once per schema and options (at deploy; later deploys and nodes
  * with the same schema reuse it). Throws with the schema's problem in words
  * (`/properties/value/type must be one of …`, `unknown keyword "requierd"`).
- * ajv's notes about the schema go to `log` on every call.
+ * ajv's notes about the schema go to `log` on every call. A schema that passed at an
+ * earlier start is not checked again, and its validator loads at its first use.
  */
 export function compileSchema(schema: Record<string, unknown>, options: SchemaOptions, log: Pick<Logger, "info" | "warn" | "error">): CompiledSchema {
-  const { fn, notes: found } = compileOnce(schema, options);
+  const { validator, notes: found } = compileOnce(schema, options);
   for (const note of found) log[note.level](note.text);
+  let fn: ValidateFunction | undefined;
   return {
-    test: (value) => fn(value),
-    testInPlace: (holder) => fn(holder.value, { instancePath: "", parentData: holder, parentDataProperty: "value", rootData: holder, dynamicAnchors: {} }),
+    test: (value) => (fn ??= validator())(value),
+    testInPlace: (holder) => (fn ??= validator())(holder.value, { instancePath: "", parentData: holder, parentDataProperty: "value", rootData: holder, dynamicAnchors: {} }),
     get errors() {
-      return fn.errors ?? [];
+      return fn?.errors ?? [];
     },
     mutates: options.coerceTypes || options.useDefaults,
   };

@@ -3,6 +3,7 @@ import addFormatsModule from "ajv-formats";
 import type { TObject } from "@sinclair/typebox";
 import { CONNECTION_KEYWORD } from "../registry/define.js";
 import { describeAjvErrors } from "./ajv-issues.js";
+import { AJV_FORMATS_VERSION } from "./library-versions.js";
 import { ValidatorCache } from "./validator-cache.js";
 import { ValidationResults, exactJson } from "./validation-results.js";
 import { escapePointer } from "./interpolate.js";
@@ -36,8 +37,11 @@ export function validateDocumentShape(doc: unknown): Problem[] {
   const results = keptResults();
   const input = results ? exactJson(doc) : undefined;
   const key = input === undefined ? undefined : (documentKey ??= documentCache.keyOf(FlowDocumentSchema));
-  if (results && input !== undefined && key !== undefined && results.recall(key, input) === "true") return [];
-  documentValidator ??= documentCache.validator(FlowDocumentSchema);
+  if (results && input !== undefined && key !== undefined) {
+    documentCache.inUse(key);
+    if (results.recall(key, input) === "true") return [];
+  }
+  documentValidator ??= documentCache.validator(FlowDocumentSchema, documentKey);
   if (!documentValidator(doc)) return describeAjvErrors(documentValidator.errors ?? [], doc);
   if (results && input !== undefined && key !== undefined) results.remember(key, input, true);
   return [];
@@ -55,7 +59,8 @@ function cache(): ValidatorCache {
       addFormats(ajv);
       return ajv;
     },
-    optionsKey: JSON.stringify({ ...CONFIG_OPTIONS, formats: "ajv-formats", optimize: false }),
+    // What a format accepts, and so what a kept result says, depends on ajv-formats' version.
+    optionsKey: JSON.stringify({ ...CONFIG_OPTIONS, formats: `ajv-formats@${AJV_FORMATS_VERSION}`, optimize: false }),
   });
   return configCache;
 }
@@ -65,7 +70,8 @@ const validators = new WeakMap<TObject, ValidateFunction>();
 function validatorFor(schema: TObject): ValidateFunction {
   let v = validators.get(schema);
   if (!v) {
-    v = cache().validator(schema);
+    // The key is hashed once per schema, for its kept results and its validator's file alike.
+    v = cache().validator(schema, cache().folder === null ? undefined : schemaKeyOf(schema));
     validators.set(schema, v);
   }
   return v;
@@ -83,11 +89,12 @@ export function validateConfig(schema: TObject, config: Record<string, unknown>,
   const input = results ? exactJson(config) : undefined;
   if (results && input !== undefined) {
     const known = results.recall(schemaKeyOf(schema), input);
-    if (known !== undefined) {
-      // What the validator made of this very config when it last passed: the same properties in the same
-      // order. A config it left as it was is not touched (as the validator would not touch it).
-      if (known !== input) {
-        const validated = JSON.parse(known) as Record<string, unknown>;
+    // What the validator made of this very config when it last passed: the same properties in the same
+    // order. A config it left as it was is not touched (as the validator would not touch it). A kept value
+    // that is not an object's JSON (a damaged file) is not trusted: the validator decides.
+    const validated = known === undefined || known === input ? known : parsedObject(known);
+    if (validated !== undefined) {
+      if (typeof validated === "object") {
         for (const key of Object.keys(config)) delete config[key];
         Object.assign(config, validated);
       }
@@ -98,6 +105,16 @@ export function validateConfig(schema: TObject, config: Record<string, unknown>,
   if (!validate(config)) return describeAjvErrors(validate.errors ?? [], config);
   if (results && input !== undefined && options.keep !== false && exactJson(config) !== undefined) results.remember(schemaKeyOf(schema), input, config);
   return [];
+}
+
+/** The object `json` holds, or undefined when it holds something else or is not JSON. */
+function parsedObject(json: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // Configs that passed before are taken from what validation made of them then (see ValidationResults), kept
@@ -117,6 +134,8 @@ function schemaKeyOf(schema: TObject): string {
   if (key === undefined) {
     key = cache().keyOf(schema);
     schemaKeys.set(schema, key);
+    // In use even while kept results answer for it: the next changed config needs it.
+    cache().inUse(key);
   }
   return key;
 }

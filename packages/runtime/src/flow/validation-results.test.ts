@@ -3,7 +3,7 @@
  * (defaults, coercion, property order) without loading the validator; a failing config is always judged by
  * the validator, and only values JSON gives back exactly are answered from the kept results.
  */
-import { mkdtemp, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Type } from "@sinclair/typebox";
@@ -106,6 +106,54 @@ describe("kept config validation results", () => {
     expect(second.validateConfig(schema, complete() as Record<string, unknown>)).toEqual([]);
     await second.keepValidationResults();
     expect((await freshStart()).validateConfig(schema, complete() as Record<string, unknown>)).toEqual([]);
+  });
+
+  it("does not trust a damaged kept value: the validator decides", async () => {
+    const first = await freshStart();
+    const config = { retries: "4", name: "damaged" };
+    expect(first.validateConfig(schema, { ...config })).toEqual([]);
+    await first.keepValidationResults();
+    const files = (await readdir(join(dir, "validators"))).filter((f) => f.endsWith(".results.json"));
+    for (const damage of ["{not json", "null", "[1]"]) {
+      for (const f of files) {
+        const kept = JSON.parse(await readFile(join(dir, "validators", f), "utf8")) as Record<string, string>;
+        await writeFile(join(dir, "validators", f), JSON.stringify(Object.fromEntries(Object.keys(kept).map((k) => [k, damage]))));
+      }
+      const again: Record<string, unknown> = { ...config };
+      expect((await freshStart()).validateConfig(schema, again)).toEqual([]);
+      expect(again).toEqual({ retries: 4, name: "damaged", interval: "10s", tags: [] });
+    }
+  });
+
+  it("hashes a schema once when its validator is needed, and keeps its results only for the ajv-formats that made them", async () => {
+    const dated = Type.Object({ at: Type.String({ format: "date-time" }), every: Type.String({ default: "1m" }) });
+    const first = await freshStart();
+    const { ValidatorCache } = await import("./validator-cache.js");
+    const hashed = vi.spyOn(ValidatorCache.prototype, "keyOf");
+    const config: Record<string, unknown> = { at: "2021-11-01T05:00:00Z" };
+    expect(first.validateConfig(dated, config)).toEqual([]);
+    expect(config.every).toBe("1m");
+    expect(hashed).toHaveBeenCalledTimes(1);
+    await first.keepValidationResults();
+
+    /** Whether a later start (with the ajv-formats version given, else the installed one) asks for the validator. */
+    const asksValidator = async (formatsVersion?: string): Promise<boolean> => {
+      vi.resetModules();
+      if (formatsVersion) vi.doMock("./library-versions.js", async (actual) => ({ ...(await actual<object>()), AJV_FORMATS_VERSION: formatsVersion }));
+      try {
+        const start = await import("./validate.js");
+        const { ValidatorCache: Cache } = await import("./validator-cache.js");
+        const asked = vi.spyOn(Cache.prototype, "entry");
+        expect(start.validateConfig(dated, { at: "2021-11-01T05:00:00Z" })).toEqual([]);
+        await start.keepValidationResults();
+        return asked.mock.calls.length > 0;
+      } finally {
+        vi.doUnmock("./library-versions.js");
+        vi.restoreAllMocks();
+      }
+    };
+    expect(await asksValidator()).toBe(false);
+    expect(await asksValidator("0.0.0-another")).toBe(true);
   });
 });
 

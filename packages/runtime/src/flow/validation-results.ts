@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { keepCacheFile } from "../util/atomic-write.js";
-import { QuietTimer, readJsonIfThere, shortHash } from "../util/cache-file.js";
+import { QuietTimer, noteCacheFileUsed, readJsonIfThere, shortHash } from "../util/cache-file.js";
 
 /** Results kept per schema; the oldest go first. */
 const PER_SCHEMA = 1000;
@@ -49,7 +49,9 @@ export class ValidationResults {
   private results(schemaKey: string): Map<string, string> {
     let results = this.bySchema.get(schemaKey);
     if (!results) {
-      results = new Map(Object.entries(readResults(this.fileOf(schemaKey))));
+      const file = this.fileOf(schemaKey);
+      noteCacheFileUsed(file);
+      results = new Map(Object.entries(readResults(file)));
       this.bySchema.set(schemaKey, results);
     }
     this.writeLater.touch();

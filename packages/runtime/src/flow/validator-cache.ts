@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { keepCacheFile } from "../util/atomic-write.js";
+import { noteCacheFileUsed } from "../util/cache-file.js";
+import { AJV_VERSION } from "./library-versions.js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +17,6 @@ const standaloneCode = ((standaloneModule as unknown as { default?: StandaloneCo
 const here = dirname(fileURLToPath(import.meta.url));
 // The generated code requires ajv's runtime helpers and ajv-formats, which resolve from this package.
 const requireHere = createRequire(import.meta.url);
-const AJV_VERSION = (requireHere("ajv/package.json") as { version: string }).version;
 
 /** Where what a start can reuse is kept between starts: WATTFLOW_CACHE_DIR, else the package's node_modules/.cache; null when `off`. */
 export function defaultCacheDir(): string | null {
@@ -81,15 +82,16 @@ export class ValidatorCache {
     this.requireModule = (id) => (Object.hasOwn(modules, id) ? modules[id] : requireHere(id));
   }
 
-  validator(schema: object): ValidateFunction {
-    return this.entry(schema).validate;
+  /** `key`: the schema's `keyOf`, when the caller has it already (hashing a large schema is not free). */
+  validator(schema: object, key?: string): ValidateFunction {
+    return this.entry(schema, key).validate;
   }
 
   /** The validator and what `annex` said when its schema was compiled. Throws what ajv's compile throws. */
-  entry(schema: object): CachedValidator {
-    const key = this.keyOf(schema);
-    const file = this.dir ? join(this.dir, `${key}.cjs`) : null;
+  entry(schema: object, key?: string): CachedValidator {
+    const file = this.dir ? join(this.dir, `${key ?? this.keyOf(schema)}.cjs`) : null;
     if (file) {
+      noteCacheFileUsed(file);
       const cached = readIfThere(file);
       if (cached !== undefined) {
         try {
@@ -107,6 +109,14 @@ export class ValidatorCache {
   /** What names a schema's validator: its schema, the compile options and ajv's version. */
   keyOf(schema: object): string {
     return createHash("sha256").update(`${AJV_VERSION}\n${this.optionsKey}\n${JSON.stringify(schema)}`).digest("hex").slice(0, 32);
+  }
+
+  /**
+   * Says that the validator named `key` is in use though it is not loaded now (a kept result answered for it,
+   * or it loads when first needed): pruning leaves its file for the next change.
+   */
+  inUse(key: string): void {
+    if (this.dir) noteCacheFileUsed(join(this.dir, `${key}.cjs`));
   }
 
   /** The folder the validators are kept in; null when nothing is kept. */
