@@ -1,4 +1,4 @@
-import { handlersEntered, type Message } from "@wattflow/runtime";
+import { handlerEntries, type Message } from "@wattflow/runtime";
 
 type Copier = (msg: Message, value: unknown) => Message;
 
@@ -9,7 +9,7 @@ interface Shape {
 }
 
 /**
- * The message a copier built last, its keys, and `handlersEntered()` then. Nothing but the engine holds a
+ * The message a copier built last, its keys, and `handlerEntries.entered` then. Nothing but the engine holds a
  * message a copier just built; a node gets hold of it only in its handler. So when the first handler entered
  * since is a change rule's, the message still has those keys and the rule need not read them again (a chain
  * of change nodes reads each message's keys once). It keeps the last copy alive until the next one: one message.
@@ -63,14 +63,14 @@ function generateCopier(keys: readonly string[], key: string): Copier {
   if (!keys.includes(key)) fields.push(`${JSON.stringify(key)}: value`);
   const outKeys = keys.includes(key) ? keys : [...keys, key];
   if (outKeys.some(isIndexLike)) return new Function("msg", "value", `return { ${fields.join(", ")} };`) as Copier;
-  const body = `return (msg, value) => {
+  const body = `"use strict"; return (msg, value) => {
     const out = { ${fields.join(", ")} };
     built.msg = out;
     built.keys = outKeys;
-    built.at = entered();
+    built.at = runs.entered;
     return out;
   };`;
-  return new Function("built", "outKeys", "entered", body)(built, canonicalKeys(outKeys), handlersEntered) as Copier;
+  return new Function("built", "outKeys", "runs", body)(built, canonicalKeys(outKeys), handlerEntries) as Copier;
 }
 
 /**
@@ -111,7 +111,7 @@ export function setTopLevel(key: string, value: unknown): (msg: Message) => Mess
     return shape.copy(msg, value);
   };
 
-  return hotPath(state, value, another, built, handlersEntered);
+  return hotPath(state, value, another, built, handlerEntries);
 }
 
 let hotPaths = 0;
@@ -123,22 +123,23 @@ let hotPaths = 0;
  * A message matches when its for-in keys are the shape's and each is its own (an inherited one would
  * become an own property of the copy); the own-key test on a for-in key costs next to nothing once optimized.
  * A message a copier just built (`built`), with this handler the first entered since, matches without reading
- * its keys: they are the ones it was built with (reading them costs more than the copy).
+ * its keys: they are the ones it was built with (reading them costs more than the copy). `handlerEntries` is
+ * read as a field, not through a call, and the generated code is strict (a call to it converts no receiver).
  */
 function hotPath(
   state: { recent: Shape | null },
   value: unknown,
   another: (msg: Message) => Message,
   built: Built,
-  entered: () => number,
+  runs: { readonly entered: number },
 ): (msg: Message) => Message {
   hotPaths += 1;
-  const source = `/* set-top-level ${hotPaths} */
+  const source = `"use strict"; /* set-top-level ${hotPaths} */
     return (msg) => {
       const shape = state.recent;
       if (shape !== null) {
         const keys = shape.keys;
-        if (msg === built.msg && keys === built.keys && entered() - built.at === 1) return shape.copy(msg, value);
+        if (msg === built.msg && keys === built.keys && runs.entered - built.at === 1) return shape.copy(msg, value);
         let i = 0;
         for (const k in msg) {
           if (keys[i] !== k || !Object.prototype.hasOwnProperty.call(msg, k)) return another(msg);
@@ -148,5 +149,5 @@ function hotPath(
       }
       return another(msg);
     };`;
-  return new Function("state", "value", "another", "built", "entered", source)(state, value, another, built, entered) as (msg: Message) => Message;
+  return new Function("state", "value", "another", "built", "runs", source)(state, value, another, built, runs) as (msg: Message) => Message;
 }

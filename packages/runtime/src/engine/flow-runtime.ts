@@ -5,7 +5,7 @@ import type { ConnectionHealth, ConnectionInstance } from "../registry/define.js
 import type { RuntimeEvent } from "../api/types.js";
 import type { Store } from "../store/types.js";
 import { deadLetterPreview } from "../store/dead-letters.js";
-import { createMessage, type Message } from "./message.js";
+import { createMessage, messageFactory, type Message } from "./message.js";
 import { RuntimeNode, type NodeHost } from "./runtime-node.js";
 import { OwnedResources } from "./resources.js";
 import { chainBefore, describeChain, LoopReports, MAX_CHAIN } from "./loop-guard.js";
@@ -505,7 +505,7 @@ export class FlowRuntime implements NodeHost {
       status: (status) => flow.reportStatus(node, typeof status === "string" ? { text: status } : status),
       error: (err, msg) => node.fail(err, msg, null),
       deadLetter: (letter) => flow.parkDeadLetter(node, letter),
-      newMessage: (init) => createMessage(init),
+      newMessage: messageFactory(),
       send: (out, options) => {
         node.sendFromSource(out, options?.onComplete);
         return node.whenSent();

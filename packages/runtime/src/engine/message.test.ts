@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMessage, deepFreeze } from "./message.js";
+import { createMessage, deepFreeze, messageFactory, type MessageInit } from "./message.js";
 
 /** `[[[ … ]]]` nested `depth` levels, built without recursion. */
 function deepArray(depth: number): unknown[] {
@@ -77,5 +77,44 @@ describe("createMessage", () => {
     expect((msg as Record<string, unknown>).polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(msg.payload).toBe(2);
+  });
+});
+
+describe("messageFactory", () => {
+  /** What `createMessage` makes of `init`, `_msgid` aside: the factory must make the same, with a fresh id. */
+  function check(make: (init: MessageInit) => unknown, init: MessageInit): void {
+    const want = createMessage(init) as Record<string, unknown>;
+    const got = make(init) as Record<string, unknown>;
+    expect(got).not.toBe(init);
+    expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+    expect(Object.keys(got)).toEqual(Object.keys(want));
+    for (const k of Object.keys(want)) if (k !== "_msgid") expect(got[k]).toBe(want[k]);
+    expect(typeof got._msgid).toBe("string");
+    expect(got._msgid).not.toBe(want._msgid);
+  }
+
+  it("copies inits of the keys it learned and of any other keys alike, inherited keys and __proto__ as createMessage does", () => {
+    const make = messageFactory();
+    const nested = { deep: [1] };
+    const inits: MessageInit[] = [
+      { payload: 1 },
+      { payload: 2, topic: "t" },
+      { topic: "u", payload: 3 },
+      { _msgid: undefined, payload: 4 },
+      { "0": "zero", payload: nested },
+    ];
+    for (let round = 0; round < 3; round++) for (const init of inits) check(make, init);
+    // Same keys as a learned literal, but inherited: not copied.
+    const inherited = Object.assign(Object.create({ payload: 9 }) as MessageInit, { topic: "i" });
+    check(make, { topic: "a", payload: 0 });
+    check(make, inherited);
+    expect(Object.hasOwn(make(inherited), "payload")).toBe(false);
+    check(make, JSON.parse('{"__proto__":{"polluted":1},"payload":5}') as MessageInit);
+    expect((make(JSON.parse('{"__proto__":{"polluted":1}}') as MessageInit) as Record<string, unknown>).polluted).toBeUndefined();
+    // Past its literal budget (shapes that keep changing) it stays right.
+    for (let i = 0; i < 20; i++) check(make, { [`k${i}`]: i, payload: i });
+    // An init that is already a message is sent as it is.
+    const msg = createMessage({ payload: 6 });
+    expect(make(msg)).toBe(msg);
   });
 });

@@ -40,6 +40,68 @@ export function createMessage(init: MessageInit): Message {
   return msg as Message;
 }
 
+type Copy = (init: MessageInit, id: string) => Message;
+
+/** Inits with more keys take the general copy (a literal that large gains nothing). */
+const MAX_LITERAL_KEYS = 32;
+/** Literals one factory generates in all: past that its node's inits keep changing keys, and the general copy is cheaper. */
+const MAX_LITERALS = 8;
+
+/**
+ * `createMessage` for one node (its `newMessage`). A node mostly makes messages with the same keys, and
+ * copying those into an object literal generated for them costs about half what the general copy does, a
+ * good part of a source's work per message. The factory keeps a literal for the keys of the last init it
+ * copied: an init whose for-in keys are exactly those, in order, and its own, takes it (a symbol key is
+ * not seen, as by the change node's copy: messages are data); any other takes `createMessage` and teaches
+ * the factory its keys. Either way the message has the init's properties and a new `_msgid`.
+ */
+export function messageFactory(): (init: MessageInit) => Message {
+  let keys: readonly string[] = [];
+  let copy: Copy | null = null;
+  let generated = 0;
+  return (init) => {
+    if (typeof init._msgid === "string") return init as Message;
+    if (copy !== null) {
+      let i = 0;
+      for (const k in init) {
+        // for-in also lists inherited keys: those are not copied, so such an init is not of this shape.
+        // (hasOwnProperty.call, not Object.hasOwn: the optimizer answers it from the for-in state.)
+        if (keys[i] !== k || !Object.prototype.hasOwnProperty.call(init, k)) {
+          i = -1;
+          break;
+        }
+        i++;
+      }
+      if (i === keys.length) return copy(init, newMessageId());
+    }
+    if (generated < MAX_LITERALS) {
+      const own = literalKeys(init);
+      if (own !== null) {
+        generated += 1;
+        keys = own;
+        copy = literalCopy(own);
+      }
+    }
+    return createMessage(init);
+  };
+}
+
+/** The init's keys when a literal can copy it: for-in lists its own string keys only, none is "__proto__", not too many, no symbols. */
+function literalKeys(init: MessageInit): string[] | null {
+  const own = Object.keys(init);
+  if (own.length > MAX_LITERAL_KEYS || own.includes("__proto__") || Object.getOwnPropertySymbols(init).length > 0) return null;
+  let i = 0;
+  for (const k in init) if (own[i++] !== k) return null;
+  return i === own.length ? own : null;
+}
+
+/** `(init, id) => ({ k1: init.k1, …, _msgid: id })`, `_msgid` where the init has one (not a string) or last. */
+function literalCopy(keys: readonly string[]): Copy {
+  const fields = keys.map((k) => (k === "_msgid" ? "_msgid: id" : `${JSON.stringify(k)}: init[${JSON.stringify(k)}]`));
+  if (!keys.includes("_msgid")) fields.push("_msgid: id");
+  return new Function("init", "id", `return { ${fields.join(", ")} };`) as Copy;
+}
+
 const isFreezable = (value: unknown): value is object =>
   value !== null && typeof value === "object" && !Object.isFrozen(value) && !ArrayBuffer.isView(value); // typed arrays and Buffers cannot be frozen
 

@@ -29,43 +29,52 @@ export const SLOW_HANDLER_MS = 200;
 const KEEP_MS = 10_000;
 const MAX_KEPT = 32;
 
-let current: HandlerOwner | null = null;
-let entered = 0;
+/**
+ * The handler running now and how many handlers were entered so far, in one object: the engine's delivery
+ * path updates it in place and generated node code reads it, where a call per message to do either costs
+ * more than the work itself before the code is optimized. Only the engine writes it.
+ */
+export const running: { current: HandlerOwner | null; entered: number } = { current: null, entered: 0 };
 const slow: SlowHandler[] = [];
+
+/**
+ * `entered` counts the handlers entered so far; it only grows. Code that built a message can tell from it
+ * that no other node's code ran since: only a node's handler can get hold of a message (it arrives there).
+ * A field rather than a call, for generated per-message code outside the engine.
+ */
+export const handlerEntries: { readonly entered: number } = running;
 
 /** Marks the start of `owner`'s handler on `msg`; returns the handler it runs inside, for `leaveHandler`. */
 export function enterHandler(owner: HandlerOwner, msg: Message | undefined): HandlerOwner | null {
-  entered += 1;
-  const outer = current;
+  running.entered += 1;
+  const outer = running.current;
   owner.handling = msg;
-  current = owner;
+  running.current = owner;
   return outer;
 }
 
 export function leaveHandler(owner: HandlerOwner, outer: HandlerOwner | null): void {
   owner.handling = undefined;
-  current = outer;
+  running.current = outer;
 }
 
-/**
- * How many times a handler was entered so far; it only grows. Code that built a message can tell from it
- * that no other node's code ran since: only a node's handler can get hold of a message (it arrives there).
- */
+/** How many times a handler was entered so far (`handlerEntries.entered`). */
 export function handlersEntered(): number {
-  return entered;
+  return running.entered;
 }
 
 /** The handler running now; code stopped by a time limit skips its `finally` blocks, so its runner puts this back. */
 export function currentHandler(): HandlerOwner | null {
-  return current;
+  return running.current;
 }
 
 export function restoreHandler(outer: HandlerOwner | null): void {
-  current = outer;
+  running.current = outer;
 }
 
 /** The message `owner` is handling synchronously right now, if its handler is the innermost one running. */
 export function messageBeingHandledBy(owner: HandlerOwner): Message | undefined {
+  const current = running.current;
   return current !== null && current.key === owner.key ? current.handling : undefined;
 }
 

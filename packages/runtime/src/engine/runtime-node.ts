@@ -3,7 +3,7 @@ import { DeliveryQueue, Outbox } from "./queue.js";
 import { Tracker, type CompletionCallback } from "./completion.js";
 import { createMessage, deepFreeze, type Message } from "./message.js";
 import type { Drainable, Scheduler } from "./scheduler.js";
-import { enterHandler, handlersRan, leaveHandler } from "./running-handler.js";
+import { enterHandler, handlersRan, leaveHandler, running, type HandlerOwner } from "./running-handler.js";
 import type { Done, NodeBehaviour, NodeStatus, Output, Send } from "./types.js";
 
 /** What a runtime node needs from the flow that holds it. */
@@ -228,6 +228,11 @@ export class RuntimeNode implements Drainable {
       }
       return;
     }
+    this.enqueue(msg, tracker);
+  }
+
+  /** Queued behind what waits already: the scheduler drains it in order. Apart from `accept`, to keep that small. */
+  private enqueue(msg: Message, tracker: Tracker | null): void {
     this.queue.push(msg, tracker);
     if (!this.scheduled) this.scheduler.schedule(this);
   }
@@ -368,12 +373,52 @@ export class RuntimeNode implements Drainable {
     this.host.reportError(this, err, msg);
   }
 
+  /**
+   * Hands one message to the node's code. A synchronous node (`transform`) is handled right here: what it
+   * returns is sent and the input is done when it returns, so no send or done function is made per message
+   * (same order as `input`: sends take their holds first). Every message passes here once per node, so the
+   * handler bookkeeping is written out inline: each call saved per hop counts while the code still runs
+   * unoptimized, a good part of a short burst.
+   */
   private deliver(msg: Message, tracker: Tracker | null): void {
     this.counters.received += 1;
-    if (this.transformer !== null && !this.disabled) {
-      this.transformOne(msg, tracker);
+    const transform = this.transformer;
+    if (transform === null || this.disabled) {
+      this.deliverToHandler(msg, tracker);
       return;
     }
+    // enterHandler/leaveHandler, inline.
+    const outer = running.current;
+    running.current = this;
+    running.entered += 1;
+    if (this.statusWatched) this.handling = msg;
+    try {
+      const out = transform.call(this.current, msg);
+      // One message (the usual result) goes straight to port 0, without an id check when the node keeps ids.
+      if (out !== null && typeof out === "object" && !Array.isArray(out)) {
+        if (this.keepsId) this.route(0, out as Message, tracker);
+        else this.toPort(0, out as Message, tracker);
+      } else if (out !== null && out !== undefined) this.emit(out, tracker); // null: nothing sent (a sink), no call
+    } catch (err) {
+      this.transformFailed(err, msg, tracker, outer);
+      return;
+    }
+    this.handling = undefined;
+    running.current = outer;
+    if (this.completeWatched) this.host.messageCompleted(this, msg);
+    if (tracker !== null) tracker.release();
+  }
+
+  /** The transform threw (or what it sent did): leave the handler, then the message failed. Apart from `deliver`, to keep that small. */
+  private transformFailed(err: unknown, msg: Message, tracker: Tracker | null, outer: HandlerOwner | null): void {
+    this.handling = undefined;
+    running.current = outer;
+    this.fail(err, msg, tracker);
+    if (tracker !== null) tracker.release();
+  }
+
+  /** A node with an `input` handler: it sends and says it is done through functions, maybe later. */
+  private deliverToHandler(msg: Message, tracker: Tracker | null): void {
     const input = this.handler;
     if (input === null || this.disabled) {
       if (tracker) {
@@ -409,30 +454,6 @@ export class RuntimeNode implements Drainable {
     }
   }
 
-  /**
-   * A synchronous node (`transform`): what it returns is sent and the input is done when it returns, so
-   * no send or done function is made per message. Same order as `input`: sends take their holds first.
-   */
-  private transformOne(msg: Message, tracker: Tracker | null): void {
-    const outer = enterHandler(this, this.statusWatched ? msg : undefined);
-    try {
-      const out = this.transformer!.call(this.current, msg);
-      // One message (the usual result) goes straight to port 0, without an id check when the node keeps ids.
-      if (out !== null && typeof out === "object" && !Array.isArray(out)) {
-        if (this.keepsId) this.route(0, out as Message, tracker);
-        else this.toPort(0, out as Message, tracker);
-      } else this.emit(out, tracker);
-    } catch (err) {
-      leaveHandler(this, outer);
-      this.fail(err, msg, tracker);
-      if (tracker !== null) tracker.release();
-      return;
-    }
-    leaveHandler(this, outer);
-    if (this.completeWatched) this.host.messageCompleted(this, msg);
-    if (tracker !== null) tracker.release();
-  }
-
   private readonly sendUntracked: Send = (out) => this.emit(out, null);
 
   private dropHead(): void {
@@ -452,6 +473,11 @@ export class RuntimeNode implements Drainable {
       this.toPort(0, out as Message, tracker);
       return;
     }
+    this.emitPorts(out, tracker);
+  }
+
+  /** An array of outputs, one item per port (an item may be an array of messages). Apart from `emit`, so `emit` stays small enough to inline into a source's send loop. */
+  private emitPorts(out: readonly unknown[], tracker: Tracker | null): void {
     for (let port = 0; port < out.length; port++) {
       const item = out[port];
       if (item === null || item === undefined) continue;

@@ -194,7 +194,11 @@ export interface NodeHandle {
    * unacknowledged MQTT message stays with the broker) does so.
    */
   deadLetter(letter: DeadLetterInit): Promise<boolean>;
-  /** Builds a message with a fresh `_msgid`. */
+  /**
+   * Builds a message with a fresh `_msgid`: a new object with the init's own enumerable properties (a
+   * message is data: symbol-keyed ones may be left out). An init that already has a string `_msgid` is
+   * returned as it is.
+   */
   newMessage(init: MessageInit): Message;
   /**
    * Sends from a source (a node without input, or outside any input handler).
