@@ -25,6 +25,20 @@ describe("inject", () => {
     expect(typeof msg!._msgid).toBe("string");
   });
 
+  it("cluster one on a runtime on its own keeps ticking when the wall clock is set back", async () => {
+    t = await startTestFlow({ nodes: [{ id: "i", type: "inject", config: { interval: "50ms", cluster: "one" }, wires: [["out"]] }, { id: "out", type: "test-collect" }] }, { nodes: [inject] });
+    await t.waitFor("out", 2);
+    const realNow = Date.now.bind(Date);
+    // NTP correcting a clock that ran ahead: every later tick falls in a period before the last one fired.
+    const back = vi.spyOn(Date, "now").mockImplementation(() => realNow() - 60_000);
+    try {
+      const before = t.received("out").length;
+      await t.waitFor("out", before + 3);
+    } finally {
+      back.mockRestore();
+    }
+  });
+
   it("cluster one: a redeploy with a longer interval keeps ticking (slots are times, so the new ones follow the old)", async () => {
     const flow = (interval: string) => ({ nodes: [{ id: "i", type: "inject", config: { interval, cluster: "one" }, wires: [["out"]] }, { id: "out", type: "test-collect" }] });
     t = await startTestFlow(flow("20ms"), { nodes: [inject] });

@@ -25,8 +25,7 @@ export interface PollingOptions {
  * moments within it), so every runtime names it alike. The first poll's slot is the moment the node started: later
  * than every slot done before, so a (re)started node polls at once like a runtime on its own does, and earlier than
  * its own first tick's period, so that tick is never taken for done. A runtime waiting on the holder gives up its
- * wait at its next tick rather than keep one wait per tick. On a runtime on its own the gate runs every slot, so
- * polling is what it is with `every`.
+ * wait at its next tick rather than keep one wait per tick. A runtime on its own polls as with `every`.
  */
 export function startPolling(node: NodeHandle, o: PollingOptions): void {
   if (o.cluster === "every") {
@@ -45,9 +44,12 @@ export function startPolling(node: NodeHandle, o: PollingOptions): void {
 /**
  * `work` run once per cluster for each slot it is called with, through the job gate as `<flow>/<node>`. A call
  * gives up the wait of the call before it (a runtime waiting on the holder keeps one wait, not one per tick);
- * `elsewhere` is told when another runtime ran the slot. Errors go to the node's error output.
+ * `elsewhere` is told when another runtime ran the slot. Errors go to the node's error output. A runtime on its own
+ * (a gate not shared) runs `work` at every call: its gate would take a slot at or before the last one run for done,
+ * and a wall clock set back would then stop the work until the clock caught up.
  */
 export function gatedBySlot(node: NodeHandle, work: () => Promise<void>, elsewhere?: () => void): (slot: number) => void {
+  if (!node.jobs.shared) return () => void work().catch((err: unknown) => node.error(err));
   const job = `${node.flowId}/${node.id}`;
   let waiting: AbortController | null = null;
   return (slot) => {

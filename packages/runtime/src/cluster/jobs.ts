@@ -28,6 +28,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * when several runtimes tick at the same moment.
  */
 export class ClusterJobs implements JobGate {
+  readonly shared = true;
   private readonly held = new Set<string>();
   /**
    * Slots of each job waiting here. They take the lock oldest first: when a holder dies, the one that takes

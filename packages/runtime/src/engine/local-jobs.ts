@@ -4,6 +4,7 @@ import type { JobGate, JobOutcome, JobRun } from "./types.js";
 export function createLocalJobs(): JobGate {
   const lastRuns = new Map<string, number>();
   return {
+    shared: false,
     async run(job: string, slot: number, work: (run: JobRun) => Promise<void>): Promise<JobOutcome> {
       const lastRun = lastRuns.get(job) ?? null;
       if (lastRun !== null && lastRun >= slot) return "already-done";

@@ -42,6 +42,7 @@ export class OwnedResources {
       for (const job of used) void gate.release?.(job).catch(this.onCallbackError);
     });
     return {
+      shared: gate.shared,
       run: (job, slot, work, options) => {
         used.add(job);
         // The caller's own signal (a newer tick giving up an older wait) and the owner's close both end a wait.

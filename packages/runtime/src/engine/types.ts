@@ -162,6 +162,11 @@ export interface JobRun {
  */
 export interface JobGate {
   /**
+   * Whether other runtimes share the jobs (a cluster over PostgreSQL). A runtime on its own runs every slot
+   * it is asked for in order, so work that is only gated to be done once per cluster (a poll) can skip it.
+   */
+  readonly shared: boolean;
+  /**
    * Runs `work` for `slot` (a schedule time, ms) unless the job is done for it; the slot counts as done once
    * `work` resolves. A runtime that does not hold the job waits until the slot is done or `signal` aborts
    * (a node's gate aborts when the node closes; a caller that asks for a newer slot aborts its older wait itself).

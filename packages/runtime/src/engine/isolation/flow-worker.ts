@@ -68,7 +68,7 @@ const engine = new Engine({
   log,
   http,
   ws: remoteWsHub(channel),
-  jobs: remoteJobs(channel),
+  jobs: remoteJobs(channel, data.jobsShared),
   onEvent: (event) => channel.note("event", event),
   freeze: data.freeze,
   closeTimeoutMs: data.closeTimeoutMs,

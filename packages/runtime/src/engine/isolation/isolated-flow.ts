@@ -254,6 +254,7 @@ export class IsolatedFlow {
       storeBackend: this.host.store.backend,
       storeLocation: this.host.store.location,
       statsMs: this.settings.pingMs,
+      jobsShared: this.host.jobs.shared,
     };
     const worker = new Worker(workerEntry(), { workerData: data, name: `wattflow flow ${this.id}` });
     // The runtime's servers keep the process alive; a worker must not keep a stopping one alive.

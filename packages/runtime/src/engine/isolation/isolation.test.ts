@@ -88,7 +88,8 @@ beforeAll(async () => {
       { id: "live", type: "ws-out", config: { path: "/ws/iso" } },
       { id: "go-crash", type: "inject", config: {}, wires: [["crash"]] },
       fnNode("crash", "setTimeout(() => { throw new Error('the worker goes down'); }, 0);\nreturn null;"),
-      { id: "gated", type: "inject", config: { interval: "300ms", cluster: "one", payload: "slot", payloadType: "string" }, wires: [["gated-seen"]] },
+      // A job run through the job gate every second (on a runtime on its own, inject's "cluster": "one" needs no gate).
+      { id: "gated", type: "retention", config: { cron: "* * * * * *", rules: [{ series: "iso.nothing", keep: "7d" }] }, wires: [["gated-seen"]] },
       { id: "gated-seen", type: "debug", config: { property: "payload" } },
       { id: "sub", type: "mqtt-in", config: { broker: "b", topic: "iso/#" }, wires: [["heard"]] },
       { id: "heard", type: "debug", config: { property: "payload" } },

@@ -13,6 +13,8 @@ export interface FlowWorkerData {
   batchSize?: number;
   storeBackend: StoreBackend;
   storeLocation: string;
+  /** Whether the main thread's job gate is shared with other runtimes (`JobGate.shared`). */
+  jobsShared: boolean;
   /** How often the worker sends its counters when they changed. */
   statsMs: number;
 }

@@ -210,7 +210,7 @@ export function remoteWsHub(channel: Channel): WsHub {
 }
 
 /** The main thread's job gate; the work runs here when the gate says so. */
-export function remoteJobs(channel: Channel): JobGate {
+export function remoteJobs(channel: Channel, shared: boolean): JobGate {
   const works = new Map<number, (run: JobRun) => Promise<void>>();
   let nextId = 0;
   channel.handle("jobWork", (id: number, run: JobRun) => {
@@ -219,6 +219,7 @@ export function remoteJobs(channel: Channel): JobGate {
     return work(run);
   });
   return {
+    shared,
     async run(job, slot, work, options): Promise<JobOutcome> {
       const id = ++nextId;
       works.set(id, work);
