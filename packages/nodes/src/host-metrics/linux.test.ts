@@ -110,6 +110,7 @@ describe("Linux host readers", () => {
         // Nor an automount point (asking would mount it) nor a FUSE daemon's mount (a hung daemon never answers).
         "systemd-1 / autofs rw 0 0",
         "gvfsd-fuse / fuse.gvfsd-fuse rw 0 0",
+        "memfs / fuse rw 0 0",
       ].join("\n"),
     });
     const found = await fileSystems(join(dir, "mounts"));

@@ -152,7 +152,7 @@ const NOT_STORAGE = /rootfs|unionfs|squashfs|cramfs|initrd|initramfs|devtmpfs|tm
 // that hangs, for its size never returns, and would hold one of the few threads every file read of the runtime
 // shares; asking an automount point mounts what it stands for. FUSE on a block device (`fuseblk`: NTFS or exFAT
 // on a USB disk) is local storage and stays.
-const NOT_ASKED_FS = /^(nfs\d?|cifs|smb3|smbfs|ncpfs|afs|9p|ceph|glusterfs|lustre|davfs|autofs|fuse\..+)$/i;
+const NOT_ASKED_FS = /^(nfs\d?|cifs|smb3|smbfs|ncpfs|afs|9p|ceph|glusterfs|lustre|davfs|autofs|fuse(\..+)?)$/i;
 
 /**
  * The mounted file systems on storage (/proc/mounts) with space on them, each device once (at its shortest

@@ -16,6 +16,7 @@ type Seen = { method: string; path: string; auth: string | undefined; body: stri
 const seen: Seen[] = [];
 let server: Server;
 let base: string;
+let redirectClosed = false;
 
 function route(req: IncomingMessage, res: ServerResponse, body: string): void {
   seen.push({ method: req.method!, path: req.url!, auth: req.headers.authorization, body });
@@ -35,6 +36,14 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
     res.writeHead(200, { "content-length": "1000" });
     res.write("only the start");
     return void setTimeout(() => res.socket?.destroy(), 50);
+  }
+  if (req.url === "/endless-redirect") {
+    res.writeHead(302, { location: "/json" });
+    const drip = setInterval(() => res.write("x".repeat(1024)), 5);
+    return void res.once("close", () => {
+      clearInterval(drip);
+      redirectClosed = true;
+    });
   }
   if (req.url === "/slow") return void setTimeout(() => res.end("late"), 2000);
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ method: req.method, body }));
@@ -95,6 +104,12 @@ describe("httpFetch", () => {
     const err = await httpFetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e as TypeError & { cause: { code: string } });
     expect(err).toBeInstanceOf(TypeError);
     expect(err.cause.code).toBe("ECONNREFUSED");
+  });
+
+  it("closes a redirect's connection rather than read its body (one that never ends would be read for good)", async () => {
+    expect(await (await httpFetch(`${base}/endless-redirect`, { signal: AbortSignal.timeout(2000) })).json()).toEqual({ method: "GET", body: "" });
+    for (let i = 0; i < 50 && !redirectClosed; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(redirectClosed).toBe(true);
   });
 
   it("decodes a body compressed twice, last coding first", async () => {

@@ -52,7 +52,8 @@ export async function httpFetch(url: string | URL, init: HttpInit = {}): Promise
     const res = await send(target, method, headers, body, init.signal);
     const location = res.headers.location;
     if (res.statusCode === undefined || ![301, 302, 303, 307, 308].includes(res.statusCode) || location === undefined) return respond(target, res, init.signal, init.maxBodyBytes ?? MAX_BODY_BYTES, method === "HEAD");
-    res.resume();
+    // A redirect's body is not wanted: its connection is closed rather than drained (a body that never ends would be read for good).
+    res.destroy();
     if (redirects >= MAX_REDIRECTS) throw new TypeError("fetch failed", { cause: new Error(`more than ${MAX_REDIRECTS} redirects`) });
     const next = new URL(location, target);
     // As fetch does: a 303, or a 301/302 after a POST, continues as a GET without the body.

@@ -1,4 +1,5 @@
 import { cronTimer } from "./cron-timer.js";
+import { longInterval, longTimeout } from "../util/long-timer.js";
 import type { HttpRouter, JobGate, NodeTimers, TimerHandle, WsEndpoint, WsHub } from "./types.js";
 import { isUtcZone } from "../util/utc.js";
 
@@ -79,16 +80,16 @@ export class OwnedResources {
     return {
       setTimeout: (fn, ms) => {
         let cancel = (): void => {};
-        const t = setTimeout(() => {
+        const t = longTimeout(() => {
           cancel();
           this.guard(fn)();
         }, ms);
-        cancel = this.own(() => clearTimeout(t));
+        cancel = this.own(() => t.clear());
         return { cancel };
       },
       setInterval: (fn, ms) => {
-        const t = setInterval(this.guard(fn), ms);
-        return { cancel: this.own(() => clearInterval(t)) };
+        const t = longInterval(this.guard(fn), ms);
+        return { cancel: this.own(() => t.clear()) };
       },
       cron: (expression, fn, options) => {
         const job = cronTimer(expression, cronZone(options?.timezone ?? defaultTimezone), this.guard(fn));
