@@ -4,6 +4,7 @@ import type jsonataLibrary from "jsonata";
 import { MessageError, defaultCacheDir, type Message, type NodeContext } from "@wattflow/runtime";
 import { isUtc } from "./calendar.js";
 import { KnownExpressions } from "./known-expressions.js";
+import { distinct } from "./jsonata-distinct.js";
 
 // Required at the first expression compiled, so flows without JSONata never load the library. The package's
 // minified build of the same version: V8 keeps a loaded script's source in the heap, and the readable build's
@@ -214,6 +215,7 @@ function withScope(expr: ReturnType<typeof jsonata>, scope: ExpressionScope): Re
   guarded(expr);
   expr.assign("env", (name: unknown) => scope.env(String(name)));
   expr.assign("localDate", localDate);
+  expr.assign("distinct", distinct);
   // Awaited so a store whose context reads are asynchronous works the same.
   expr.assign("flowContext", async (key: unknown) => toPlain(await scope.flowContext.get(String(key))));
   expr.assign("globalContext", async (key: unknown) => toPlain(await scope.globalContext.get(String(key))));
