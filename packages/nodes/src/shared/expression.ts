@@ -85,12 +85,15 @@ const checked = new Map<string, ReturnType<typeof jsonata>>();
 const CHECKED_LIMIT = 500;
 
 let knownList: KnownExpressions | undefined;
-/** Expressions that parsed at an earlier deploy (see KnownExpressions); kept beside the validators. */
+/**
+ * Expressions that parsed at an earlier deploy (see KnownExpressions); kept beside the validators, one list per
+ * JSONata and V8 version: a regular expression literal is parsed by V8, whose syntax grows between versions.
+ */
 function known(): KnownExpressions {
   if (!knownList) {
     const dir = defaultCacheDir();
     const version = (createRequire(import.meta.url)("jsonata/package.json") as { version: string }).version;
-    knownList = new KnownExpressions(dir === null ? null : join(dir, "expressions", `jsonata-${version}.json`));
+    knownList = new KnownExpressions(dir === null ? null : join(dir, "expressions", `jsonata-${version}-v8-${process.versions.v8}.json`));
   }
   return knownList;
 }
