@@ -32,7 +32,7 @@ export { isUtcZone } from "./util/utc.js";
 export { QuietTimer, noteCacheFileUsed, readJsonIfThere, shortHash } from "./util/cache-file.js";
 export { ValidationResults, exactJson } from "./flow/validation-results.js";
 /** JSON Schema validators kept on disk between starts (the validate node's schemas). */
-export { ValidatorCache, defaultCacheDir, type ValidatorCacheOptions, type CachedValidator, type Annex } from "./flow/validator-cache.js";
+export { ValidatorCache, COMPILER_KEPT_MS, defaultCacheDir, type ValidatorCacheOptions, type CachedValidator, type Annex } from "./flow/validator-cache.js";
 export type * from "./store/types.js";
 export { openStore, openStoreFrom, openPgStore, parseStoreSpec, STORE_LIMITS, checkPoint, MAX_FUTURE_MS, RecordQueryError, RevisionConflictError, ContextViews, type StoreOptions, type StoreSpec, type PgStoreOptions } from "./store/index.js";
 export type * from "./flow/types.js";

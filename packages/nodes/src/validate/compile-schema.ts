@@ -4,7 +4,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import formatsModule from "ajv-formats/dist/formats.js";
 import { createRequire } from "node:module";
-import { ValidatorCache, type Logger } from "@wattflow/runtime";
+import { COMPILER_KEPT_MS, QuietTimer, ValidatorCache, type Logger } from "@wattflow/runtime";
 import { describeErrors, MESSAGE_KEYWORD } from "./errors.js";
 import { KeptChecks } from "./kept-checks.js";
 
@@ -177,10 +177,15 @@ const META_SCHEMA: Record<Flavour, string> = {
 
 // The meta-schema check per flavour: one reference to the meta-schema ajv carries, compiled (or read) like any schema.
 const metaValidators = new Map<Flavour, ValidateFunction>();
+// Only schemas not checked before need it: once the checks pause it is let go (when its code is kept on disk, to
+// be read again), as a start whose schemas all passed before never loads it.
+const letGoOfMetaValidators = new QuietTimer(() => metaValidators.clear(), COMPILER_KEPT_MS);
 
 function metaValidator(flavour: Flavour): ValidateFunction {
+  const cache = cacheFor(flavour, { coerceTypes: false, useDefaults: false, strict: true }, true);
   let meta = metaValidators.get(flavour);
-  if (!meta) metaValidators.set(flavour, (meta = cacheFor(flavour, { coerceTypes: false, useDefaults: false, strict: true }, true).validator({ $ref: META_SCHEMA[flavour] })));
+  if (!meta) metaValidators.set(flavour, (meta = cache.validator({ $ref: META_SCHEMA[flavour] })));
+  if (cache.folder !== null) letGoOfMetaValidators.touch();
   return meta;
 }
 

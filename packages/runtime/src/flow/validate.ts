@@ -4,7 +4,8 @@ import type { TObject } from "@sinclair/typebox";
 import { CONNECTION_KEYWORD } from "../registry/define.js";
 import { describeAjvErrors } from "./ajv-issues.js";
 import { AJV_FORMATS_VERSION } from "./library-versions.js";
-import { ValidatorCache } from "./validator-cache.js";
+import { QuietTimer } from "../util/cache-file.js";
+import { COMPILER_KEPT_MS, ValidatorCache } from "./validator-cache.js";
 import { ValidationResults, exactJson } from "./validation-results.js";
 import { escapePointer } from "./interpolate.js";
 import { FlowDocumentSchema } from "./schema.js";
@@ -27,6 +28,19 @@ let documentCache: ValidatorCache | undefined;
 let documentValidator: ValidateFunction | undefined;
 let documentKey: string | undefined;
 
+/**
+ * Validators loaded for a deploy are let go once the deploys have not used them for a while, when their code is
+ * kept on disk: a start that finds every result kept loads none, so one that had to compile them need not hold
+ * them for good (about 3 MB with the shipped flows). A later deploy that needs one reads it again.
+ */
+const letGoOfValidators = new QuietTimer(() => {
+  documentValidator = undefined;
+  validators = new WeakMap();
+}, COMPILER_KEPT_MS);
+function inUse(from: ValidatorCache): void {
+  if (from.folder !== null) letGoOfValidators.touch();
+}
+
 /** The document's own shape (format 1 schema), every violation at once. Node configs are checked separately. */
 export function validateDocumentShape(doc: unknown): Problem[] {
   documentCache ??= new ValidatorCache({
@@ -42,6 +56,7 @@ export function validateDocumentShape(doc: unknown): Problem[] {
     if (results.recall(key, input) === "true") return [];
   }
   documentValidator ??= documentCache.validator(FlowDocumentSchema, documentKey);
+  inUse(documentCache);
   if (!documentValidator(doc)) return describeAjvErrors(documentValidator.errors ?? [], doc);
   if (results && input !== undefined && key !== undefined) results.remember(key, input, true);
   return [];
@@ -65,7 +80,7 @@ function cache(): ValidatorCache {
   return configCache;
 }
 // Keyed by the schema object, so a definition is compiled once and dropped with its registry; across starts the cache keeps the code.
-const validators = new WeakMap<TObject, ValidateFunction>();
+let validators = new WeakMap<TObject, ValidateFunction>();
 
 function validatorFor(schema: TObject): ValidateFunction {
   let v = validators.get(schema);
@@ -74,6 +89,7 @@ function validatorFor(schema: TObject): ValidateFunction {
     v = cache().validator(schema, cache().folder === null ? undefined : schemaKeyOf(schema));
     validators.set(schema, v);
   }
+  inUse(cache());
   return v;
 }
 

@@ -125,6 +125,26 @@ describe("kept config validation results", () => {
     }
   });
 
+  it("lets go of the validators a deploy loaded once the deploys pause, and one read again judges alike", async () => {
+    const start = await freshStart();
+    const { COMPILER_KEPT_MS, ValidatorCache } = await import("./validator-cache.js");
+    const loaded = vi.spyOn(ValidatorCache.prototype, "validator");
+    try {
+      const failing = { interval: "often", retries: -1 };
+      const judge = () => start.validateConfig(schema, structuredClone(failing));
+      const first = judge();
+      expect(first.map((p) => p.pointer).sort()).toEqual(["/interval", "/retries"]);
+      expect(judge()).toEqual(first);
+      expect(loaded).toHaveBeenCalledTimes(1);
+      await new Promise((r) => setTimeout(r, COMPILER_KEPT_MS + 200));
+      expect(judge()).toEqual(first);
+      expect(loaded).toHaveBeenCalledTimes(2);
+    } finally {
+      loaded.mockRestore();
+      await start.keepValidationResults();
+    }
+  });
+
   it("hashes a schema once when its validator is needed, and keeps its results only for the ajv-formats that made them", async () => {
     const dated = Type.Object({ at: Type.String({ format: "date-time" }), every: Type.String({ default: "1m" }) });
     const first = await freshStart();

@@ -6,6 +6,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Ajv, _ } from "ajv";
 import { Type } from "@sinclair/typebox";
 import { afterEach, describe, expect, it } from "vitest";
@@ -99,6 +101,39 @@ describe("ValidatorCache", () => {
     expect(validate({ retries: -1 })).toBe(false);
     expect(validate.errors!.map((e) => `${e.instancePath} ${e.keyword}`)).toEqual(["/retries minimum"]);
     expect((await readdir(dir)).filter((f) => !f.endsWith(".cjs"))).toEqual([]);
+  });
+
+  it("keeps its ajv for the compiles of one deploy, then lets go of it, and compiles alike with a new one", async () => {
+    dir = await mkdtemp(join(tmpdir(), "wattflow-validators-"));
+    const made: WeakRef<Ajv>[] = [];
+    const cache = new ValidatorCache({
+      makeAjv: () => {
+        const ajv = new Ajv({ ...OPTIONS, code: { optimize: false, source: true } });
+        made.push(new WeakRef(ajv));
+        return ajv;
+      },
+      optionsKey: "let go",
+      dir,
+      compilerKeptMs: 30,
+    });
+    const other = Type.Object({ name: Type.String({ minLength: 2 }) });
+    cache.validator(schema);
+    cache.validator(other);
+    expect(made).toHaveLength(1);
+    expect(cache.holdsCompiler).toBe(true);
+    for (let i = 0; i < 100 && cache.holdsCompiler; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(cache.holdsCompiler).toBe(false);
+    // Nothing else holds it (its scope kept every schema it compiled).
+    setFlagsFromString("--expose-gc");
+    (runInNewContext("gc") as () => void)();
+    expect(made[0]!.deref()).toBeUndefined();
+
+    const third = Type.Object({ level: Type.Integer({ maximum: 5 }) });
+    const validate = cache.validator(third);
+    expect(made).toHaveLength(2);
+    expect(validate({ level: 7 })).toBe(false);
+    expect(validate.errors!.map((e) => `${e.instancePath} ${e.keyword}`)).toEqual(["/level maximum"]);
+    await settle(dir, 3);
   });
 
   it("gives the code the caller's modules and keeps what annex said at compile time", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { keepCacheFile } from "../util/atomic-write.js";
-import { noteCacheFileUsed } from "../util/cache-file.js";
+import { QuietTimer, noteCacheFileUsed } from "../util/cache-file.js";
 import { AJV_VERSION } from "./library-versions.js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -45,7 +45,17 @@ export interface ValidatorCacheOptions {
   modules?: Readonly<Record<string, unknown>>;
   /** Called right after a schema compiled: what it returns is kept with the code and handed back with the validator at later starts. */
   annex?: () => Annex;
+  /** How long the ajv is kept after its last compile, for the next schema of the same deploy. Default: `COMPILER_KEPT_MS`. */
+  compilerKeptMs?: number;
 }
+
+/**
+ * A deploy compiles its schemas one after another; after this long without a compile the ajv is let go. An ajv
+ * keeps every schema it compiled in its scope (the generated code's text and functions), which a removeSchema
+ * does not clear: kept for good it held about 10 MB after a start into an empty cache, which a start that
+ * finds the code never holds. Making the next one costs about half a millisecond.
+ */
+export const COMPILER_KEPT_MS = 500;
 
 export interface CachedValidator {
   validate: ValidateFunction;
@@ -72,12 +82,16 @@ export class ValidatorCache {
   private readonly requireModule: (id: string) => unknown;
   private readonly annexOf: (() => Annex) | undefined;
   private ajv: Ajv | undefined;
+  private readonly letGoOfAjv: QuietTimer;
 
   constructor(options: ValidatorCacheOptions) {
     this.makeAjv = options.makeAjv;
     this.optionsKey = options.optionsKey;
     this.dir = options.dir === undefined ? defaultValidatorCacheDir() : options.dir;
     this.annexOf = options.annex;
+    this.letGoOfAjv = new QuietTimer(() => {
+      this.ajv = undefined;
+    }, options.compilerKeptMs ?? COMPILER_KEPT_MS);
     const modules = options.modules ?? {};
     this.requireModule = (id) => (Object.hasOwn(modules, id) ? modules[id] : requireHere(id));
   }
@@ -124,8 +138,14 @@ export class ValidatorCache {
     return this.dir;
   }
 
+  /** Whether an ajv is kept now (it is, from a compile until the compiles have paused for `compilerKeptMs`). */
+  get holdsCompiler(): boolean {
+    return this.ajv !== undefined;
+  }
+
   private generate(schema: object): string {
     const ajv = (this.ajv ??= this.makeAjv());
+    this.letGoOfAjv.touch();
     const compiled = ajv.compile(schema);
     try {
       const annex = this.annexOf ? this.annexOf() : null;
