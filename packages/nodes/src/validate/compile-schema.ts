@@ -142,7 +142,8 @@ const requireHere = createRequire(import.meta.url);
 const versionOf = (name: string): string => (requireHere(`${name}/package.json`) as { version: string }).version;
 /** What the cached code and kept checks depend on besides the schema and its options: the formats and keywords added in newAjv. */
 const CODE_VERSION = `validate-node/1 ajv-formats@${versionOf("ajv-formats")}+quick-date-time x-message`;
-const keptChecks = new KeptChecks(`${versionOf("ajv")}\n${CODE_VERSION}`);
+// V8's version too: whether a schema's `pattern` is a valid regular expression depends on it.
+const keptChecks = new KeptChecks(`${versionOf("ajv")}\nv8 ${process.versions.v8}\n${CODE_VERSION}`);
 
 /** Writes the kept checks now (tests; a runtime writes them shortly after a deploy). */
 export async function keepSchemaChecks(): Promise<void> {

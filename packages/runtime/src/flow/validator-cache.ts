@@ -122,7 +122,9 @@ export class ValidatorCache {
 
   /** What names a schema's validator: its schema, the compile options and ajv's version. */
   keyOf(schema: object): string {
-    return createHash("sha256").update(`${AJV_VERSION}\n${this.optionsKey}\n${JSON.stringify(schema)}`).digest("hex").slice(0, 32);
+    // V8's version too: a schema's `pattern` is V8's regular expression syntax, which grows between versions,
+    // so what compiled and passed (and the results kept by this key) under one Node may not under another.
+    return createHash("sha256").update(`${AJV_VERSION}\nv8 ${process.versions.v8}\n${this.optionsKey}\n${JSON.stringify(schema)}`).digest("hex").slice(0, 32);
   }
 
   /**
