@@ -3,12 +3,13 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNodeRed } from "./nodered-start.mjs";
-import { MESSAGES, burstCode, createTally, scenario } from "./scenarios.mjs";
+import { RUN_MESSAGES, burstCode, createTally, scenario } from "./scenarios.mjs";
 
 const name = process.argv[2];
-const { nodes } = scenario(name);
+const messages = Number(process.argv[3] ?? RUN_MESSAGES.nodered);
+const { nodes } = scenario(name, messages);
 // Read by the sinks and the source in nodered-nodes/bench.js.
-const tally = createTally(name);
+const tally = createTally(name, { messages });
 globalThis.__benchTally = tally;
 const userDir = mkdtempSync(join(tmpdir(), "wattflow-bench-nr-"));
 
@@ -28,7 +29,7 @@ writeFileSync(flowFile, JSON.stringify(flow));
 
 tally.onEnd(({ endedAt, ...counts }) => {
   const ms = endedAt - globalThis.__benchStart;
-  process.send?.({ system: "nodered", scenario: name, ms, ...counts, dropped: 0, rateOfSource: (MESSAGES / ms) * 1000 });
+  process.send?.({ system: "nodered", scenario: name, ms, ...counts, dropped: 0, rateOfSource: (messages / ms) * 1000 });
   setTimeout(() => {
     rmSync(userDir, { recursive: true, force: true });
     process.exit(0);

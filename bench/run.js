@@ -10,7 +10,7 @@ import { printMqttIngest, runMqttIngestBench } from "./mqtt-ingest.mjs";
 import { printFunctionIsolation, runFunctionIsolationBench } from "./function-isolation.mjs";
 import { printScaleStore, runScaleStoreBench } from "./scale-store.mjs";
 import { printScaleRuntimes, runScaleRuntimesBench } from "./scale-runtimes.mjs";
-import { scenarioSettings, tallyFailure } from "./scenarios.mjs";
+import { RUN_MESSAGES, scenarioSettings, tallyFailure } from "./scenarios.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes("--json");
@@ -26,9 +26,9 @@ const ALL_SCENARIOS = ["chain5", "fanout", "burst", "filter"];
 const scenarios = (process.env.BENCH_SCENARIOS ?? ALL_SCENARIOS.join(",")).split(",");
 for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`BENCH_SCENARIOS takes ${ALL_SCENARIOS.join(", ")}`);
 
-function runWorker(file, scenario) {
+function runWorker(file, scenario, messages) {
   return new Promise((resolve, reject) => {
-    const child = fork(join(here, file), [scenario], { env: { ...process.env, NODE_ENV: "production" }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    const child = fork(join(here, file), [scenario, String(messages)], { env: { ...process.env, NODE_ENV: "production" }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
     let report;
     child.on("message", (m) => (report = m));
     child.on("exit", (code) => {
@@ -77,14 +77,16 @@ async function part(name, run) {
 }
 
 await part("engine", async () => {
-  console.log(`Wattflow vs Node-RED 4.1: 200,000 messages per run, ${rounds} alternating rounds per system, median shown (source messages per second).`);
+  console.log(
+    `Wattflow vs Node-RED 4.1: ${fmt(RUN_MESSAGES.wattflow)} and ${fmt(RUN_MESSAGES.nodered)} messages per run (each run 1–6 s, so the steady rate is timed, not the JIT's warm-up), ${rounds} alternating rounds per system, median shown (source messages per second).`,
+  );
   for (const scenario of scenarios) {
     const w = [];
     const n = [];
     try {
       for (let r = 0; r < rounds; r++) {
-        w.push(await runWorker("wattflow-worker.mjs", scenario));
-        n.push(await runWorker("nodered-worker.mjs", scenario));
+        w.push(await runWorker("wattflow-worker.mjs", scenario, RUN_MESSAGES.wattflow));
+        n.push(await runWorker("nodered-worker.mjs", scenario, RUN_MESSAGES.nodered));
       }
     } catch (err) {
       failed[`engine.${scenario}`] = err instanceof Error ? err.message : String(err);

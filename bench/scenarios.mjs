@@ -1,5 +1,11 @@
 /** The benchmark scenarios, shared by both workers so both systems run the same shape. */
 export const MESSAGES = 200_000;
+/**
+ * Messages per run for each system: enough that each run lasts 1–6 s, so what is timed is the steady rate, not
+ * the JIT's warm-up. A Wattflow run of 200,000 messages lasted 0.1–0.2 s, of which the first 10,000 messages
+ * (interpreted code, background compiles) took a quarter; Node-RED's 200,000 take 3–6 s.
+ */
+export const RUN_MESSAGES = { wattflow: 2_000_000, nodered: MESSAGES };
 export const BATCH = 1000;
 export const PLATEAU = 10;
 
@@ -18,18 +24,18 @@ export function burstCode(system, n) {
  * What one sink must receive: `count` messages; `index(msg)` says which one a message is (-1: none the scenario
  * sends this sink), `valid(msg, i)` whether its content is what was sent. Every scenario keeps order per sink.
  */
-const counted = (props) => ({
-  count: MESSAGES,
-  index: (msg) => (Number.isInteger(msg.payload) && msg.payload >= 0 && msg.payload < MESSAGES ? msg.payload : -1),
+const counted = (props, messages) => ({
+  count: messages,
+  index: (msg) => (Number.isInteger(msg.payload) && msg.payload >= 0 && msg.payload < messages ? msg.payload : -1),
   // Named property reads, not msg[p] in a loop: the check is on the clock and costs both systems the same.
   valid: new Function("msg", `return ${props.map((p) => `msg[${JSON.stringify(p)}] === 1`).join(" && ")};`),
 });
 // The filter's sink: reading `seq` of each plateau's first, as sent (the source numbers its readings in `seq`).
-const firstOfPlateau = {
-  count: MESSAGES / PLATEAU,
-  index: (msg) => (Number.isInteger(msg.seq) && msg.seq % PLATEAU === 0 && msg.seq < MESSAGES ? msg.seq / PLATEAU : -1),
+const firstOfPlateau = (messages) => ({
+  count: messages / PLATEAU,
+  index: (msg) => (Number.isInteger(msg.seq) && msg.seq % PLATEAU === 0 && msg.seq < messages ? msg.seq / PLATEAU : -1),
   valid: (msg) => msg.payload === noisyReading(msg.seq),
-};
+});
 
 /**
  * Tallies what a scenario's sinks receive and decides the run's end: every expected message arrived once, or
@@ -37,8 +43,8 @@ const firstOfPlateau = {
  * `idleTicks` on-time checks, 2 s, after the source finished). Duplicates, out-of-order, wrong and unexpected
  * messages are counted apart from losses.
  */
-export function createTally(name, { idleTicks = 10, tickMs = 200 } = {}) {
-  const { expected, sinks } = scenario(name);
+export function createTally(name, { idleTicks = 10, tickMs = 200, messages = MESSAGES } = {}) {
+  const { expected, sinks } = scenario(name, messages);
   const state = Object.fromEntries(Object.entries(sinks).map(([id, spec]) => [id, { spec, seen: new Uint8Array(spec.count), next: 0, lastSeen: false }]));
   const t = { expected, received: 0, unique: 0, duplicates: 0, outOfOrder: 0, wrong: 0, unexpected: 0 };
   // Kept as a count, so checking "every sink saw its last" costs nothing per message (the tally is on the clock).
@@ -117,43 +123,43 @@ export function tallyFailure(r) {
 /**
  * chain5: source → 5 change nodes (each sets one property) → sink.
  * fanout: source → 4 branches of 2 change nodes → 4 sinks.
- * burst: source (one message) → a function node sending MESSAGES in a loop → 5 change nodes → sink.
- * filter: MESSAGES noisy sensor readings → deadband (report by exception) → sink.
+ * burst: source (one message) → a function node sending `messages` in a loop → 5 change nodes → sink.
+ * filter: `messages` noisy sensor readings → deadband (report by exception) → sink.
  * Returns node specs: { id, kind: "source"|"change"|"function"|"deadband"|"sink", prop?, messages?, stream?, loop?, band?, wires: string[] }.
  */
-export function scenario(name) {
+export function scenario(name, messages = MESSAGES) {
   if (name === "chain5") {
-    const nodes = [{ id: "src", kind: "source", wires: ["c1"] }];
+    const nodes = [{ id: "src", kind: "source", messages, wires: ["c1"] }];
     for (let i = 1; i <= 5; i++) nodes.push({ id: `c${i}`, kind: "change", prop: `p${i}`, wires: [i < 5 ? `c${i + 1}` : "sink"] });
     nodes.push({ id: "sink", kind: "sink", wires: [] });
-    return { nodes, expected: MESSAGES, sinks: { sink: counted(["p1", "p2", "p3", "p4", "p5"]) } };
+    return { nodes, expected: messages, sinks: { sink: counted(["p1", "p2", "p3", "p4", "p5"], messages) } };
   }
   if (name === "fanout") {
-    const nodes = [{ id: "src", kind: "source", wires: ["a1", "b1", "c1", "d1"] }];
+    const nodes = [{ id: "src", kind: "source", messages, wires: ["a1", "b1", "c1", "d1"] }];
     for (const b of ["a", "b", "c", "d"]) {
       nodes.push({ id: `${b}1`, kind: "change", prop: `${b}1`, wires: [`${b}2`] });
       nodes.push({ id: `${b}2`, kind: "change", prop: `${b}2`, wires: [`sink_${b}`] });
       nodes.push({ id: `sink_${b}`, kind: "sink", wires: [] });
     }
-    const sinks = Object.fromEntries(["a", "b", "c", "d"].map((b) => [`sink_${b}`, counted([`${b}1`, `${b}2`])]));
-    return { nodes, expected: MESSAGES * 4, sinks };
+    const sinks = Object.fromEntries(["a", "b", "c", "d"].map((b) => [`sink_${b}`, counted([`${b}1`, `${b}2`], messages)]));
+    return { nodes, expected: messages * 4, sinks };
   }
   if (name === "burst") {
-    // The source sends one message; a function node turns it into MESSAGES in a loop.
-    const nodes = [{ id: "src", kind: "source", messages: 1, wires: ["fn"] }, { id: "fn", kind: "function", loop: MESSAGES, wires: ["c1"] }];
+    // The source sends one message; a function node turns it into `messages` in a loop.
+    const nodes = [{ id: "src", kind: "source", messages: 1, wires: ["fn"] }, { id: "fn", kind: "function", loop: messages, wires: ["c1"] }];
     for (let i = 1; i <= 5; i++) nodes.push({ id: `c${i}`, kind: "change", prop: `p${i}`, wires: [i < 5 ? `c${i + 1}` : "sink"] });
     nodes.push({ id: "sink", kind: "sink", wires: [] });
-    return { nodes, expected: MESSAGES, sinks: { sink: counted(["p1", "p2", "p3", "p4", "p5"]) } };
+    return { nodes, expected: messages, sinks: { sink: counted(["p1", "p2", "p3", "p4", "p5"], messages) } };
   }
   if (name === "filter") {
     // A noisy sensor: plateaus of PLATEAU readings that step by 2, noise within ±0.1, through a deadband of 1:
     // exactly the first reading of each plateau passes, whichever reading a deadband compares with.
     const nodes = [
-      { id: "src", kind: "source", stream: "noisy", wires: ["rbe"] },
+      { id: "src", kind: "source", messages, stream: "noisy", wires: ["rbe"] },
       { id: "rbe", kind: "deadband", band: 1, wires: ["sink"] },
       { id: "sink", kind: "sink", wires: [] },
     ];
-    return { nodes, expected: MESSAGES / PLATEAU, sinks: { sink: firstOfPlateau } };
+    return { nodes, expected: messages / PLATEAU, sinks: { sink: firstOfPlateau(messages) } };
   }
   throw new Error(`unknown scenario ${name}`);
 }

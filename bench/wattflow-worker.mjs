@@ -2,18 +2,19 @@
 import { Type, defineNode } from "../packages/runtime/dist/index.js";
 import { openStore } from "../packages/runtime/dist/store/index.js";
 import { deployBenchFlow } from "./wattflow-engine.mjs";
-import { BATCH, MESSAGES, burstCode, createTally, noisyReading, scenario } from "./scenarios.mjs";
+import { BATCH, RUN_MESSAGES, burstCode, createTally, noisyReading, scenario } from "./scenarios.mjs";
 
 const name = process.argv[2];
-const { nodes, expected } = scenario(name);
-const tally = createTally(name);
+const messages = Number(process.argv[3] ?? RUN_MESSAGES.wattflow);
+const { nodes, expected } = scenario(name, messages);
+const tally = createTally(name, { messages });
 let startedAt = 0;
 
 const source = defineNode({
   type: "bench-source",
   category: "bench",
   summary: "emits the benchmark messages",
-  config: Type.Object({ messages: Type.Integer({ default: MESSAGES }), stream: Type.String({ default: "counter" }) }),
+  config: Type.Object({ messages: Type.Integer({ default: messages }), stream: Type.String({ default: "counter" }) }),
   inputs: 0,
   outputs: ["out"],
   create(node, c) {
@@ -61,7 +62,7 @@ const doc = {
   nodes: nodes.map((n) => ({
     id: n.id,
     type: { source: "bench-source", sink: "bench-sink", change: "change", function: "function", deadband: "filter" }[n.kind],
-    ...(n.kind === "source" ? { config: { messages: n.messages ?? MESSAGES, stream: n.stream ?? "counter" } } : {}),
+    ...(n.kind === "source" ? { config: { messages: n.messages, stream: n.stream ?? "counter" } } : {}),
     ...(n.kind === "change" ? { config: { rules: [{ action: "set", path: n.prop, value: 1, valueType: "number" }] } } : {}),
     ...(n.kind === "function" ? { config: { code: burstCode("wattflow", n.loop), outputs: 1, messageTimeout: "120s" } } : {}),
     ...(n.kind === "deadband" ? { config: { mode: "deadband", band: n.band, inclusive: false, compareTo: "last-output", perTopic: false } } : {}),
@@ -74,7 +75,7 @@ const engine = await deployBenchFlow(doc, [source, sink], await openStore({ memo
 tally.onEnd(({ endedAt, ...counts }) => {
   const ms = endedAt - startedAt;
   const dropped = engine.stats().reduce((n, s) => n + s.dropped, 0);
-  process.send?.({ system: "wattflow", scenario: name, ms, ...counts, dropped, rateOfSource: (MESSAGES / ms) * 1000 });
+  process.send?.({ system: "wattflow", scenario: name, ms, ...counts, dropped, rateOfSource: (messages / ms) * 1000 });
   setImmediate(() => process.exit(0));
 });
 
