@@ -67,6 +67,10 @@ describe("exec", () => {
     expect(errors()[0]).toMatch(/wrote more than 50000 bytes \(maxOutputBytes\) and was killed/);
   });
 
+  it("refuses a timeout longer than a timer can wait (about 24.8 days), naming the field", async () => {
+    await expect(flow({ args: ["-e", "0"], timeoutMs: 2 ** 31 })).rejects.toThrow(/timeoutMs/);
+  });
+
   it("reports a program that cannot start", async () => {
     const f = await flow({ command: "/nonexistent/wattflow-program" });
     await f.injectTracked("x", {});

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { defineNode, Type, type Message } from "@wattflow/runtime";
+import { defineNode, MAX_TIMER_MS, Type, type Message } from "@wattflow/runtime";
 import { readDocs } from "../shared/docs.js";
 
 /** The runtime setting that allows exec nodes: read from the process environment only, so a flow cannot enable it. */
@@ -38,7 +38,8 @@ export default defineNode({
     command: Type.String({ minLength: 1, description: "program to run (a path, or a name looked up in PATH); never run through a shell" }),
     args: Type.Array(Type.String(), { default: [], description: "arguments, each passed as it is" }),
     appendPayload: Type.Boolean({ default: false, description: "append msg.payload (a string, number, or array of them) to the arguments" }),
-    timeoutMs: Type.Integer({ minimum: 1, default: 10_000, description: "the program is killed after this long" }),
+    // Node's timers hold at most MAX_TIMER_MS (about 24.8 days); a longer one would fire at once.
+    timeoutMs: Type.Integer({ minimum: 1, maximum: MAX_TIMER_MS, default: 10_000, description: "the program is killed after this long" }),
     maxOutputBytes: Type.Integer({ minimum: 1, default: 1_048_576, description: "stdout and stderr together; more kills the program" }),
   }),
   inputs: 1,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { defineConnection, offerToIsolatedFlows, Secret, Type, type ConnectionInstance } from "@wattflow/runtime";
+import { defineConnection, MAX_TIMER_MS, offerToIsolatedFlows, Secret, Type, type ConnectionInstance } from "@wattflow/runtime";
 import type { IClientOptions } from "mqtt";
 import { readDocs } from "../shared/docs.js";
 import { DURATION_PATTERN, parseDuration } from "../shared/duration.js";
@@ -86,14 +86,15 @@ export default defineConnection({
     const session = new MqttSession({
       url,
       ...(ids.shared !== undefined ? { sharedClientId: ids.shared } : {}),
-      maxReconnectPeriod: parseDuration(c.maxReconnectPeriod),
+      // mqtt.js waits with Node's timers, which fire at once past MAX_TIMER_MS (about 24.8 days).
+      maxReconnectPeriod: Math.min(parseDuration(c.maxReconnectPeriod), MAX_TIMER_MS),
       log: handle.log,
       client: {
         // Stable across restarts, so a persistent session is found again; a clean one may as well be recognisable.
         clientId: ids.plain,
         clean: c.clean,
         keepalive: c.keepalive,
-        reconnectPeriod: parseDuration(c.reconnectPeriod),
+        reconnectPeriod: Math.min(parseDuration(c.reconnectPeriod), MAX_TIMER_MS),
         connectTimeout: 10_000,
         protocolVersion: c.protocolVersion,
         // Acks wait for the flow, so this window is how many messages a batching sink can gather at once.

@@ -69,6 +69,19 @@ describe("JSONata expressions", () => {
       const ours = await compileExpression(text, "f", scope).evaluate(msg(input));
       expect(ours, text).toEqual(toPlain(await reference(text).evaluate(msg(input))));
     }
+    // Values no JSON message holds but a device reading or a function can give: NaN equals nothing, Infinity itself,
+    // an object holding the same function or an undefined field is equal to its like.
+    const f = (): number => 1;
+    const odd = { payload: [{ v: NaN }, { v: NaN }, { v: Infinity }, { v: Infinity }, { v: -Infinity }, { f }, { f }, { u: undefined }, { u: undefined }], nan: [NaN, NaN, 1, 1] };
+    for (const text of ["$count($distinct(payload))", "$count($distinct(nan))", "$count($distinct(payload.v))"]) {
+      const ours = await compileExpression(text, "f", scope).evaluate(msg(odd));
+      expect(ours, text).toBe(await reference(text).evaluate(msg(odd)));
+    }
+    // Called with the wrong arguments, it fails as JSONata's own does.
+    for (const text of ["$distinct()", "$distinct(payload.id, 1)"]) {
+      await expect(reference(text).evaluate(msg(input)), text).rejects.toMatchObject({ code: "T0410" });
+      await expect(compileExpression(text, "f", scope).evaluate(msg(input)), text).rejects.toThrow(/does not match function signature/);
+    }
     // One id out of every two of 40,000: JSONata's own took seconds in one step no time limit can stop.
     const ids = { payload: Array.from({ length: 40_000 }, (_, i) => ({ id: `d${i % 20_000}` })) };
     const counted = compileExpression("$count($distinct(payload.id))", "f", scope, 1000);

@@ -218,7 +218,8 @@ function withScope(expr: ReturnType<typeof jsonata>, scope: ExpressionScope): Re
   guarded(expr);
   expr.assign("env", (name: unknown) => scope.env(String(name)));
   expr.assign("localDate", localDate);
-  expr.assign("distinct", distinct);
+  // With JSONata's own signature for it, so a call with the wrong arguments fails as it would.
+  expr.registerFunction("distinct", distinct, "<x:x>");
   // Awaited so a store whose context reads are asynchronous works the same.
   expr.assign("flowContext", async (key: unknown) => toPlain(await scope.flowContext.get(String(key))));
   expr.assign("globalContext", async (key: unknown) => toPlain(await scope.globalContext.get(String(key))));
