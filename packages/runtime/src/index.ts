@@ -30,6 +30,7 @@ export { getPath, setPath, deletePath, parsePath, PathError, type PathSegment } 
 export { writeFileAtomic, keepCacheFile, type AtomicWriteOptions } from "./util/atomic-write.js";
 export { isUtcZone } from "./util/utc.js";
 export { MAX_TIMER_MS, longTimeout, longInterval, type LongTimer } from "./util/long-timer.js";
+export { installedVersion } from "./flow/library-versions.js";
 export { QuietTimer, noteCacheFileUsed, readJsonIfThere, shortHash } from "./util/cache-file.js";
 export { ValidationResults, exactJson } from "./flow/validation-results.js";
 /** JSON Schema validators kept on disk between starts (the validate node's schemas). */

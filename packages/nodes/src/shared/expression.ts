@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type jsonataLibrary from "jsonata";
-import { MessageError, defaultCacheDir, type Message, type NodeContext } from "@wattflow/runtime";
+import { MessageError, defaultCacheDir, installedVersion, type Message, type NodeContext } from "@wattflow/runtime";
 import { isUtc } from "./calendar.js";
 import { KnownExpressions } from "./known-expressions.js";
 import { distinct } from "./jsonata-distinct.js";
@@ -92,7 +92,7 @@ let knownList: KnownExpressions | undefined;
 function known(): KnownExpressions {
   if (!knownList) {
     const dir = defaultCacheDir();
-    const version = (createRequire(import.meta.url)("jsonata/package.json") as { version: string }).version;
+    const version = installedVersion("jsonata", import.meta.url);
     knownList = new KnownExpressions(dir === null ? null : join(dir, "expressions", `jsonata-${version}-v8-${process.versions.v8}.json`));
   }
   return knownList;

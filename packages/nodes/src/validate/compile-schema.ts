@@ -3,8 +3,7 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import formatsModule from "ajv-formats/dist/formats.js";
-import { createRequire } from "node:module";
-import { COMPILER_KEPT_MS, QuietTimer, ValidatorCache, type Logger } from "@wattflow/runtime";
+import { COMPILER_KEPT_MS, QuietTimer, ValidatorCache, installedVersion, type Logger } from "@wattflow/runtime";
 import { describeErrors, MESSAGE_KEYWORD } from "./errors.js";
 import { KeptChecks } from "./kept-checks.js";
 
@@ -138,8 +137,7 @@ function isCommonDateTime(text: string): boolean {
   return zone === -1 || (twoDigits(text, zone + 1) <= 23 && twoDigits(text, zone + 4) <= 59);
 }
 
-const requireHere = createRequire(import.meta.url);
-const versionOf = (name: string): string => (requireHere(`${name}/package.json`) as { version: string }).version;
+const versionOf = (name: string): string => installedVersion(name, import.meta.url);
 /** What the cached code and kept checks depend on besides the schema and its options: the formats and keywords added in newAjv. */
 const CODE_VERSION = `validate-node/1 ajv-formats@${versionOf("ajv-formats")}+quick-date-time x-message`;
 // V8's version too: whether a schema's `pattern` is a valid regular expression depends on it.
